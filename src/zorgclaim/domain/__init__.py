@@ -1,0 +1,1 @@
+"""Records and value types shared by every layer: money, the claim-line schema, the world."""

@@ -1,0 +1,209 @@
+"""The policy library: statutory parameters, the basic package, insurer products.
+
+Loaded once from YAML and validated; a broken file stops with its path, the field and the reason.
+The engine uses `benefit_table`: one row per (product, benefit, dated segment) with scalar values,
+so matching a line to its benefits is a join, not a loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from zorgclaim.domain.money import to_cents
+from zorgclaim.policy.dated import Dated
+from zorgclaim.policy.schema import Benefit, Package, Product
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used: names the file, the field and the reason."""
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    values: dict[dt.date, Any]
+    reference: str
+    verified: bool = True
+
+    def dated(self) -> Dated:
+        return Dated.model_validate(self.values)
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise PolicyError(f"{path}{where}: not valid YAML: {e.problem}") from None
+
+
+def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
+        raise PolicyError(f"{path}: field '{loc}': {err['msg']}") from None
+
+
+@dataclass(frozen=True)
+class PolicyLibrary:
+    parameters: dict[str, Parameter]
+    packages: dict[str, Package]
+    products: dict[str, Product]
+    benefits: dict[str, list[Benefit]]           # product id -> resolved benefits, in order
+    benefit_table: pl.DataFrame = field(repr=False)
+    restriction_table: pl.DataFrame = field(repr=False)
+    assignment_ban_table: pl.DataFrame = field(repr=False)
+
+    def param(self, name: str, day: dt.date):
+        return self.parameters[name].dated().at(day)
+
+    def param_frame(self, name: str, value_dtype: pl.DataType = pl.Int64, cents: bool = False) -> pl.DataFrame:
+        """A parameter as a frame (from, value), for as-of joins in the engine."""
+        p = self.parameters[name]
+        rows = sorted(p.values.items())
+        return pl.DataFrame(
+            {"from": [d for d, _ in rows], "value": [to_cents(v) if cents else v for _, v in rows]},
+            schema={"from": pl.Date, "value": value_dtype},
+        )
+
+
+def _resolve(product: Product, packages: dict[str, Package], path: Path) -> list[Benefit]:
+    benefits: list[Benefit] = []
+    if product.includes:
+        if product.includes not in packages:
+            raise PolicyError(f"{path}: field 'includes': unknown package '{product.includes}'")
+        benefits = list(packages[product.includes].benefits)
+    by_id = {b.id: i for i, b in enumerate(benefits)}
+    for bid, changes in product.overrides.items():
+        if bid not in by_id:
+            raise PolicyError(f"{path}: field 'overrides.{bid}': no such benefit in '{product.includes}'")
+        merged = benefits[by_id[bid]].model_dump(by_alias=True, exclude_none=True)
+        merged.update(changes)
+        try:
+            benefits[by_id[bid]] = Benefit.model_validate(merged)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise PolicyError(f"{path}: field 'overrides.{bid}.{loc}': {err['msg']}") from None
+    for b in product.benefits:
+        if b.id in by_id:
+            raise PolicyError(f"{path}: field 'benefits': '{b.id}' is already in the package; use overrides")
+        benefits.append(b)
+    return benefits
+
+
+def _segments(start: dt.date, end: dt.date, dated: list[Dated | None]) -> list[tuple[dt.date, dt.date]]:
+    cuts = {start}
+    for d in dated:
+        if d is not None:
+            cuts.update(c for c in d.change_dates() if start < c <= end)
+    cuts = sorted(cuts)
+    return [(a, (cuts[i + 1] - dt.timedelta(days=1)) if i + 1 < len(cuts) else end) for i, a in enumerate(cuts)]
+
+
+_BENEFIT_SCHEMA = {
+    "product": pl.String, "insurer": pl.String, "product_kind": pl.String, "policy_type": pl.String,
+    "nc_pct": pl.Int64, "seg_from": pl.Date, "seg_to": pl.Date, "rank": pl.Int64, "benefit": pl.String,
+    "label": pl.String, "care_kinds": pl.List(pl.String), "codes": pl.List(pl.String),
+    "diagnoses": pl.List(pl.String), "diag_bijlage1": pl.Boolean, "csi": pl.List(pl.String),
+    "min_age": pl.Int64, "max_age": pl.Int64, "req_referral": pl.Boolean, "referral_kinds": pl.List(pl.String),
+    "req_indication": pl.List(pl.String), "not_with_indication": pl.List(pl.String), "auth": pl.String,
+    "auth_after_days": pl.Int64, "provider_kinds": pl.List(pl.String), "recognized_by": pl.String,
+    "qualification": pl.String, "req_diagnoses": pl.List(pl.String), "price_method": pl.String,
+    "per_day": pl.Int64, "percentage": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64,
+    "window": pl.String, "term_bijlage1": pl.Boolean, "term_days": pl.Int64, "per_year_amount": pl.Int64,
+    "counter": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
+    "source": pl.String, "verified": pl.Boolean,
+}
+
+
+def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
+    rows = []
+    for rank, b in enumerate(benefits):
+        dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage,
+                 b.limits.max_count, b.limits.per_year_amount]
+        for seg_from, seg_to in _segments(product.valid_from, product.valid_to, dated):
+            def at(d):
+                return d.at(seg_from) if d is not None else None
+            rows.append({
+                "product": product.id, "insurer": product.insurer, "product_kind": product.kind,
+                "policy_type": product.policy_type, "nc_pct": at(product.non_contracted_percentage),
+                "seg_from": seg_from, "seg_to": seg_to, "rank": rank, "benefit": b.id, "label": b.label,
+                "care_kinds": b.match.care_kinds, "codes": b.match.codes,
+                "diagnoses": b.match.diagnoses if isinstance(b.match.diagnoses, list) else None,
+                "diag_bijlage1": b.match.diagnoses == "bijlage1", "csi": b.match.csi,
+                "min_age": b.match.min_age, "max_age": b.match.max_age,
+                "req_referral": b.requires.referral, "referral_kinds": b.requires.referral_kinds,
+                "req_indication": b.requires.indication, "not_with_indication": b.requires.not_with_indication,
+                "auth": b.requires.authorization, "auth_after_days": b.requires.authorization_after_days,
+                "provider_kinds": b.requires.provider_kinds, "recognized_by": b.requires.recognized_by,
+                "qualification": b.requires.qualification, "req_diagnoses": b.requires.diagnoses,
+                "price_method": b.pricing.method, "per_day": at(b.pricing.per_day),
+                "percentage": at(b.pricing.percentage), "from_nth": b.limits.from_nth,
+                "max_count": at(b.limits.max_count), "window": b.limits.window,
+                "term_bijlage1": b.limits.term == "bijlage1",
+                "term_days": b.limits.term if isinstance(b.limits.term, int) else None,
+                "per_year_amount": at(b.limits.per_year_amount), "counter": b.limits.counter,
+                "deductible": b.deductible, "not_covered": b.not_covered, "tops_up": b.tops_up,
+                "source": b.source.ref, "verified": b.source.verified,
+            })
+    return rows
+
+
+def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
+    parameters: dict[str, Parameter] = {}
+    for path in sorted((data_dir / "parameters").glob("*.yaml")):
+        raw = _load_yaml(path)
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{path}: expected a mapping of parameter names")
+        for name, body in raw.items():
+            parameters[name] = _validate(Parameter, body, path.with_name(f"{path.name}#{name}"))
+    packages: dict[str, Package] = {}
+    for path in sorted((data_dir / "packages").glob("*.yaml")):
+        pkg = _validate(Package, _load_yaml(path), path)
+        packages[pkg.id] = pkg
+    products: dict[str, Product] = {}
+    benefits: dict[str, list[Benefit]] = {}
+    rows: list[dict] = []
+    restrictions, bans = [], []
+    for path in sorted((data_dir / "products").glob("**/*.yaml")):
+        product = _validate(Product, _load_yaml(path), path)
+        if product.id in products:
+            raise PolicyError(f"{path}: field 'id': product '{product.id}' defined twice")
+        products[product.id] = product
+        benefits[product.id] = _resolve(product, packages, path)
+        rows.extend(_benefit_rows(product, benefits[product.id]))
+        if product.includes:
+            for r in packages[product.includes].restrictions:
+                restrictions.append({"product": product.id, "restriction": r.id, "codes": r.codes,
+                                     "allowed_diagnoses": r.allowed_diagnoses, "source": r.source.ref})
+        if product.assignment_ban:
+            ab = product.assignment_ban
+            bans.append({"product": product.id, "care_kinds": ab.care_kinds, "ban_from": ab.from_,
+                         "source": ab.source.ref})
+    for name in ("compulsory_deductible", "declaration_window_years", "deductible_min_age"):
+        if name not in parameters:
+            raise PolicyError(f"{data_dir / 'parameters'}: parameter '{name}' is missing")
+    table = pl.DataFrame(rows, schema=_BENEFIT_SCHEMA, orient="row")
+    rtable = pl.DataFrame(restrictions, schema={"product": pl.String, "restriction": pl.String,
+                                                "codes": pl.List(pl.String), "allowed_diagnoses": pl.List(pl.String),
+                                                "source": pl.String})
+    btable = pl.DataFrame(bans, schema={"product": pl.String, "care_kinds": pl.List(pl.String),
+                                        "ban_from": pl.Date, "source": pl.String})
+    return PolicyLibrary(parameters, packages, products, benefits, table, rtable, btable)

@@ -1,0 +1,172 @@
+"""The schema of products and benefits (pydantic). See DESIGN.md, 'Rules are data'.
+
+A benefit says which lines it matches, what it requires, how it prices, its limits, whether the
+deductible applies, and the source it rests on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from zorgclaim.domain.money import to_cents
+from zorgclaim.policy.dated import Dated
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Source(_Strict):
+    ref: str = Field(min_length=3)
+    verified: bool = True
+
+
+class Match(_Strict):
+    """Which claim lines a benefit applies to. Every given criterion must hold."""
+
+    care_kinds: list[str] | None = None          # care_kind of the service code
+    codes: list[str] | None = None               # exact service code keys
+    diagnoses: list[str] | Literal["bijlage1"] | None = None  # DCSPH codes, or the Bijlage 1 list
+    csi: list[str] | None = None
+    min_age: int | None = None                   # age on the service date, inclusive
+    max_age: int | None = None
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.care_kinds and not self.codes:
+            raise ValueError("match needs care_kinds or codes")
+        return self
+
+
+class Requires(_Strict):
+    referral: bool = False
+    referral_kinds: list[str] | None = None      # provider kinds allowed to refer
+    indication: list[str] | None = None          # indication kinds that satisfy it
+    not_with_indication: list[str] | None = None # excluded when the line's indication is one of these
+    authorization: Literal["never", "always", "non_contracted", "after_days"] = "never"
+    authorization_after_days: int | None = None  # with 'after_days': needed once this many days have passed since the first treatment
+    provider_kinds: list[str] | None = None
+    recognized_by: str | None = None             # insurer that must recognise the provider
+    qualification: str | None = None             # provider qualification needed
+    diagnoses: list[str] | None = None           # the line's diagnosis must be one of these
+
+    @model_validator(mode="after")
+    def _after_days(self):
+        if (self.authorization == "after_days") != (self.authorization_after_days is not None):
+            raise ValueError("authorization 'after_days' and authorization_after_days go together")
+        return self
+
+
+class Pricing(_Strict):
+    method: Literal["policy", "per_day", "percentage"] = "policy"
+    per_day: Dated[int] | None = None            # cents per day (from euros in YAML)
+    percentage: Dated[int] | None = None         # percent of the declared amount
+
+    @field_validator("per_day", mode="before")
+    @classmethod
+    def _cents(cls, v):
+        if v is None:
+            return v
+        if isinstance(v, dict):
+            return {k: to_cents(x) for k, x in v.items()}
+        return to_cents(v)
+
+    @model_validator(mode="after")
+    def _method_params(self):
+        if self.method == "per_day" and self.per_day is None:
+            raise ValueError("pricing per_day needs per_day")
+        if self.method == "percentage" and self.percentage is None:
+            raise ValueError("pricing percentage needs percentage")
+        return self
+
+
+class Limits(_Strict):
+    from_nth: int | None = None                  # covered from the n-th treatment of the condition
+    max_count: Dated[int] | None = None          # at most this many treatments per window
+    window: Literal["calendar_year", "12_months", "lifetime"] | None = None
+    term: Literal["bijlage1"] | int | None = None  # maximum term in days after the first treatment
+    per_year_amount: Dated[int] | None = None    # cents per calendar year
+    counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
+
+    @field_validator("per_year_amount", mode="before")
+    @classmethod
+    def _cents(cls, v):
+        if v is None:
+            return v
+        if isinstance(v, dict):
+            return {k: to_cents(x) for k, x in v.items()}
+        return to_cents(v)
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.max_count is not None and self.window is None:
+            raise ValueError("max_count needs a window (calendar_year, 12_months or lifetime)")
+        return self
+
+
+class Benefit(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    label: str
+    match: Match
+    requires: Requires = Requires()
+    pricing: Pricing = Pricing()
+    limits: Limits = Limits()
+    deductible: bool = True
+    not_covered: bool = False                    # an explicit exclusion: matches, and always refuses
+    tops_up: bool = False                        # may pay what an earlier benefit left of the declared amount
+    source: Source
+
+
+class Restriction(_Strict):
+    """A package-wide condition on some codes (e.g. long sessions only for listed indications)."""
+
+    id: str
+    codes: list[str]
+    allowed_diagnoses: list[str]
+    source: Source
+
+
+class AssignmentBan(_Strict):
+    """Cessieverbod: non-contracted providers may not bill these care kinds directly."""
+
+    care_kinds: list[str]
+    from_: dt.date = Field(alias="from")
+    source: Source
+
+
+class Package(_Strict):
+    """The statutory basic package, written once and included by each basic product."""
+
+    id: str
+    label: str
+    benefits: list[Benefit]
+    restrictions: list[Restriction] = []
+
+
+class Product(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")
+    label: str
+    insurer: str
+    kind: Literal["basic", "supplementary"]
+    policy_type: Literal["in_kind", "restitution"] | None = None
+    non_contracted_percentage: Dated[int] | None = None  # in-kind: % of the average contracted tariff
+    valid_from: dt.date
+    valid_to: dt.date
+    includes: str | None = None                  # package id (basic products)
+    overrides: dict[str, dict] = {}              # benefit id -> fields replaced for this product
+    benefits: list[Benefit] = []
+    assignment_ban: AssignmentBan | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _basic(self):
+        if self.kind == "basic" and self.policy_type is None:
+            raise ValueError("a basic product needs policy_type (in_kind or restitution)")
+        if self.policy_type == "in_kind" and self.non_contracted_percentage is None:
+            raise ValueError("an in_kind product needs non_contracted_percentage")
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to before valid_from")
+        return self
