@@ -1,0 +1,229 @@
+"""adjudicate(lines, world, state) -> (decisions, state'): the engine's one entry point.
+
+Pure: no database, file or clock. Stages: prepare -> formal -> coverage -> pricing ->
+limits + deductible (kernel) -> payout. Each adds columns; the explanation steps are collected
+as data along the way (see `steps.py`, rendered by `explain.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from zorgclaim.domain.schema import DECISION_SCHEMA
+from zorgclaim.domain.world import World
+from zorgclaim.engine import kernel
+from zorgclaim.engine.coverage import assignment_ban, candidates
+from zorgclaim.engine.formal import formal_checks, summarize
+from zorgclaim.engine.prepare import prepare
+from zorgclaim.engine.pricing import price
+from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State)
+from zorgclaim.engine.steps import build_steps
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def _days(col: pl.Series) -> np.ndarray:
+    return col.cast(pl.Int32).cast(pl.Int64).fill_null(kernel.NONE).to_numpy()
+
+
+def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
+    """Position of each key in `universe[name]` (-1 when null)."""
+    m = pl.DataFrame({name: keys}).join(universe.with_row_index("_ix"), on=name, how="left", maintain_order="left")
+    return m["_ix"].cast(pl.Int64).fill_null(-1).to_numpy()
+
+
+def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None) -> tuple[pl.DataFrame, State]:
+    state = state or State()
+    df = prepare(lines, world)
+    df = formal_checks(df, world, state)
+    cands = candidates(df, world)
+    df = summarize(assignment_ban(df, cands, world))
+    ok_lines = df.filter(pl.col("formal_ok")).select("i")
+    cands = price(cands.join(ok_lines, on="i", how="semi").sort("i", "cand_rank"), world)
+
+    df = df.with_columns(
+        pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),
+                       pl.col("service_date").cast(pl.String)], separator="|").alias("svc_key"),
+    )
+    # credits: what their debit in history was (money, deductible year, service key)
+    hist = state.history.select(pl.col("line_id").alias("credits"), pl.col("allowed").alias("h_allowed"),
+                                pl.col("deductible").alias("h_ded"), pl.col("ded_year").alias("h_year"),
+                                pl.col("svc_key").alias("h_svc_key"))
+    df = df.join(hist, on="credits", how="left").sort("i")
+    n = df.height
+
+    # deductible member-years: compulsory (dated) + the member's voluntary amount
+    ded_year = pl.when(pl.col("debit_in_history") & pl.col("debit_i").is_null()).then(pl.col("h_year")).otherwise(pl.col("year"))
+    df = df.with_columns(pl.concat_str([pl.col("member_id"), ded_year.cast(pl.String)], separator="|").alias("dy_key"),
+                         ded_year.alias("ded_year"))
+    comp = world.library.param_frame("compulsory_deductible", cents=True)
+    dys = (df.select("dy_key", "member_id", "ded_year", "voluntary_deductible").unique("dy_key").sort("dy_key")
+           .with_columns(pl.date(pl.col("ded_year"), 12, 31).alias("_d")).sort("_d")
+           .join_asof(comp, left_on="_d", right_on="from")
+           .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
+           .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
+           .with_columns(pl.col("used").fill_null(0)).sort("dy_key"))
+    dy = _index(df["dy_key"], dys.select("dy_key"), "dy_key")
+
+    # service keys (0587): paid before and not credited
+    credited = state.history.filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
+    paid_before = (state.history.filter((pl.col("allowed") > 0) & pl.col("credits").is_null())
+                   .join(credited, on="line_id", how="anti").select("svc_key").unique())
+    svc_universe = pl.concat([df.select("svc_key"), df.select(pl.col("h_svc_key").alias("svc_key"))]).drop_nulls().unique().sort("svc_key")
+    svc_paid = svc_universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
+    svc = _index(df["svc_key"], svc_universe, "svc_key")
+    h_svc = _index(df["h_svc_key"], svc_universe, "svc_key")
+
+    # counters: every key a candidate or a reversed effect touches, starting from state
+    credit_hist = df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", pl.col("credits").alias("line_id"))
+    heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
+    keys = pl.concat([cands.select("counter_key"), heff.select("counter_key")]).unique().sort("counter_key")
+    ctr = keys.join(state.counters, on="counter_key", how="left").sort("counter_key")
+    dates = [d for d in (df["service_date"].min(), ctr["pstart"].min()) if d is not None]
+    base = (min(dates) - EPOCH).days - 1 if dates else 0
+    top = max([(d - EPOCH).days for d in (df["service_date"].max(), ctr["pstart"].max()) if d is not None] + [base]) + 1
+    span = pl.DataFrame({"d": pl.date_range(EPOCH + dt.timedelta(days=base), EPOCH + dt.timedelta(days=top), eager=True)})
+    end12 = _days(span.select(pl.col("d").dt.offset_by("12mo").dt.offset_by("-1d"))["d"])
+
+    cs = np.zeros(n, np.int64)
+    ce = np.zeros(n, np.int64)
+    if cands.height:
+        bounds = cands.with_row_index("_r").group_by("i").agg(pl.col("_r").min().alias("s"), (pl.col("_r").max() + 1).alias("e"))
+        b = pl.DataFrame({"i": df["i"]}).join(bounds, on="i", how="left", maintain_order="left")
+        cs = b["s"].cast(pl.Int64).fill_null(0).to_numpy()
+        ce = b["e"].cast(pl.Int64).fill_null(0).to_numpy()
+    hs = np.full(n, 0, np.int64)
+    he = np.full(n, 0, np.int64)
+    if heff.height:
+        hb = heff.with_row_index("_r").group_by("i").agg(pl.col("_r").min().alias("s"), (pl.col("_r").max() + 1).alias("e"))
+        b = pl.DataFrame({"i": df["i"]}).join(hb, on="i", how="left", maintain_order="left")
+        hs = b["s"].cast(pl.Int64).fill_null(0).to_numpy()
+        he = b["e"].cast(pl.Int64).fill_null(0).to_numpy()
+
+    min_age = world.library.param("deductible_min_age", dt.date.today())
+    mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(2).otherwise(1))
+            .to_series().cast(pl.Int8).to_numpy())
+    window_code = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
+    f = cands
+    k_first, k_total, k_pstart = _days(ctr["first"]).copy(), ctr["total"].fill_null(0).to_numpy().copy(), _days(ctr["pstart"]).copy()
+    k_pcount, k_yamt = ctr["pcount"].fill_null(0).to_numpy().copy(), ctr["yamount"].fill_null(0).to_numpy().copy()
+    ded_used = dys["used"].to_numpy().copy()
+    out = kernel.run(
+        mode, _days(df["service_date"]), df["quantity"].fill_null(1).to_numpy(), df["declared"].to_numpy(),
+        svc, dy, (df["age"].fill_null(99) >= min_age).to_numpy(), cs, ce,
+        df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
+        df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
+        f["req_ok"].to_numpy(), f["price"].fill_null(0).to_numpy(),
+        _index(f["counter_key"], keys, "counter_key"), f["from_nth"].fill_null(0).to_numpy(),
+        f["max_count"].fill_null(-1).to_numpy(),
+        f["window"].replace_strict(window_code, default=0, return_dtype=pl.Int64).to_numpy(),
+        f["term_days"].fill_null(-1).to_numpy(), f["per_year_amount"].fill_null(-1).to_numpy(),
+        f.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)).to_series().fill_null(-1).to_numpy(),
+        f["auth_ok"].fill_null(False).to_numpy(), f["deductible"].to_numpy(), f["tops_up"].to_numpy(),
+        k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
+        _index(heff["counter_key"], keys, "counter_key"), heff["count"].to_numpy(), heff["pcount"].to_numpy(),
+        heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,
+    )
+    line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
+    cands = cands.with_columns(
+        pl.Series("amount", c_amount), pl.Series("c_ded", c_ded), pl.Series("outcome", c_out),
+        pl.Series("units", c_units), pl.Series("nth", c_nth))
+    df = df.with_columns(pl.Series("line_code", line_code), pl.Series("ded_after", ded_after),
+                         pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
+                                   if dys.height else np.zeros(n, np.int64)))
+
+    decisions = _decide(df, cands, state)
+    steps = build_steps(df, cands, decisions)
+    decisions = decisions.join(steps, on="i", how="left").sort("i")
+    counters = pl.DataFrame({"counter_key": keys["counter_key"], "first": _dates(k_first), "total": k_total,
+                             "pstart": _dates(k_pstart), "pcount": k_pcount, "yamount": k_yamt}, schema=COUNTERS_SCHEMA)
+    cands = cands.with_columns(pl.Series("e_count", e_count), pl.Series("e_pcount", e_pcount),
+                               pl.Series("e_amount", e_amount), pl.Series("e_period", _dates(e_period)))
+    new_state = _next_state(state, df, cands, decisions, counters)
+    return decisions.select(list(DECISION_SCHEMA)), new_state
+
+
+def _dates(days: np.ndarray) -> pl.Series:
+    s = pl.Series("d", days, dtype=pl.Int64)
+    return s.set(s == kernel.NONE, None).cast(pl.Int32).cast(pl.Date)
+
+
+# reason codes per candidate outcome (kernel.*)
+_OUTCOME_CODES = {kernel.BELOW_NTH: "0613", kernel.TERM: "0584", kernel.COUNT_LIMIT: "0584",
+                  kernel.COUNT_PARTIAL: "0584", kernel.AMOUNT_LIMIT: "0589", kernel.AMOUNT_PARTIAL: "0589",
+                  kernel.AUTH_AFTER: "0551", kernel.ZERO_PRICE: "0613"}
+
+
+def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame:
+    share = pl.struct("product", "benefit", "amount")
+    paid = cands.filter(pl.col("amount") != 0)
+    debit_money = paid.group_by("i").agg(
+        share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"),
+        pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"))
+    # credits reverse their debit exactly: in this batch, or from history
+    neg = lambda e: (-e)  # noqa: E731
+    in_batch = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_not_null())
+                .select("i", pl.col("debit_i").cast(pl.UInt32).alias("j"))
+                .join(paid.rename({"i": "j"}), on="j", how="inner"))
+    from_hist = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null())
+                 .select("i", pl.col("credits").alias("line_id")).join(state.shares, on="line_id", how="inner")
+                 .rename({"deductible": "c_ded"}))
+    rev = pl.concat([in_batch.select("i", "product", "benefit", "amount", "c_ded"),
+                     from_hist.select("i", "product", "benefit", "amount", "c_ded")])
+    credit_money = (rev.with_columns(neg(pl.col("amount")).alias("amount"), neg(pl.col("c_ded")).alias("c_ded"))
+                    .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
+                                       pl.col("c_ded").sum().alias("deductible"),
+                                       pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows")))
+    money = pl.concat([debit_money, credit_money])
+
+    code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
+    pricing_cut = (pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))
+    cc = cands.with_columns(
+        pl.when(pl.col("outcome") == kernel.REQUIREMENTS).then(pl.col("req_codes"))
+        .otherwise(pl.concat_list(code_of)).list.drop_nulls().alias("_fail_codes"),
+        pl.concat_list(pl.when(pl.col("outcome").is_in([kernel.COUNT_PARTIAL, kernel.AMOUNT_PARTIAL])).then(code_of),
+                       pl.when(pricing_cut).then(pl.lit("0611"))).list.drop_nulls().alias("_part_codes"))
+    reasons = cc.sort("i", "cand_rank").group_by("i", maintain_order=True).agg(
+        pl.col("_fail_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_fail"),
+        pl.col("_part_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_part"))
+
+    d = (df.join(money, on="i", how="left").join(reasons, on="i", how="left")
+         .with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
+                       pl.col("shares").fill_null([]), pl.col("_share_rows").fill_null([])))
+    a, decl = pl.col("allowed").abs(), pl.col("declared").abs()
+    status = pl.when(a == 0).then(pl.lit("rejected")).when(a >= decl).then(pl.lit("accepted")).otherwise(pl.lit("partial"))
+    d = d.with_columns(status.alias("status"))
+    st = pl.col("status")
+    codes = (pl.when(~pl.col("formal_ok")).then(pl.col("formal_codes"))
+             .when(pl.col("line_code") == 587).then(pl.lit(["0587"]))
+             .when(st == "accepted").then(pl.lit(["8001"]))
+             .when(pl.col("is_credit") & (st == "partial")).then(pl.lit(["0611"]))
+             .when(pl.col("is_credit")).then(pl.lit(["0613"]))
+             .when(st == "partial").then(pl.when(pl.col("_part").list.len() > 0).then(pl.col("_part")).otherwise(pl.lit(["0611"])))
+             .otherwise(pl.when(pl.col("_fail").list.len() > 0).then(pl.col("_fail")).otherwise(pl.lit(["0613"]))))
+    payee = pl.when(pl.col("submitted_by") == "member").then(pl.lit("member")).otherwise(pl.lit("provider"))
+    payer = (pl.col("shares").list.eval(pl.element().sort_by(pl.element().struct.field("amount").abs(), descending=True)
+                                        .struct.field("product").first()).list.first())
+    d = d.with_columns(codes.list.head(3).alias("codes"), payee.alias("payee"), payer.alias("payer"))
+    d = d.with_columns(pl.when(pl.col("payee") == "member").then(pl.col("allowed") - pl.col("deductible"))
+                       .otherwise(pl.col("allowed")).alias("paid"))
+    return d
+
+
+def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:
+    taken = d.filter(~pl.col("fail_duplicate-line"))  # a line sent again is not taken in twice
+    history = taken.select(list(HISTORY_SCHEMA))
+    shares = (taken.select("line_id", "_share_rows").explode("_share_rows").drop_nulls("_share_rows")
+              .unnest("_share_rows").select(list(SHARES_SCHEMA)))
+    effects = (cands.join(df.select("i", "line_id"), on="i")
+               .filter((pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
+               .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
+                       pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period")))
+    kept = state.counters.join(counters.select("counter_key"), on="counter_key", how="anti")
+    return State(pl.concat([state.history, history.cast(HISTORY_SCHEMA)]),
+                 pl.concat([state.shares, shares.cast(SHARES_SCHEMA)]),
+                 pl.concat([kept, counters]),
+                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)]))

@@ -1,0 +1,189 @@
+"""Stage 2: coverage. Which benefits of the member's products (on the service date) each line
+falls under, and whether the benefit's requirements are met.
+
+Produces one row per (line, candidate benefit): basic products first, then supplementary modules,
+each in the order its file lists them. The limits stage walks these candidates in that order.
+Requirement checks are vectorized; the one that depends on history (authorization needed after
+N days of treatment) is decided in the limits kernel.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zorgclaim.domain.world import World
+
+# requirement checks in the order they are reported: (name, code, condition for failing)
+REQUIREMENTS: list[tuple[str, str]] = [
+    ("excluded", "0613"),
+    ("restricted-diagnosis", "0613"),
+    ("referral-missing", "0613"),
+    ("referrer-kind", "8013"),
+    ("indication-missing", "0613"),
+    ("indication-excludes", "0613"),
+    ("provider-kind", "0562"),
+    ("provider-not-recognised", "0562"),
+    ("provider-qualification", "0562"),
+    ("authorization-missing", "0551"),
+    ("authorization-invalid", "0550"),
+    ("authorization-expired", "0552"),
+    ("authorization-period", "0553"),
+    ("authorization-other-care", "0554"),
+]
+
+
+def _contains(list_col: str, value_col: str) -> pl.Expr:
+    return pl.col(list_col).list.contains(pl.col(value_col)).fill_null(False)
+
+
+def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate."""
+    lib = world.library
+    base = df.filter(pl.col("formal_ok") & ~pl.col("is_credit")).select(
+        "i", "member_id", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
+        "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",
+        "provider_kind", "qualifications", pl.col("recognized_by").alias("provider_recognized_by"), "basic_product", "policy_type")
+    cover = world.coverages.select("member_id", "product", pl.col("from").alias("c_from"), pl.col("to").alias("c_to"))
+    lp = (base.select("i", "member_id", "service_date").join(cover, on="member_id", how="inner")
+          .filter((pl.col("c_from") <= pl.col("service_date"))
+                  & (pl.col("c_to").is_null() | (pl.col("c_to") >= pl.col("service_date"))))
+          .select("i", "product").unique())
+    bt = lib.benefit_table.drop("policy_type").rename({"csi": "b_csi"})
+    bij = world.reference.bijlage1.select(pl.col("diagnosis"), pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
+    c = (base.join(lp, on="i", how="inner").join(bt, on="product", how="inner")
+         .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date")))
+         .join(bij, on="diagnosis", how="left"))
+    match = (
+        (_contains("care_kinds", "care_kind") | _contains("codes", "code"))
+        & (pl.col("diagnoses").is_null() | _contains("diagnoses", "diagnosis"))
+        & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
+        & (pl.col("b_csi").is_null() | _contains("b_csi", "csi"))
+        & (pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
+        & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age")))
+    )
+    c = c.filter(match)
+    c = c.with_columns(
+        pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
+        pl.when(pl.col("counter") == "condition")
+          .then(pl.concat_str([pl.col("member_id"), pl.col("benefit"), pl.col("diagnosis").fill_null("-")], separator="|"))
+          .otherwise(pl.concat_str([pl.col("member_id"), pl.col("product"), pl.col("benefit")], separator="|"))
+          .alias("counter_key"),
+    )
+    # calendar-year limits count per year: the year is part of the counter
+    per_year = (pl.col("window") == "calendar_year").fill_null(False) | pl.col("per_year_amount").is_not_null()
+    c = c.with_columns(pl.when(per_year).then(pl.concat_str([pl.col("counter_key"), pl.col("service_date").dt.year().cast(pl.String)], separator="|"))
+                       .otherwise(pl.col("counter_key")).alias("counter_key"))
+    c = _contracted(c, world)
+    c = _authorization(c, world)
+    c = _restrictions(c, world)
+    ind = pl.col("indication_kind")
+    fails = {
+        "excluded": pl.col("not_covered"),
+        "restricted-diagnosis": (pl.col("req_diagnoses").is_not_null() & ~_contains("req_diagnoses", "diagnosis"))
+                                | pl.col("_restricted"),
+        "referral-missing": pl.col("req_referral") & pl.col("referral_by").is_null(),
+        "referrer-kind": pl.col("req_referral") & pl.col("referral_by").is_not_null()
+                         & pl.col("referral_kinds").is_not_null() & ~_contains("referral_kinds", "referrer_kind"),
+        "indication-missing": pl.col("req_indication").is_not_null() & (ind.is_null() | ~_contains("req_indication", "indication_kind")),
+        "indication-excludes": pl.col("not_with_indication").is_not_null() & ind.is_not_null() & _contains("not_with_indication", "indication_kind"),
+        "provider-kind": pl.col("provider_kinds").is_not_null() & ~_contains("provider_kinds", "provider_kind"),
+        "provider-not-recognised": pl.col("recognized_by").is_not_null() & ~pl.col("provider_recognized_by").list.contains(pl.col("recognized_by")).fill_null(False),
+        "provider-qualification": pl.col("qualification").is_not_null() & ~pl.col("qualifications").list.contains(pl.col("qualification")).fill_null(False),
+    }
+    needs_auth = (pl.col("auth") == "always") | ((pl.col("auth") == "non_contracted") & ~pl.col("contracted"))
+    for name in ("authorization-missing", "authorization-invalid", "authorization-expired",
+                 "authorization-period", "authorization-other-care"):
+        fails[name] = needs_auth & (pl.col("auth_problem") == name)
+    c = c.with_columns(*(e.fill_null(False).alias(f"req_{n}") for n, e in fails.items()))
+    c = c.with_columns(
+        pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
+        .list.drop_nulls().alias("req_codes"),
+        (pl.col("product_kind") != "basic").alias("_supp"),
+    )
+    return (c.with_columns((pl.col("req_codes").list.len() == 0).alias("req_ok"))
+             .sort("i", "_supp", "product", "rank")
+             .with_columns(pl.int_range(pl.len()).over("i").alias("cand_rank"))
+             .drop("_supp"))
+
+
+def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Contracted tariff for the line's code with the candidate's insurer on the service date."""
+    ct = world.contract_tariffs.rename({"from": "t_from", "to": "t_to"})
+    keyed = (c.select("i", "product", "benefit", "provider", "insurer", "code", "service_date")
+             .join(ct, on=["provider", "insurer", "code"], how="inner")
+             .filter((pl.col("t_from") <= pl.col("service_date"))
+                     & (pl.col("t_to").is_null() | (pl.col("t_to") >= pl.col("service_date"))))
+             .group_by("i", "product", "benefit").agg(pl.col("tariff").min().alias("contract_tariff")))
+    return (c.join(keyed, on=["i", "product", "benefit"], how="left")
+             .with_columns(pl.col("contract_tariff").is_not_null().alias("contracted")))
+
+
+def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Resolve the authorization for each candidate: the one the line names, or else one on file
+    for this member and benefit. `auth_problem` names what is wrong (null when fine);
+    `auth_ok` says whether a valid one covers the line (used by the 'after N days' rule)."""
+    auths = world.authorizations.select(pl.col("id").alias("authorization"), pl.col("member_id").alias("a_member"),
+                                        pl.col("benefit").alias("a_benefit"), pl.col("from").alias("a_from"),
+                                        pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status"))
+    named = c.select("i", "product", "benefit", "member_id", "service_date", "authorization").join(
+        auths, on="authorization", how="left")
+    in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
+    named = named.with_columns(
+        pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))
+        .when(pl.col("a_member").is_null() | (pl.col("a_member") != pl.col("member_id"))).then(pl.lit("authorization-invalid"))
+        .when(pl.col("a_status") != "active").then(pl.lit("authorization-expired"))
+        .when(pl.col("a_benefit") != pl.col("benefit")).then(pl.lit("authorization-other-care"))
+        .when(~in_period).then(pl.lit("authorization-period"))
+        .otherwise(None).alias("auth_problem"))
+    # a line without a number: look for one on file for this member and benefit
+    on_file = (named.filter(pl.col("authorization").is_null()).select("i", "product", "benefit", "member_id", "service_date")
+               .join(auths.drop("authorization").rename({"a_member": "member_id", "a_benefit": "benefit"}),
+                     on=["member_id", "benefit"], how="inner")
+               .with_columns(in_period.alias("_in"), (pl.col("a_status") == "active").alias("_active"))
+               .group_by("i", "product", "benefit")
+               .agg((pl.col("_in") & pl.col("_active")).any().alias("_any_ok"), pl.col("_active").any().alias("_any_active")))
+    named = (named.join(on_file, on=["i", "product", "benefit"], how="left")
+             .with_columns(
+                 pl.when(pl.col("authorization").is_not_null()).then(pl.col("auth_problem"))
+                 .when(pl.col("_any_ok").fill_null(False)).then(None)
+                 .when(pl.col("_any_active").fill_null(False)).then(pl.lit("authorization-period"))
+                 .when(pl.col("_any_ok").is_not_null()).then(pl.lit("authorization-expired"))
+                 .otherwise(pl.lit("authorization-missing")).alias("auth_problem")))
+    named = named.select("i", "product", "benefit", "auth_problem",
+                         pl.col("auth_problem").is_null().alias("auth_ok"))
+    return c.join(named, on=["i", "product", "benefit"], how="left")
+
+
+def _restrictions(c: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Package-wide code restrictions (e.g. long sessions only for listed indications)."""
+    r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
+    hit = (c.select("i", "product", "benefit", "code", "diagnosis").join(r, on=["product", "code"], how="inner")
+           .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False))
+           .select("i", "product", "benefit", pl.lit(True).alias("_restricted"), pl.col("source").alias("restriction_source"))
+           .unique(["i", "product", "benefit"]))
+    return c.join(hit, on=["i", "product", "benefit"], how="left").with_columns(pl.col("_restricted").fill_null(False))
+
+
+def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
+    """VGZ cessieverbod (seed 002): a provider without a contract with the member's insurer bills
+    basic-insurance aids directly, delivered on or after the ban date -> 8022, unless a
+    supplementary module of the member covers the aid. Adds `fail_assignment-ban` to df."""
+    bans = world.library.assignment_ban_table.explode("care_kinds").rename(
+        {"care_kinds": "care_kind", "product": "basic_product", "source": "ban_source"})
+    contracts = world.contracts.rename({"from": "k_from", "to": "k_to"})
+    with_contract = (df.select("i", "provider", "insurer", "service_date")
+                     .join(contracts, on=["provider", "insurer"], how="inner")
+                     .filter((pl.col("k_from") <= pl.col("service_date"))
+                             & (pl.col("k_to").is_null() | (pl.col("k_to") >= pl.col("service_date"))))
+                     .select("i", pl.lit(True).alias("_contract")).unique("i"))
+    module_covers = (cands.filter((pl.col("product_kind") == "supplementary") & pl.col("req_ok") & ~pl.col("not_covered"))
+                     .select("i", pl.lit(True).alias("_module")).unique("i"))
+    hit = (df.select("i", "basic_product", "care_kind", "service_date", "submitted_by")
+           .join(bans, on=["basic_product", "care_kind"], how="inner")
+           .join(with_contract, on="i", how="left").join(module_covers, on="i", how="left")
+           .filter((pl.col("submitted_by") == "provider") & (pl.col("service_date") >= pl.col("ban_from"))
+                   & pl.col("_contract").is_null() & pl.col("_module").is_null())
+           .select("i", pl.lit(True).alias("_ban")).unique("i"))
+    return (df.join(hit, on="i", how="left")
+              .with_columns((pl.col("fail_assignment-ban") | pl.col("_ban").fill_null(False)).alias("fail_assignment-ban"))
+              .drop("_ban"))

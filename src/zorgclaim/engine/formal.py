@@ -1,0 +1,155 @@
+"""Stage 1: formal checks (formele controle). Each check: a name, its Vektis return code, the
+condition under which the line fails it, and the source it rests on. Vectorized: one boolean
+column per check; a line that fails any is rejected with the failing codes in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from stdnum.nl import bsn as stdnum_bsn
+
+from zorgclaim.domain.world import World
+from zorgclaim.engine.state import State
+
+PARAMEDIC = ["fysio", "oefen", "bekken"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    code: str
+    source: str
+
+
+CHECKS = [
+    Check("member-unknown", "0300", "Vektis COD954 0300; insurer member file"),
+    Check("deceased", "0328", "Vektis COD954 0328; Zvw art. 5 (insurance ends at death)"),
+    Check("not-insured", "0320", "Vektis COD954 0320; Zvw art. 5 (no basic cover on the service date)"),
+    Check("partly-insured", "0506", "Vektis COD954 0506 (cover ends within the period of care)"),
+    Check("bsn-invalid", "0435", "Vektis COD954 0435; Wet algemene bepalingen BSN (11-proef)"),
+    Check("duplicate-line", "8021", "Vektis COD954 8021 (line reference already delivered)"),
+    Check("date-after-receipt", "8176", "Vektis COD954 8176 (service date after the invoice/receipt)"),
+    Check("too-late", "0586", "seed 000 ('tot 3 jaar na afronding'); art. 7:942 BW; Vektis 0586"),
+    Check("quantity", "0638", "Vektis COD954 0638 (quantity must be positive)"),
+    Check("code-unknown", "0582", "Vektis COD954 0582; NZa prestatielijsten (code valid on the service date)"),
+    Check("diagnosis-invalid", "8009", "seed 001 (DCSPH codes not on the uniform list closed from 2024-07-01); Vektis 8009"),
+    Check("csi-unknown", "3102", "Vektis COD954 3102 (CSI code)"),
+    Check("diagnosis-csi", "8058", "seed 001 (CSI-012 only with DCSPH 6223/7023 ...); Vektis 8058"),
+    Check("wlz", "8983", "seed 003 (since 2018-04-01 claims for Wlz residents treated in the institution go to the institution: 8983)"),
+    Check("credit-without-debit", "8017", "Vektis COD954 8017 (credit without its debit)"),
+    Check("already-credited", "8084", "Vektis COD954 8084 (debit already credited)"),
+    Check("assignment-ban", "8022", "seed 002 (VGZ cessieverbod: non-contracted aids delivered from 2023-01-01 not billed directly)"),
+]
+CHECK_BY_NAME = {c.name: c for c in CHECKS}
+
+
+def _bsn_ok(values: pl.Series) -> pl.Series:
+    """11-proof via python-stdnum, evaluated once per distinct BSN."""
+    uniq = values.drop_nulls().unique()
+    ok = {v: stdnum_bsn.is_valid(v) for v in uniq.to_list()}
+    return values.replace_strict(ok, default=True, return_dtype=pl.Boolean)
+
+
+def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
+    """Adds one `fail_<check>` column per check, `formal_codes` (list) and `formal_ok`,
+    and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
+    ref = world.reference
+    years = world.library.param("declaration_window_years", df["received"].max() or __import__("datetime").date.today())
+    hist_ids = state.history.select("line_id", pl.lit(True).alias("_in_hist"))
+    credited_before = (state.history.filter(pl.col("credits").is_not_null())
+                       .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
+
+    df = df.join(hist_ids.unique("line_id"), on="line_id", how="left")
+    df = df.with_columns(
+        pl.coalesce("bsn", "member_bsn").alias("_bsn"),
+        (pl.int_range(pl.len()).over("line_id") > 0).alias("_dup_in_batch"),  # df is in processing order
+    )
+    df = df.with_columns(_bsn_ok(df["_bsn"]).alias("_bsn_ok"))
+
+    # diagnosis validity on the service date
+    dcsph = ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to")
+    diag_ok = (df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
+               .join(dcsph, on="diagnosis", how="inner")
+               .filter((pl.col("valid_from") <= pl.col("service_date"))
+                       & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("service_date"))))
+               .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
+    csi_known = ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known"))
+    combos = ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))
+    combo_ok = (df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
+                .join(combos, on="csi", how="inner")
+                .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
+                .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
+    wlz = (df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
+           .filter((pl.col("from") <= pl.col("service_date"))
+                   & (pl.col("to").is_null() | (pl.col("to") >= pl.col("service_date"))))
+           .select("i", pl.lit(True).alias("_wlz")).unique("i"))
+
+    # credits: the debit they reverse, in this batch (earlier in order) or in history
+    batch_debits = df.filter(~pl.col("is_credit")).select(pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i")).unique("credits", keep="first")
+    df = (df.join(diag_ok, on="i", how="left").join(csi_known, on="csi", how="left")
+            .join(combo_ok, on="i", how="left").join(wlz, on="i", how="left")
+            .join(batch_debits, on="credits", how="left")
+            .join(hist_ids.rename({"line_id": "credits", "_in_hist": "debit_in_history"}).unique("credits"), on="credits", how="left")
+            .join(credited_before.rename({"_ref": "credits"}), on="credits", how="left")
+            .sort("i"))
+    df = df.with_columns(
+        pl.when(pl.col("debit_i") < pl.col("i")).then(pl.col("debit_i")).otherwise(None).alias("debit_i"),
+        pl.col("debit_in_history").fill_null(False),
+        (pl.col("credits").is_not_null() & (pl.int_range(pl.len()).over("credits") > 0)).alias("_credited_in_batch"),
+    )
+    paramedic = pl.col("care_kind").is_in(PARAMEDIC)
+    deceased = pl.col("death_date").is_not_null() & (pl.col("service_date") > pl.col("death_date"))
+    fails = {
+        "member-unknown": ~pl.col("member_known"),
+        "deceased": pl.col("member_known") & deceased,
+        "not-insured": pl.col("member_known") & ~deceased & pl.col("basic_product").is_null(),
+        "partly-insured": pl.col("basic_product").is_not_null() & pl.col("end_date").is_not_null()
+                          & pl.col("cov_to").is_not_null() & (pl.col("end_date") > pl.col("cov_to")),
+        "bsn-invalid": pl.col("_bsn").is_not_null() & ~pl.col("_bsn_ok"),
+        "duplicate-line": pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch"),
+        "date-after-receipt": pl.col("service_date") > pl.col("received"),
+        "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(f"{years}y"),
+        "quantity": ~pl.col("is_credit") & (pl.col("quantity") <= 0),
+        "code-unknown": pl.col("care_kind").is_null() | (pl.col("code_from") > pl.col("service_date"))
+                        | (pl.col("code_to").is_not_null() & (pl.col("code_to") < pl.col("service_date"))),
+        "diagnosis-invalid": paramedic & pl.col("diagnosis").is_not_null() & pl.col("_diag_ok").is_null(),
+        "csi-unknown": paramedic & pl.col("csi").is_not_null() & pl.col("_csi_known").is_null(),
+        "diagnosis-csi": paramedic & pl.col("csi").is_not_null() & pl.col("_csi_known").is_not_null()
+                         & pl.col("diagnosis").is_not_null() & pl.col("_combo_ok").is_null(),
+        "wlz": pl.col("_wlz").fill_null(False),
+        "credit-without-debit": pl.col("is_credit") & (pl.col("credits").is_null()
+                                 | (pl.col("debit_i").is_null() & ~pl.col("debit_in_history"))),
+        "already-credited": pl.col("is_credit") & pl.col("credits").is_not_null()
+                            & (pl.col("_hist_credited").fill_null(False) | pl.col("_credited_in_batch")),
+    }
+    fails["assignment-ban"] = pl.lit(False)  # decided in coverage.assignment_ban, once candidates are known
+    df = df.with_columns(*(e.fill_null(False).alias(f"fail_{n}") for n, e in fails.items()))
+    return summarize(df.drop([c for c in df.columns if c.startswith("_")]))
+
+
+def summarize(df: pl.DataFrame) -> pl.DataFrame:
+    """`formal_codes`: the failed checks' codes in CHECKS order; `formal_ok`: none failed."""
+    df = df.with_columns(
+        pl.concat_list(*(pl.when(pl.col(f"fail_{c.name}")).then(pl.lit(c.code)).otherwise(None) for c in CHECKS))
+        .list.drop_nulls().alias("formal_codes"))
+    return df.with_columns((pl.col("formal_codes").list.len() == 0).alias("formal_ok"))
+
+
+def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
+    """Explanation steps: each failed check, or one step saying all passed."""
+    failed = (df.select("i", *[pl.col(f"fail_{c.name}") for c in CHECKS])
+              .unpivot(index="i", variable_name="check", value_name="failed")
+              .filter(pl.col("failed"))
+              .with_columns(pl.col("check").str.strip_prefix("fail_")))
+    meta = pl.DataFrame({"check": [c.name for c in CHECKS], "code": [c.code for c in CHECKS],
+                         "source": [c.source for c in CHECKS], "order": list(range(len(CHECKS)))})
+    failed = failed.join(meta, on="check").select(
+        "i", pl.lit("formal").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
+        pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
+    passed = df.filter(pl.col("formal_ok")).select(
+        "i", pl.lit("formal").alias("stage"), pl.lit("formal-ok").alias("check"), pl.lit("pass").alias("outcome"),
+        pl.lit(None, pl.String).alias("code"), pl.lit("Vektis EI formal checks; RULES.md").alias("source"),
+        pl.lit("{}").alias("params"), pl.lit(0, pl.Int64).alias("seq"))
+    return pl.concat([failed, passed], how="vertical_relaxed")

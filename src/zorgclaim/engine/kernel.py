@@ -1,0 +1,167 @@
+"""The one sequential part of the engine: limits and the deductible, per member, in order.
+
+Why sequential: whether a line still fits a limit (12 treatments per 12 months, EUR 2,000 a year,
+the 21st treatment) and how much deductible is left depend on the lines before it *that were
+paid*, and a credit gives back what its debit took. That is a running, bounded accumulator: a
+scan, not a map. Everything that can be decided per line (formal checks, matching, requirements,
+prices) is decided vectorized before this kernel; the kernel only walks the pre-computed
+candidates with integer arrays. It is compiled with numba (nopython), so it costs a few
+nanoseconds per candidate, not a Python loop.
+
+Lines arrive sorted by member, service date, receipt, line id; counters and deductible
+member-years are keyed per member, so any split by member gives the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NONE = np.int64(-(2**40))
+
+# candidate outcomes
+NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
+    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE = range(13)
+
+
+@njit(cache=True)
+def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_yamt):
+    k_total[k] -= count
+    if pcount != 0 and (period == NONE or k_pstart[k] == period):
+        k_pcount[k] -= pcount
+    k_yamt[k] -= amount
+
+
+@njit(cache=True)
+def run(mode, date, qty, declared, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
+        c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
+        c_ded_flag, c_tops,
+        k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
+        he_counter, he_count, he_pcount, he_amount, he_period, end12_base, end12):
+    n = mode.shape[0]
+    m = c_ok.shape[0]
+    line_code = np.zeros(n, np.int32)
+    ded_after = np.zeros(n, np.int64)
+    c_amount = np.zeros(m, np.int64)
+    c_ded = np.zeros(m, np.int64)
+    c_out = np.zeros(m, np.int8)
+    c_units = np.zeros(m, np.int64)
+    c_nth = np.zeros(m, np.int64)
+    e_count = np.zeros(m, np.int64)
+    e_pcount = np.zeros(m, np.int64)
+    e_amount = np.zeros(m, np.int64)
+    e_period = np.full(m, NONE, np.int64)
+    for i in range(n):
+        if mode[i] == 0:
+            continue
+        if mode[i] == 2:  # a credit gives back what its debit took
+            j = debit_j[i]
+            if j >= 0:
+                for c in range(cs[j], ce[j]):
+                    _release(c_counter[c], e_count[c], e_pcount[c], e_amount[c], e_period[c],
+                             k_total, k_pstart, k_pcount, k_yamt)
+                    ded_used[dy[j]] -= c_ded[c]
+                if svc[j] >= 0:
+                    svc_paid[svc[j]] = False
+            else:
+                for h in range(h_s[i], h_e[i]):
+                    _release(he_counter[h], he_count[h], he_pcount[h], he_amount[h], he_period[h],
+                             k_total, k_pstart, k_pcount, k_yamt)
+                if h_dy[i] >= 0:
+                    ded_used[h_dy[i]] -= h_ded[i]
+                if h_svc[i] >= 0:
+                    svc_paid[h_svc[i]] = False
+            if dy[i] >= 0:
+                ded_after[i] = ded_used[dy[i]]
+            continue
+        if svc[i] >= 0 and svc_paid[svc[i]]:
+            line_code[i] = 587  # the same service was paid before
+            continue
+        d = date[i]
+        q = qty[i]
+        remaining = declared[i]
+        allowed = 0
+        paid_any = False
+        for c in range(cs[i], ce[i]):
+            if paid_any and not c_tops[c]:
+                c_out[c] = NOT_TRIED
+                continue
+            if not c_ok[c]:
+                c_out[c] = REQUIREMENTS
+                continue
+            k = c_counter[c]
+            count_all = c_from_nth[c] > 0 or c_term[c] >= 0
+            if c_auth_after[c] >= 0 and k_first[k] != NONE and d > k_first[k] + c_auth_after[c] and not c_auth_ok[c]:
+                c_out[c] = AUTH_AFTER
+                continue
+            if c_term[c] >= 0 and k_first[k] != NONE and d > k_first[k] + c_term[c]:
+                c_out[c] = TERM
+                continue
+            units = q
+            c_nth[c] = k_total[k] + 1
+            if count_all:  # every treatment of the condition counts, whoever pays for it
+                if k_first[k] == NONE:
+                    k_first[k] = d
+                k_total[k] += q
+                e_count[c] = q
+                if c_from_nth[c] > 0:
+                    units = min(q, max(0, c_nth[c] + q - c_from_nth[c]))
+                    if units == 0:
+                        c_out[c] = BELOW_NTH
+                        continue
+            outcome = PAID
+            ps = k_pstart[k]
+            pc = k_pcount[k]
+            if c_max[c] >= 0:
+                if c_window[c] == 2 and (ps == NONE or d > end12[ps - end12_base]):
+                    ps = d  # a new 12-month period starts with this treatment
+                    pc = 0
+                avail = c_max[c] - pc
+                if avail <= 0:
+                    c_out[c] = COUNT_LIMIT
+                    continue
+                if units > avail:
+                    units = avail
+                    outcome = COUNT_PARTIAL
+            amt = c_price[c] * units // q if q > 0 else 0
+            if amt > remaining:
+                amt = remaining
+            if c_cap[c] >= 0:
+                left = c_cap[c] - k_yamt[k]
+                if left <= 0:
+                    c_out[c] = AMOUNT_LIMIT
+                    continue
+                if amt > left:
+                    amt = left
+                    outcome = AMOUNT_PARTIAL
+            if amt <= 0:
+                c_out[c] = NOTHING_LEFT if remaining <= 0 else ZERO_PRICE
+                continue
+            c_amount[c] = amt
+            c_units[c] = units
+            c_out[c] = outcome
+            remaining -= amt
+            allowed += amt
+            paid_any = True
+            if not count_all:
+                if k_first[k] == NONE:
+                    k_first[k] = d
+                k_total[k] += units
+                e_count[c] = units
+            if c_max[c] >= 0:
+                if c_window[c] == 2:
+                    k_pstart[k] = ps
+                    e_period[c] = ps
+                k_pcount[k] = pc + units
+                e_pcount[c] = units
+            k_yamt[k] += amt
+            e_amount[c] = amt
+            if c_ded_flag[c] and ded_line[i]:
+                left_ded = ded_total[dy[i]] - ded_used[dy[i]]
+                dd = min(amt, max(left_ded, 0))
+                ded_used[dy[i]] += dd
+                c_ded[c] = dd
+        if allowed > 0 and svc[i] >= 0:
+            svc_paid[svc[i]] = True
+        ded_after[i] = ded_used[dy[i]]
+    return (line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period)

@@ -1,0 +1,113 @@
+"""The explanation as data: per line, every check it went through, in order, each with its
+outcome, return code, source and parameters (JSON). `explain.py` turns them into sentences.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zorgclaim.domain.schema import STEP_TYPE
+from zorgclaim.engine import kernel
+from zorgclaim.engine.coverage import REQUIREMENTS
+from zorgclaim.engine.formal import formal_steps
+
+STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
+_LIMIT_STEP = {
+    kernel.PAID: ("limit-ok", "pass", None),
+    kernel.BELOW_NTH: ("below-nth", "fail", "0613"), kernel.TERM: ("term-exceeded", "fail", "0584"),
+    kernel.COUNT_LIMIT: ("count-limit", "fail", "0584"), kernel.COUNT_PARTIAL: ("count-partial", "partial", "0584"),
+    kernel.AMOUNT_LIMIT: ("amount-limit", "fail", "0589"), kernel.AMOUNT_PARTIAL: ("amount-partial", "partial", "0589"),
+    kernel.AUTH_AFTER: ("authorization-after", "fail", "0551"), kernel.NOTHING_LEFT: ("nothing-left", "info", None),
+    kernel.ZERO_PRICE: ("zero-price", "fail", "0613"),
+}
+
+
+def _json(*cols: str) -> pl.Expr:
+    return pl.struct(*cols).struct.json_encode()
+
+
+def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
+    parts = [formal_steps(df).with_columns(pl.lit(0, pl.Int64).alias("cand"))]
+    c = cands.with_columns(pl.col("cand_rank").cast(pl.Int64).alias("cand"))
+    parts.append(c.select("i", pl.lit("coverage").alias("stage"), pl.lit("benefit").alias("check"),
+                          pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"), "source",
+                          _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
+    tried = c.filter(pl.col("outcome") != kernel.NOT_TRIED)
+    parts.append(c.filter(pl.col("outcome") == kernel.NOT_TRIED).select(
+        "i", pl.lit("coverage").alias("stage"), pl.lit("not-needed").alias("check"), pl.lit("info").alias("outcome"),
+        pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
+        pl.lit(1).alias("seq"), "cand"))
+    req = (tried.select("i", "cand", "source", "product", "benefit", *[f"req_{n}" for n, _ in REQUIREMENTS],
+                    "indication_kind", "provider_kind", "recognized_by", "qualification", "referrer_kind")
+           .unpivot(index=["i", "cand", "source", "product", "benefit", "indication_kind", "provider_kind",
+                           "recognized_by", "qualification", "referrer_kind"], variable_name="check", value_name="failed")
+           .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
+    codes = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code": [k for _, k in REQUIREMENTS],
+                          "seq": list(range(1, len(REQUIREMENTS) + 1))})
+    parts.append(req.join(codes, on="check").select(
+        "i", pl.lit("coverage").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
+        _json("product", "benefit", "indication_kind", "provider_kind", "recognized_by", "qualification",
+              "referrer_kind").alias("params"), "seq", "cand"))
+    reached = c.filter(pl.col("outcome") != kernel.REQUIREMENTS).filter(pl.col("outcome") != kernel.NOT_TRIED)
+    parts.append(tried.filter(pl.col("req_ok")).select(
+        "i", pl.lit("coverage").alias("stage"), pl.lit("requirements-met").alias("check"), pl.lit("pass").alias("outcome"),
+        pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
+        pl.lit(20).alias("seq"), "cand"))
+    parts.append(reached.select(
+        "i", pl.lit("pricing").alias("stage"), pl.concat_str([pl.lit("price-"), pl.col("price_basis")]).alias("check"),
+        pl.when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
+        pl.when((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)).then(pl.lit("0611")).otherwise(None).alias("code"),
+        pl.when(pl.col("price_basis") == "contract").then(pl.lit("contract with the insurer"))
+          .when(pl.col("price_basis").str.starts_with("in_kind")).then(pl.lit("seed 002 (naturapolis: % of the average contracted tariff)"))
+          .when(pl.col("price_basis") == "market").then(pl.lit("seed 002 (restitutiepolis: up to the market-conform tariff)"))
+          .otherwise(pl.col("source")).alias("source"),
+        _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
+        pl.lit(0).alias("seq"), "cand"))
+    lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [v[2] for v in _LIMIT_STEP.values()]},
+                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
+    parts.append(reached.join(lim, on="outcome", how="inner").select(
+        "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
+        "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
+                        "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand"))
+    decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
+    parts.append(decided.filter(pl.col("allowed") != 0).select(
+        "i", pl.lit("deductible").alias("stage"),
+        pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
+          .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
+          .when(pl.col("age") < 18).then(pl.lit("deductible-under-18"))
+          .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
+          .otherwise(pl.lit("deductible-exempt")).alias("check"),
+        pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
+        pl.lit("Zvw art. 19-21; SKGZ202201218 (order of processing); RULES.md").alias("source"),
+        _json("deductible", "ded_after", "ded_total", "ded_year").alias("params"), pl.lit(0).alias("seq"),
+        pl.lit(99, pl.Int64).alias("cand")))
+    parts.append(d.filter(pl.col("line_code") == 587).select(
+        "i", pl.lit("limits").alias("stage"), pl.lit("already-paid").alias("check"), pl.lit("fail").alias("outcome"),
+        pl.lit("0587").alias("code"), pl.lit("Vektis COD954 0587 (same service declared and paid before)").alias("source"),
+        _json("svc_key").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
+    parts.append(d.filter(pl.col("formal_ok") & pl.col("is_credit")).select(
+        "i", pl.lit("payout").alias("stage"), pl.lit("credit-reverses").alias("check"), pl.lit("info").alias("outcome"),
+        pl.lit(None, pl.String).alias("code"), pl.lit("seed 003 (credits offset against the provider's next claims)").alias("source"),
+        _json("credits", "allowed").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
+    parts.append(d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
+                          & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_())).select(
+        "i", pl.lit("coverage").alias("stage"), pl.lit("no-benefit").alias("check"), pl.lit("fail").alias("outcome"),
+        pl.lit("0613").alias("code"), pl.lit("policy conditions of the member's products (no benefit covers this care)").alias("source"),
+        _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
+    parts.append(d.select(
+        "i", pl.lit("payout").alias("stage"), pl.lit("payout").alias("check"), pl.lit("info").alias("outcome"),
+        pl.lit(None, pl.String).alias("code"),
+        pl.when(pl.col("payee") == "member").then(pl.lit("seed 000 (member's nota: deductible withheld from the payout)"))
+          .otherwise(pl.lit("seed 000 (direct billing: insurer pays the provider and recovers the deductible)")).alias("source"),
+        _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
+        pl.lit(100, pl.Int64).alias("cand")))
+    cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand"]
+    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String}) for p in parts])
+    allsteps = (allsteps.with_columns(pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64).alias("_st"))
+                .with_columns(pl.when(pl.col("_st") <= 3).then(pl.col("cand")).otherwise(pl.col("cand")).alias("cand"))
+                .sort("i", pl.when(pl.col("_st") == 0).then(-1).when(pl.col("_st") >= 4).then(1000 + pl.col("_st")).otherwise(pl.col("cand")),
+                      "_st", "seq"))
+    return allsteps.group_by("i", maintain_order=True).agg(
+        pl.struct("stage", "check", "outcome", "code", "source", "params").alias("steps")).with_columns(
+        pl.col("steps").cast(pl.List(STEP_TYPE)))

@@ -1,0 +1,138 @@
+"""The scenario format v1 as pydantic models. Extend, never rename (DESIGN.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CoverageIn(_M):
+    product: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+
+class PeriodIn(_M):
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+
+class MemberIn(_M):
+    id: str
+    bsn: str | None = None
+    birth_date: dt.date
+    death_date: dt.date | None = None
+    coverages: list[CoverageIn] = []
+    voluntary_deductible: Decimal = Decimal(0)
+    wlz_institution: list[PeriodIn] = []
+
+    @field_validator("bsn", mode="before")
+    @classmethod
+    def _str(cls, v):
+        return None if v is None else str(v)
+
+
+class ProviderIn(_M):
+    agb: str
+    name: str = ""
+    kind: str | None = None
+    qualifications: list[str] = []
+    recognized_by: list[str] = []
+
+    @field_validator("agb", mode="before")
+    @classmethod
+    def _str(cls, v):
+        return str(v)
+
+
+class ContractIn(_M):
+    provider: str
+    insurer: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    payment_agreement: bool = True
+    tariffs: dict[str, Decimal] = {}
+
+
+class AuthorizationIn(_M):
+    id: str
+    member: str
+    benefit: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    status: Literal["active", "expired", "withdrawn"] = "active"
+
+
+class ReferralIn(_M):
+    by: str
+    date: dt.date | None = None
+
+
+class IndicationIn(_M):
+    by: str | None = None
+    kind: str
+
+
+class LineIn(_M):
+    id: str
+    member: str
+    bsn: str | None = None
+    date: dt.date
+    end_date: dt.date | None = None
+    code: str
+    quantity: int = 1
+    amount: Decimal
+    diagnosis: str | None = None
+    csi: str | None = None
+    referral: ReferralIn | None = None
+    indication: IndicationIn | None = None
+    authorization: str | None = None
+    credits: str | None = None
+
+    @field_validator("diagnosis", "csi", "bsn", mode="before")
+    @classmethod
+    def _str(cls, v):
+        return None if v is None else str(v)
+
+
+class ClaimIn(_M):
+    id: str
+    submitted_by: Literal["provider", "member"] = "provider"
+    channel: Literal["vecozo", "online", "post"] = "vecozo"
+    received: dt.date
+    provider: str
+    lines: list[LineIn]
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _str(cls, v):
+        return str(v)
+
+
+class ExpectIn(_M):
+    status: Literal["accepted", "partial", "rejected"] | None = None
+    allowed: Decimal | None = None
+    paid: Decimal | None = None
+    payer: str | None = None
+    deductible: Decimal | None = None
+    codes: list[str] | None = None
+    payee: Literal["provider", "member"] | None = None
+
+
+class Scenario(_M):
+    scenario: str
+    source: str | None = None
+    today: dt.date
+    members: list[MemberIn] = []
+    providers: list[ProviderIn] = []
+    contracts: list[ContractIn] = []
+    authorizations: list[AuthorizationIn] = []
+    claims: list[ClaimIn] = []
+    expect: dict[str, ExpectIn] = {}
