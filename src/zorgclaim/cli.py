@@ -1,0 +1,272 @@
+"""zorgclaim's command line: adjudicate, explain, scenario check|run, demo.
+
+Errors a user can fix are printed as one clear message (file, line, field) with exit code 2;
+never a traceback (set ZORGCLAIM_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from zorgclaim.domain.money import fmt_eur, to_euros
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
+app.add_typer(scenario_app, name="scenario")
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+HOME = Path(os.environ.get("ZORGCLAIM_HOME", ".zorgclaim"))
+DEFAULT_DECISIONS = HOME / "out" / "decisions.parquet"
+
+
+def _library():
+    from zorgclaim.policy import load_library
+    from zorgclaim.reference import load_reference
+    return load_library(), load_reference()
+
+
+def _fail(message: str, code: int = 2):
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
+    """Parquet keeps everything (nested shares and steps); CSV flattens codes and shares to text."""
+    out.mkdir(parents=True, exist_ok=True)
+    pq, csv = out / "decisions.parquet", out / "decisions.csv"
+    decisions.write_parquet(pq)
+    flat = decisions.drop("steps").with_columns(
+        pl.col("codes").list.join(";"),
+        pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
+                                                   pl.element().struct.field("benefit"), pl.lit("="),
+                                                   pl.element().struct.field("amount").cast(pl.String)])).list.join(";"),
+        *[(pl.col(c).cast(pl.Decimal(18, 0)) / 100).cast(pl.Decimal(18, 2)).alias(c)
+          for c in ("declared", "allowed", "deductible", "paid")])
+    flat.write_csv(csv)
+    return pq, csv
+
+
+def summary(decisions: pl.DataFrame, title: str = "Decisions") -> None:
+    """Lines and money per status, return code and payer; deductible charged."""
+    def money_table(by: str, label: str, frame: pl.DataFrame) -> Table:
+        t = Table(title=f"{title} per {label}")
+        for col in (label, "lines", "declared", "allowed", "deductible", "paid"):
+            t.add_column(col, justify="left" if col == label else "right")
+        agg = (frame.group_by(by).agg(pl.len().alias("lines"), *(pl.col(c).sum() for c in ("declared", "allowed", "deductible", "paid")))
+               .sort("lines", descending=True))
+        for r in agg.iter_rows(named=True):
+            t.add_row(str(r[by] if r[by] is not None else "-"), f"{r['lines']:,}", *(fmt_eur(r[c]) for c in ("declared", "allowed", "deductible", "paid")))
+        return t
+    console.print(money_table("status", "status", decisions))
+    first = decisions.with_columns(pl.col("codes").list.first().alias("code"))
+    codes = first.join(_return_codes(), on="code", how="left").with_columns(
+        pl.concat_str([pl.col("code"), pl.lit(" "), pl.col("meaning").fill_null("").str.slice(0, 40)]).alias("code"))
+    console.print(money_table("code", "code", codes))
+    console.print(money_table("payer", "payer", decisions))
+    console.print(f"Deductible charged: [bold]{fmt_eur(decisions['deductible'].sum())}[/] over "
+                  f"{decisions.filter(pl.col('deductible') != 0)['member_id'].n_unique():,} members.")
+
+
+def _return_codes() -> pl.DataFrame:
+    from zorgclaim.reference import load_reference
+    return load_reference().return_codes.select("code", "meaning")
+
+
+@app.command()
+def adjudicate(
+    lines: Path = typer.Argument(..., help="Claim lines: .csv, .parquet, .json or .ndjson"),
+    world: Path = typer.Option(..., "--world", "-w", help="World folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz"),
+    out: Path = typer.Option(HOME / "out", "--out", "-o", help="Folder for decisions.parquet and decisions.csv"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary tables"),
+):
+    """Decide a batch of claim lines against a world folder."""
+    from zorgclaim.engine import adjudicate as run
+    from zorgclaim.formats.tabular import read_lines, read_world
+    lib, ref = _library()
+    w, werr = read_world(world, lib, ref)
+    df, lerr = read_lines(lines)
+    for e in (werr + lerr)[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    if len(werr + lerr) > 50:
+        err.print(f"[yellow]… and {len(werr + lerr) - 50} more rows skipped[/]")
+    if df.height == 0:
+        _fail(f"{lines}: no readable claim lines")
+    decisions, _ = run(df, w)
+    pq, csv = write_decisions(decisions, out)
+    if not quiet:
+        summary(decisions)
+    console.print(f"{decisions.height:,} lines decided; written to {pq} and {csv}")
+    if werr or lerr:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    line_id: str = typer.Argument(..., help="The line to explain"),
+    decisions: Path = typer.Option(DEFAULT_DECISIONS, "--decisions", "-d", help="decisions.parquet written by adjudicate or demo"),
+    lang: str = typer.Option("nl", "--lang", help="nl or en"),
+):
+    """Why a line was decided as it was, step by step, with sources."""
+    from zorgclaim.engine.explain import explain as render
+    if lang not in ("nl", "en"):
+        _fail("--lang must be nl or en")
+    if not decisions.exists():
+        _fail(f"{decisions}: no decisions file; run 'zorgclaim adjudicate' or 'zorgclaim demo' first, or pass --decisions")
+    hit = pl.scan_parquet(decisions).filter(pl.col("line_id") == line_id).collect()
+    if hit.height == 0:
+        _fail(f"line {line_id!r} is not in {decisions}")
+    row = hit.row(-1, named=True)
+    head = {"nl": "Regel {l}: {s}; gedeclareerd {d}, vergoed {a}, eigen risico {e}, uitbetaald {p}; codes {c}",
+            "en": "Line {l}: {s}; declared {d}, covered {a}, deductible {e}, paid {p}; codes {c}"}[lang]
+    status = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewezen", "rejected": "afgewezen"},
+              "en": {}}[lang].get(row["status"], row["status"])
+    console.print(head.format(l=line_id, s=status, d=fmt_eur(row["declared"]), a=fmt_eur(row["allowed"]),
+                              e=fmt_eur(row["deductible"]), p=fmt_eur(row["paid"]), c=", ".join(row["codes"])),
+                  highlight=False)
+    for sentence in render(row, lang):
+        console.print(sentence, highlight=False)
+
+
+def _decision_json(d: dict, lang: str) -> dict:
+    from zorgclaim.engine.explain import render_step
+    return {
+        "line": d["line_id"], "status": d["status"], "allowed": str(to_euros(d["allowed"])), "paid": str(to_euros(d["paid"])),
+        "payer": d["payer"], "deductible": str(to_euros(d["deductible"])), "codes": list(d["codes"]),
+        "payee": d["payee"],
+        "shares": [{"product": s["product"], "benefit": s["benefit"], "amount": str(to_euros(s["amount"]))} for s in d["shares"]],
+        "explanation": [{"stage": s["stage"], "check": s["check"], "outcome": s["outcome"], "code": s["code"],
+                         "source": s["source"], "text": render_step(s, lang)} for s in d["steps"]],
+    }
+
+
+@scenario_app.command("check")
+def scenario_check(files: list[Path] = typer.Argument(..., help="Scenario YAML files")):
+    """Run scenarios and compare with their expect blocks; non-zero exit on any difference."""
+    from zorgclaim.scenarios.runner import ScenarioError, run_scenario
+    lib, ref = _library()
+    failed = 0
+    for f in files:
+        try:
+            r = run_scenario(f, lib, ref)
+        except ScenarioError as e:
+            err.print(f"[red]ERROR[/] {e}", highlight=False)
+            failed += 1
+            continue
+        if r.differences:
+            failed += 1
+            console.print(f"[red]FAIL[/] {f}: {r.scenario.scenario}", highlight=False)
+            for dline in r.differences:
+                console.print(f"     {dline}", highlight=False)
+        else:
+            console.print(f"[green]ok[/]   {f}", highlight=False)
+    console.print(f"{len(files) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@scenario_app.command("run")
+def scenario_run(
+    file: Path = typer.Argument(..., help="A scenario YAML file"),
+    as_json: bool = typer.Option(False, "--json", help="Print the decisions as JSON (DESIGN.md field names)"),
+    lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en"),
+):
+    """Run a scenario and print its decisions."""
+    from zorgclaim.engine.explain import explain as render
+    from zorgclaim.scenarios.runner import ScenarioError, run_scenario
+    lib, ref = _library()
+    try:
+        r = run_scenario(file, lib, ref)
+    except ScenarioError as e:
+        _fail(str(e))
+    rows = list(r.decisions.iter_rows(named=True)) if r.decisions.height else []
+    if as_json:
+        print(json.dumps([_decision_json(d, lang) for d in rows], ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]{r.scenario.scenario}[/]", highlight=False)
+    for d in rows:
+        console.print(f"\n[bold]{d['line_id']}[/] {d['status']}: allowed {fmt_eur(d['allowed'])}, deductible "
+                      f"{fmt_eur(d['deductible'])}, paid {fmt_eur(d['paid'])} to {d['payee']} by {d['payer'] or '-'}; "
+                      f"codes {', '.join(d['codes'])}", highlight=False)
+        for s in render(d, lang):
+            console.print("  " + s.replace("\n", "\n  "), highlight=False)
+
+
+@app.command()
+def demo(
+    members: int = typer.Option(10_000, help="Members to generate"),
+    lines: int = typer.Option(100_000, help="Claim lines to generate"),
+    seed: int = typer.Option(20251121, help="Random seed"),
+    out: Path = typer.Option(HOME / "out", "--out", "-o", help="Where the decisions go"),
+):
+    """Generate a synthetic book (fixed seed), adjudicate it month by month, print a summary."""
+    import time
+
+    from zorgclaim.demo.generate import generate, write_book
+    from zorgclaim.engine import State, adjudicate as run
+    lib, ref = _library()
+    t0 = time.perf_counter()
+    book = generate(lib, ref, members=members, lines=lines, seed=seed)
+    write_book(book, HOME / "demo")
+    console.print(f"Generated {book.world.members.height:,} members, {book.world.providers.height:,} providers, "
+                  f"{book.lines.height:,} claim lines (seed {seed}) in {time.perf_counter() - t0:.1f}s; "
+                  f"inputs in {HOME / 'demo'}")
+    months = book.lines.with_columns(pl.col("received").dt.truncate("1mo").alias("_m"))
+    keys = sorted(months["_m"].unique().to_list())
+    state, parts = State(), []
+    t1 = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Adjudicating, one batch per month received", total=len(keys))
+        for k in keys:
+            decisions, state = run(months.filter(pl.col("_m") == k).drop("_m"), book.world, state)
+            parts.append(decisions)
+            progress.advance(task)
+    decisions = pl.concat(parts)
+    elapsed = time.perf_counter() - t1
+    pq, csv = write_decisions(decisions, out)
+    summary(decisions, "Demo decisions")
+    console.print(f"Adjudicated {decisions.height:,} lines in {len(keys)} monthly batches in {elapsed:.1f}s; "
+                  f"decisions in {pq} and {csv}")
+    sample = decisions.filter(pl.col("status") == "partial").head(1)["line_id"].to_list()
+    if sample:
+        console.print(f"Try: zorgclaim explain {sample[0]}  (or --lang en)")
+
+
+def main():
+    from zorgclaim.formats.tabular import InputError
+    from zorgclaim.policy.library import PolicyError
+    from zorgclaim.reference.tables import ReferenceError
+    from zorgclaim.scenarios.runner import ScenarioError
+    try:
+        app(standalone_mode=False)
+    except (InputError, PolicyError, ReferenceError, ScenarioError) as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - last resort: no traceback for users
+        import click
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if os.environ.get("ZORGCLAIM_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {e}\n(set ZORGCLAIM_DEBUG=1 for details and report it)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""A synthetic population and claim stream for demos and benchmarks (fixed seed)."""

@@ -1,0 +1,168 @@
+"""Claim lines and the world from CSV, Parquet or JSON files.
+
+Bad rows are reported with file, line and field, and the good rows still go through: nothing
+that was good is lost. Amounts in files are euros (`amount`, text or decimal) or cents
+(`declared`, integers, as zorgclaim writes them itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.domain.world import WORLD_SCHEMAS, World
+from zorgclaim.policy.library import PolicyLibrary
+from zorgclaim.reference.tables import ReferenceData
+
+
+class InputError(ValueError):
+    """An input file that cannot be used at all."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    line: int        # 1-based line in the file (CSV: header is line 1); row number for Parquet/JSON
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: field '{self.field}': {self.message}"
+
+
+ALIASES = {"id": "line_id", "member": "member_id", "date": "service_date", "agb": "provider"}
+AMOUNT_PATTERN = r"^-?\d+([.,]\d{1,2})?$"
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """Any supported file as a frame of strings (CSV/JSON) or typed columns (Parquet)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix == ".csv":
+            return pl.read_csv(path, infer_schema=False, null_values=[""])
+        if suffix in (".json", ".ndjson", ".jsonl"):
+            if suffix == ".json":
+                return pl.read_json(path, infer_schema_length=None)
+            return pl.read_ndjson(path, infer_schema_length=None)
+    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as e:
+        raise InputError(f"{path}: cannot be read as {suffix[1:].upper()}: {str(e).splitlines()[0]}") from None
+    raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .parquet, .json or .ndjson)")
+
+
+def _typed(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
+    """Cast each column to its type; a value that does not fit becomes a RowError and drops its row."""
+    errors: list[RowError] = []
+    bad = pl.Series([False] * df.height)
+    cols = {}
+    for name, dtype in schema.items():
+        if name not in df.columns:
+            continue
+        src = df[name]
+        if src.dtype == dtype:
+            cols[name] = src
+            continue
+        if dtype == pl.Date and src.dtype == pl.String:
+            cast = src.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        elif dtype == pl.Boolean and src.dtype == pl.String:
+            low = src.str.strip_chars().str.to_lowercase()
+            cast = low.replace_strict({"true": True, "1": True, "yes": True, "ja": True, "false": False, "0": False,
+                                       "no": False, "nee": False}, default=None, return_dtype=pl.Boolean)
+        elif isinstance(dtype, pl.List) and src.dtype == pl.String:
+            cast = src.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(pl.element().filter(pl.element() != ""))
+        else:
+            cast = src.cast(dtype, strict=False)
+        failed = src.is_not_null() & cast.is_null()
+        for idx in failed.arg_true().to_list():
+            errors.append(RowError(file, idx + offset, name, f"cannot read {src[idx]!r} as {dtype}"))
+        bad = bad | failed
+        cols[name] = cast
+    out = df.with_columns(*(s.alias(n) for n, s in cols.items()))
+    return out.filter(~bad), errors
+
+
+def _euros_to_cents(s: pl.Series, file: str, offset: int) -> tuple[pl.Series, list[RowError]]:
+    txt = s.cast(pl.String).str.strip_chars().str.replace(",", ".")
+    ok = txt.str.contains(AMOUNT_PATTERN)
+    errors = [RowError(file, i + offset, "amount", f"not an amount in euros with at most two decimals: {s[i]!r}")
+              for i in (s.is_not_null() & ~ok.fill_null(False)).arg_true().to_list()]
+    cents = pl.select(pl.when(pl.lit(ok)).then(pl.lit(txt)).otherwise(None)
+                      .str.to_decimal(scale=2).mul(100).cast(pl.Int64)).to_series()
+    return cents, errors
+
+
+def read_lines(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
+    """Claim lines from a file, in the engine's schema, with the rows that could not be read."""
+    path = Path(path)
+    df = read_table(path)
+    offset = 2 if path.suffix.lower() == ".csv" else 1
+    df = df.rename({k: v for k, v in ALIASES.items() if k in df.columns and v not in df.columns})
+    df = df.with_row_index("_row")
+    errors: list[RowError] = []
+    if "declared" not in df.columns:
+        if "amount" not in df.columns:
+            raise InputError(f"{path}: no 'amount' (euros) or 'declared' (cents) column")
+        cents, errs = _euros_to_cents(df["amount"], str(path), offset)
+        errors += errs
+        bad_rows = [e.line - offset for e in errs]
+        df = df.with_columns(cents.alias("declared")).filter(~pl.col("_row").is_in(bad_rows))
+    required = ["line_id", "member_id", "provider", "received", "service_date", "code", "declared"]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    for c in required:
+        for idx in df[c].is_null().arg_true().to_list():
+            errors.append(RowError(str(path), int(df["_row"][idx]) + offset, c, "required value is empty"))
+    df = df.filter(pl.all_horizontal(*(pl.col(c).is_not_null() for c in required)))
+    rows = df["_row"]
+    typed, errs = _typed(df.drop("_row"), LINE_SCHEMA, str(path), 0)
+    # _typed reports positions within df; map them back to file lines
+    errors += [RowError(e.file, int(rows[e.line]) + offset, e.field, e.message) for e in errs]
+    errors.sort(key=lambda e: (e.line, e.field))
+    return typed, errors
+
+
+WORLD_FILES = {"members": "members", "coverages": "coverages", "wlz": "wlz", "providers": "providers",
+               "contracts": "contracts", "contract_tariffs": "contract_tariffs", "authorizations": "authorizations"}
+
+
+def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -> tuple[World, list[RowError]]:
+    """A world folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz
+    (each .csv or .parquet; all but members optional)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    frames, errors = {}, []
+    for name, stem in WORLD_FILES.items():
+        found = [p for p in (folder / f"{stem}.parquet", folder / f"{stem}.csv") if p.exists()]
+        if not found:
+            if name == "members":
+                raise InputError(f"{folder}: members.csv or members.parquet is required")
+            continue
+        path = found[0]
+        df = read_table(path)
+        offset = 2 if path.suffix == ".csv" else 1
+        schema = dict(WORLD_SCHEMAS[name])
+        if name == "members" and "voluntary_deductible" in df.columns and df["voluntary_deductible"].dtype == pl.String:
+            cents, errs = _euros_to_cents(df["voluntary_deductible"], str(path), offset)
+            errors += [RowError(e.file, e.line, "voluntary_deductible", e.message) for e in errs]
+            df = df.with_columns(cents.alias("voluntary_deductible"))
+        if name == "contract_tariffs" and "tariff" in df.columns and df["tariff"].dtype == pl.String:
+            cents, errs = _euros_to_cents(df["tariff"], str(path), offset)
+            errors += [RowError(e.file, e.line, "tariff", e.message) for e in errs]
+            df = df.with_columns(cents.alias("tariff"))
+        typed, errs = _typed(df, schema, str(path), offset)
+        errors += errs
+        frames[name] = typed
+    if "coverages" in frames:
+        unknown = sorted(set(frames["coverages"]["product"].drop_nulls().to_list()) - set(library.products))
+        if unknown:
+            raise InputError(f"{folder}/coverages: unknown product(s) {unknown}; known: {sorted(library.products)}")
+    return World(library, reference, **frames), errors
