@@ -163,8 +163,10 @@ def render_step(step: dict, lang: str = "nl") -> str:
 
 def explain(decision: dict, lang: str = "nl") -> list[str]:
     """Numbered sentences for one decision row (a dict with 'steps'), each with its source."""
-    out = []
+    out, last = [], None
     for n, step in enumerate(decision["steps"] or [], start=1):
         src = step.get("source")
-        out.append(f"{n}. {render_step(step, lang)}" + (f"\n   ({'bron' if lang == 'nl' else 'source'}: {src})" if src else ""))
+        cite = f"\n   ({'bron' if lang == 'nl' else 'source'}: {src})" if src and src != last else ""
+        out.append(f"{n}. {render_step(step, lang)}{cite}")
+        last = src
     return out

@@ -115,8 +115,15 @@ def _eur(c) -> Decimal:
 
 
 def check_expectations(sc: Scenario, decisions: pl.DataFrame) -> list[str]:
+    """Compare decisions with the expect block. A key is a line id (its first decision) or, for a
+    line sent more than once, "ID#n" for the n-th decision on that id (an extension of v1)."""
     diffs = []
-    by_line = {r["line_id"]: r for r in decisions.iter_rows(named=True)} if decisions.height else {}
+    by_line: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    for r in (decisions.iter_rows(named=True) if decisions.height else []):
+        seen[r["line_id"]] = seen.get(r["line_id"], 0) + 1
+        by_line.setdefault(r["line_id"], r)
+        by_line[f"{r['line_id']}#{seen[r['line_id']]}"] = r
     for line_id, exp in sc.expect.items():
         got = by_line.get(line_id)
         if got is None:
