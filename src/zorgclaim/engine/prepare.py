@@ -11,7 +11,9 @@ import polars as pl
 from zorgclaim.domain.schema import conform_lines
 from zorgclaim.domain.world import World
 
-ORDER = ["member_id", "service_date", "received", "line_id"]
+# DESIGN.md: per member, service date, then receipt, then line id. On a tie of date and
+# receipt a credit comes after the debits, so a debit and its credit in one batch always work.
+ORDER = ["member_id", "service_date", "received", "_credit", "line_id"]
 
 
 def age_on(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
@@ -31,7 +33,8 @@ def provider_table(world: World) -> pl.DataFrame:
 
 
 def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
-    df = conform_lines(lines).sort(ORDER).with_row_index("i")
+    df = (conform_lines(lines).with_columns((pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("_credit"))
+          .sort(ORDER).drop("_credit").with_row_index("i"))
     members = world.members.select(
         "member_id", pl.lit(True).alias("member_known"), "birth_date", "death_date",
         pl.col("bsn").alias("member_bsn"), pl.col("voluntary_deductible").fill_null(0))
