@@ -105,9 +105,8 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand"]
     allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String}) for p in parts])
     allsteps = (allsteps.with_columns(pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64).alias("_st"))
-                .with_columns(pl.when(pl.col("_st") <= 3).then(pl.col("cand")).otherwise(pl.col("cand")).alias("cand"))
                 .sort("i", pl.when(pl.col("_st") == 0).then(-1).when(pl.col("_st") >= 4).then(1000 + pl.col("_st")).otherwise(pl.col("cand")),
-                      "_st", "seq"))
+                      "_st", "cand", "seq", "check", maintain_order=True))
     return allsteps.group_by("i", maintain_order=True).agg(
         pl.struct("stage", "check", "outcome", "code", "source", "params").alias("steps")).with_columns(
         pl.col("steps").cast(pl.List(STEP_TYPE)))

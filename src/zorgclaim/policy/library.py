@@ -70,6 +70,9 @@ class PolicyLibrary:
     restriction_table: pl.DataFrame = field(repr=False)
     assignment_ban_table: pl.DataFrame = field(repr=False)
 
+    def __repr__(self) -> str:
+        return f"PolicyLibrary({len(self.products)} products, {self.benefit_table.height} benefit rows)"
+
     def param(self, name: str, day: dt.date):
         return self.parameters[name].dated().at(day)
 

@@ -139,6 +139,9 @@ class ReferenceData:
     provider_kinds: pl.DataFrame
     return_codes: pl.DataFrame
 
+    def __repr__(self) -> str:
+        return f"ReferenceData({self.service_codes.height} service codes, {self.tariffs.height} tariffs)"
+
     def return_code_meaning(self, code: str) -> str:
         hit = self.return_codes.filter(pl.col("code") == code)
         return hit["meaning"][0] if hit.height else "?"
