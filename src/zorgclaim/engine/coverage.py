@@ -178,7 +178,7 @@ def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.Da
                      .select("i", pl.lit(True).alias("_contract")).unique("i"))
     module_covers = (cands.filter((pl.col("product_kind") == "supplementary") & pl.col("req_ok") & ~pl.col("not_covered"))
                      .select("i", pl.lit(True).alias("_module")).unique("i"))
-    hit = (df.select("i", "basic_product", "care_kind", "service_date", "submitted_by")
+    hit = (df.filter(~pl.col("is_credit")).select("i", "basic_product", "care_kind", "service_date", "submitted_by")
            .join(bans, on=["basic_product", "care_kind"], how="inner")
            .join(with_contract, on="i", how="left").join(module_covers, on="i", how="left")
            .filter((pl.col("submitted_by") == "provider") & (pl.col("service_date") >= pl.col("ban_from"))

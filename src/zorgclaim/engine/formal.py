@@ -125,7 +125,11 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                             & (pl.col("_hist_credited").fill_null(False) | pl.col("_credited_in_batch")),
     }
     fails["assignment-ban"] = pl.lit(False)  # decided in coverage.assignment_ban, once candidates are known
-    df = df.with_columns(*(e.fill_null(False).alias(f"fail_{n}") for n, e in fails.items()))
+    # a credit follows its debit: it is checked only for being a proper credit, so a paid line can
+    # always be reversed (also after the 3-year window, a cover change or a ban)
+    for_credits = {"duplicate-line", "credit-without-debit", "already-credited"}
+    df = df.with_columns(*((e if n in for_credits else (e & ~pl.col("is_credit"))).fill_null(False).alias(f"fail_{n}")
+                           for n, e in fails.items()))
     return summarize(df.drop([c for c in df.columns if c.startswith("_")]))
 
 
