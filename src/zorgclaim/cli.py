@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.domain.money import fmt_eur, to_euros
+from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
@@ -50,9 +50,8 @@ def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
         pl.col("codes").list.join(";"),
         pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
                                                    pl.element().struct.field("benefit"), pl.lit("="),
-                                                   pl.element().struct.field("amount").cast(pl.String)])).list.join(";"),
-        *[(pl.col(c).cast(pl.Decimal(18, 0)) / 100).cast(pl.Decimal(18, 2)).alias(c)
-          for c in ("declared", "allowed", "deductible", "paid")])
+                                                   cents_text(pl.element().struct.field("amount"))])).list.join(";"),
+        *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
     flat.write_csv(csv)
     return pq, csv
 
@@ -248,7 +247,8 @@ def main():
     from zorgclaim.reference.tables import ReferenceError
     from zorgclaim.scenarios.runner import ScenarioError
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except (InputError, PolicyError, ReferenceError, ScenarioError) as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False)
         sys.exit(2)

@@ -46,3 +46,11 @@ def fmt_eur(cents: int) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}€ {'.'.join(groups)},{frac}"
+
+
+def cents_text(expr):
+    """A polars expression: integer cents as exact euro text ('-36.50'), for CSV and reports."""
+    import polars as pl
+    a = expr.abs()
+    return pl.concat_str([pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")), (a // 100).cast(pl.String),
+                          pl.lit("."), (a % 100).cast(pl.String).str.zfill(2)])

@@ -28,3 +28,11 @@ def test_round_trip(cents):
 def test_fmt():
     assert fmt_eur(191470) == "€ 1.914,70"
     assert fmt_eur(-3650) == "-€ 36,50"
+
+
+def test_cents_text():
+    import polars as pl
+
+    from zorgclaim.domain.money import cents_text
+    s = pl.select(cents_text(pl.lit(pl.Series([3650, -5, 0, 191470])))).to_series().to_list()
+    assert s == ["36.50", "-0.05", "0.00", "1914.70"]

@@ -1,0 +1,77 @@
+"""The command line as a user runs it: exit codes, output, no tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCEN = Path(__file__).parent / "scenarios"
+
+
+def run(*args, cwd=None, env=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "zorgclaim.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=e, timeout=300)
+
+
+def test_scenario_check_passes_and_fails(tmp_path):
+    ok = run("scenario", "check", SCEN / "ruling_202501216_bad_boekelo.yaml")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "1 passed, 0 failed" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((SCEN / "coverage_gp_no_deductible.yaml").read_text().replace("paid: 11.5", "paid: 99.0"))
+    r = run("scenario", "check", bad)
+    assert r.returncode == 1
+    assert "L1.paid: expected 99.00, got 11.50" in r.stdout
+
+
+def test_scenario_run_json_uses_design_field_names():
+    r = run("scenario", "run", SCEN / "design_example_artrose_tariff.yaml", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out[0]) >= {"line", "status", "allowed", "paid", "payer", "deductible", "codes", "explanation"}
+    assert out[0]["allowed"] == "36.50" and out[0]["codes"] == ["0611"]
+    assert any(step["code"] == "0611" for step in out[0]["explanation"])
+
+
+def test_adjudicate_and_explain(tmp_path):
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "members.csv").write_text("member_id,birth_date\nM1,1961-03-04\n")
+    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,member_id,provider,received,service_date,code,amount,diagnosis,csi\n"
+                     "L1,M1,04123456,2025-05-02,2025-04-17,fysio/1000,38.50,7023,012\n"
+                     "L2,M1,04123456,2025-05-02,not-a-date,fysio/1000,38.50,7023,012\n")
+    out = tmp_path / "out"
+    r = run("adjudicate", lines, "--world", world, "--out", out)
+    assert r.returncode == 1  # a row was skipped: say so in the exit code
+    assert "lines.csv:3: field 'service_date'" in r.stderr
+    assert (out / "decisions.parquet").exists() and (out / "decisions.csv").exists()
+    assert "36.50" in (out / "decisions.csv").read_text()
+    e = run("explain", "L1", "--decisions", out / "decisions.parquet")
+    assert e.returncode == 0, e.stderr
+    assert "gecontracteerd tarief € 36,50" in e.stdout and "[0611]" in e.stdout
+    en = run("explain", "L1", "--decisions", out / "decisions.parquet", "--lang", "en")
+    assert "contracted tariff € 36,50" in en.stdout
+    missing = run("explain", "L9", "--decisions", out / "decisions.parquet")
+    assert missing.returncode == 2 and "not in" in missing.stderr
+
+
+@pytest.mark.parametrize("args", [("adjudicate", "nope.csv", "--world", "."), ("scenario", "run", "nope.yaml")])
+def test_errors_are_messages_not_tracebacks(args, tmp_path):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "error:" in r.stderr
+
+
+def test_demo_small(tmp_path):
+    r = run("demo", "--members", "200", "--lines", "2000", "--out", tmp_path / "out", cwd=tmp_path,
+            env={"ZORGCLAIM_HOME": str(tmp_path / "home")})
+    assert r.returncode == 0, r.stderr
+    assert "per status" in r.stdout and "Deductible charged" in r.stdout
+    assert (tmp_path / "out" / "decisions.parquet").exists()
