@@ -75,3 +75,28 @@ def test_demo_small(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "per status" in r.stdout and "Deductible charged" in r.stdout
     assert (tmp_path / "out" / "decisions.parquet").exists()
+
+
+def test_state_carries_the_deductible_between_batches(tmp_path):
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "members.csv").write_text("member_id,birth_date\nM1,1941-02-02\n")
+    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    (world / "providers.csv").write_text("agb,name,kind\n08100001,Verpleeghuis,verpleeghuis\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n08100001,onvz,2025-01-01,2025-12-31,gr/GR-BEH,300.00\n")
+    head = "line_id,member_id,provider,received,service_date,code,amount,indication_kind\n"
+    (tmp_path / "a.csv").write_text(head + "L1,M1,08100001,2025-02-10,2025-02-03,gr/GR-BEH,300.00,gr\n")
+    (tmp_path / "b.csv").write_text(head + "L2,M1,08100001,2025-03-10,2025-03-03,gr/GR-BEH,300.00,gr\n")
+    state = tmp_path / "state"
+    for f in ("a.csv", "b.csv"):
+        r = run("adjudicate", tmp_path / f, "--world", world, "--out", tmp_path / f"out-{f}", "--state", state, "-q")
+        assert r.returncode == 0, r.stderr
+    import polars as pl
+    b = pl.read_parquet(tmp_path / "out-b.csv" / "decisions.parquet")
+    assert b["deductible"].to_list() == [8500]  # 385 - 300 left after the first batch
+
+
+def test_scenario_run_several_files():
+    r = run("scenario", "run", SCEN / "formal_0300_member_unknown.yaml", SCEN / "formal_8983_wlz.yaml", "--json")
+    out = json.loads(r.stdout)
+    assert {o["scenario"].split("/")[-1] for o in out} == {"formal_0300_member_unknown.yaml", "formal_8983_wlz.yaml"}

@@ -87,10 +87,12 @@ def adjudicate(
     lines: Path = typer.Argument(..., help="Claim lines: .csv, .parquet, .json or .ndjson"),
     world: Path = typer.Option(..., "--world", "-w", help="World folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz"),
     out: Path = typer.Option(HOME / "out", "--out", "-o", help="Folder for decisions.parquet and decisions.csv"),
+    state_dir: Optional[Path] = typer.Option(None, "--state", help="Folder with the state of earlier batches (read, then updated)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary tables"),
 ):
     """Decide a batch of claim lines against a world folder."""
     from zorgclaim.engine import adjudicate as run
+    from zorgclaim.formats.state_files import load_state, save_state
     from zorgclaim.formats.tabular import read_lines, read_world
     lib, ref = _library()
     w, werr = read_world(world, lib, ref)
@@ -101,8 +103,10 @@ def adjudicate(
         err.print(f"[yellow]… and {len(werr + lerr) - 50} more rows skipped[/]")
     if df.height == 0:
         _fail(f"{lines}: no readable claim lines")
-    decisions, _ = run(df, w)
+    decisions, state = run(df, w, load_state(state_dir) if state_dir else None)
     pq, csv = write_decisions(decisions, out)
+    if state_dir:
+        save_state(state, state_dir)
     if not quiet:
         summary(decisions)
     console.print(f"{decisions.height:,} lines decided; written to {pq} and {csv}")
@@ -176,7 +180,7 @@ def scenario_check(files: list[Path] = typer.Argument(..., help="Scenario YAML f
 
 @scenario_app.command("run")
 def scenario_run(
-    file: Path = typer.Argument(..., help="A scenario YAML file"),
+    files: list[Path] = typer.Argument(..., help="Scenario YAML files"),
     as_json: bool = typer.Option(False, "--json", help="Print the decisions as JSON (DESIGN.md field names)"),
     lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en"),
 ):
@@ -184,15 +188,30 @@ def scenario_run(
     from zorgclaim.engine.explain import explain as render
     from zorgclaim.scenarios.runner import ScenarioError, run_scenario
     lib, ref = _library()
-    try:
-        r = run_scenario(file, lib, ref)
-    except ScenarioError as e:
-        _fail(str(e))
-    rows = list(r.decisions.iter_rows(named=True)) if r.decisions.height else []
+    results = []
+    for file in files:
+        try:
+            results.append(run_scenario(file, lib, ref))
+        except ScenarioError as e:
+            _fail(str(e))
     if as_json:
-        print(json.dumps([_decision_json(d, lang) for d in rows], ensure_ascii=False, indent=2))
+        out = []
+        for r in results:
+            for d in (r.decisions.iter_rows(named=True) if r.decisions.height else []):
+                item = _decision_json(d, lang)
+                if len(files) > 1:
+                    item["scenario"] = r.path
+                out.append(item)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    console.print(f"[bold]{r.scenario.scenario}[/]", highlight=False)
+    for r in results:
+        _print_scenario(r, lang)
+
+
+def _print_scenario(r, lang: str) -> None:
+    from zorgclaim.engine.explain import explain as render
+    rows = list(r.decisions.iter_rows(named=True)) if r.decisions.height else []
+    console.print(f"[bold]{r.scenario.scenario}[/] ({r.path})", highlight=False)
     for d in rows:
         console.print(f"\n[bold]{d['line_id']}[/] {d['status']}: allowed {fmt_eur(d['allowed'])}, deductible "
                       f"{fmt_eur(d['deductible'])}, paid {fmt_eur(d['paid'])} to {d['payee']} by {d['payer'] or '-'}; "
