@@ -50,12 +50,20 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
           .select("i", "product").unique())
     bt = lib.benefit_table.drop("policy_type").rename({"csi": "b_csi"})
     bij = world.reference.bijlage1.select(pl.col("diagnosis"), pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
-    c = (base.join(lp, on="i", how="inner").join(bt, on="product", how="inner")
+    # join on (product, care kind) and (product, code) rather than on product alone: a benefit
+    # only ever matches lines of its care kinds or codes, so the join stays the size of the answer
+    lpk = base.join(lp, on="i", how="inner")
+    by_kind = lpk.join(bt.explode("care_kinds").drop_nulls("care_kinds"), left_on=["product", "care_kind"],
+                       right_on=["product", "care_kinds"], how="inner")
+    by_code = lpk.join(bt.explode("codes").drop_nulls("codes"), left_on=["product", "code"],
+                       right_on=["product", "codes"], how="inner")
+    keys = ["i", "product", "benefit", "seg_from"]
+    by_code = by_code.join(by_kind.select(keys), on=keys, how="anti")  # matched by both: keep one
+    c = (pl.concat([by_kind.drop("codes"), by_code.drop("care_kinds")], how="vertical_relaxed")
          .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date")))
          .join(bij, on="diagnosis", how="left"))
     match = (
-        (_contains("care_kinds", "care_kind") | _contains("codes", "code"))
-        & (pl.col("diagnoses").is_null() | _contains("diagnoses", "diagnosis"))
+        (pl.col("diagnoses").is_null() | _contains("diagnoses", "diagnosis"))
         & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
         & (pl.col("b_csi").is_null() | _contains("b_csi", "csi"))
         & (pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))

@@ -139,10 +139,13 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
 
 def summarize(df: pl.DataFrame) -> pl.DataFrame:
     """`formal_codes`: the failed checks' codes in CHECKS order; `formal_ok`: none failed."""
-    df = df.with_columns(
-        pl.concat_list(*(pl.when(pl.col(f"fail_{c.name}")).then(pl.lit(c.code)).otherwise(None) for c in CHECKS))
+    df = df.drop("formal_codes", "formal_ok", strict=False).with_columns(
+        (~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok"))
+    failing = df.filter(~pl.col("formal_ok")).select(
+        "i", pl.concat_list(*(pl.when(pl.col(f"fail_{c.name}")).then(pl.lit(c.code)).otherwise(None) for c in CHECKS))
         .list.drop_nulls().alias("formal_codes"))
-    return df.with_columns((pl.col("formal_codes").list.len() == 0).alias("formal_ok"))
+    return (df.join(failing, on="i", how="left", maintain_order="left")
+              .with_columns(pl.col("formal_codes").fill_null(pl.lit([], pl.List(pl.String)))))
 
 
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
