@@ -100,3 +100,25 @@ def test_scenario_run_several_files():
     r = run("scenario", "run", SCEN / "formal_0300_member_unknown.yaml", SCEN / "formal_8983_wlz.yaml", "--json")
     out = json.loads(r.stdout)
     assert {o["scenario"].split("/")[-1] for o in out} == {"formal_0300_member_unknown.yaml", "formal_8983_wlz.yaml"}
+
+
+def test_dbc_group_and_patient_share(tmp_path):
+    acts = tmp_path / "activities.csv"
+    acts.write_text("patient,date,discipline,minutes,kind,diagnosis,care_demand\n"
+                    "P1,2024-03-04,revalidatiearts,25,contact,HAND-01,Z1\n"
+                    "P1,2024-03-11,fysiotherapeut,30,no_show,HAND-01,Z1\n"
+                    "P1,2024-03-12,nobody,30,gossip,HAND-01,Z1\n")
+    r = run("dbc", "group", acts, "--out", tmp_path / "out", "--as-of", "2024-03-20")
+    assert r.returncode == 1 and "activities.csv:4: field 'kind'" in r.stderr
+    assert "Open on 2024-03-20: 1 DBCs" in r.stdout
+    assert (tmp_path / "out" / "invoice_lines.csv").read_text().count("\n") == 6  # header + 5 units of 5 minutes
+    assert "60.17" in (tmp_path / "out" / "no_show_invoices.csv").read_text()
+    s = run("dbc", "patient-share", "--invoice", "1000.00", "--reimbursed", "200.00", "--deductible", "385.00")
+    assert s.returncode == 0 and "€ 985,00" in s.stdout
+
+
+def test_dbc_demo(tmp_path):
+    r = run("dbc", "demo", "--patients", "40", "--out", tmp_path / "d")
+    assert r.returncode == 0, r.stderr
+    assert "DBCs per product" in r.stdout and "billed to" in r.stdout
+    assert any((tmp_path / "d" / "invoices").iterdir())

@@ -57,7 +57,7 @@ def read_table(path: Path) -> pl.DataFrame:
     raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .parquet, .json or .ndjson)")
 
 
-def _typed(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
+def cast_columns(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
     """Cast each column to its type; a value that does not fit becomes a RowError and drops its row."""
     errors: list[RowError] = []
     bad = pl.Series([False] * df.height)
@@ -122,8 +122,8 @@ def read_lines(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
             errors.append(RowError(str(path), int(df["_row"][idx]) + offset, c, "required value is empty"))
     df = df.filter(pl.all_horizontal(*(pl.col(c).is_not_null() for c in required)))
     rows = df["_row"]
-    typed, errs = _typed(df.drop("_row"), LINE_SCHEMA, str(path), 0)
-    # _typed reports positions within df; map them back to file lines
+    typed, errs = cast_columns(df.drop("_row"), LINE_SCHEMA, str(path), 0)
+    # cast_columns reports positions within df; map them back to file lines
     errors += [RowError(e.file, int(rows[e.line]) + offset, e.field, e.message) for e in errs]
     errors.sort(key=lambda e: (e.line, e.field))
     return typed, errors
@@ -158,7 +158,7 @@ def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -
             cents, errs = _euros_to_cents(df["tariff"], str(path), offset)
             errors += [RowError(e.file, e.line, "tariff", e.message) for e in errs]
             df = df.with_columns(cents.alias("tariff"))
-        typed, errs = _typed(df, schema, str(path), offset)
+        typed, errs = cast_columns(df, schema, str(path), offset)
         errors += errs
         frames[name] = typed
     if "coverages" in frames:

@@ -1,0 +1,74 @@
+import datetime as dt
+
+import polars as pl
+
+from zorgclaim.dbc.billing import bill
+from zorgclaim.dbc.routing import patient_share
+from zorgclaim.dbc.tables import DATA_DIR, load_clinic_contracts, load_dbc_tables
+
+T = load_dbc_tables()
+CONTRACTS = load_clinic_contracts(DATA_DIR / "clinic_contracts_example.csv")
+
+
+def activity(k, day, minutes=25, kind="contact", discipline="fysiotherapeut", patient="P1"):
+    return {"activity_id": k, "patient": patient, "date": day, "discipline": discipline, "minutes": minutes, "kind": kind,
+            "diagnosis": "HAND-01", "care_demand": "Z1", "specialist": "S"}
+
+
+def patients(*rows):
+    return pl.DataFrame([{"patient": p, "insurer": i, "from": f, "to": t} for p, i, f, t in rows],
+                        schema={"patient": pl.String, "insurer": pl.String, "from": pl.Date, "to": pl.Date})
+
+
+def test_25_minutes_show_as_five_units_and_one_visit_gets_the_full_product_price():
+    b = bill(pl.DataFrame([activity(1, dt.date(2024, 4, 2))]), T)
+    assert b.lines.height == 5 and set(b.lines["unit_minutes"]) == {5}
+    (row,) = b.table.iter_rows(named=True)
+    assert row["code"] == "msr/199299001" and row["nza_tariff"] == 33000  # the whole product's tariff for one visit
+    assert row["invoice_units"] == 5
+
+
+def test_team_and_dossier_time_are_on_the_invoice_no_shows_are_not():
+    acts = pl.DataFrame([activity(1, dt.date(2024, 4, 2)), activity(2, dt.date(2024, 4, 3), 10, "team"),
+                         activity(3, dt.date(2024, 4, 4), 7, "dossier"), activity(4, dt.date(2024, 4, 5), 30, "no_show")])
+    b = bill(acts, T)
+    assert b.lines.group_by("kind").len().sort("kind").rows() == [("contact", 5), ("dossier", 2), ("team", 2)]
+    assert b.no_shows["amount"].to_list() == [6017] and b.no_shows["billed_to"].to_list() == ["patient"]
+
+
+def test_weighted_hours_pick_the_band():
+    # 4 x 60 min revalidatiearts (weight 2) = 8 weighted hours -> the 1.5-10 band
+    acts = pl.DataFrame([activity(k, dt.date(2024, 4, 1) + dt.timedelta(days=7 * k), 60, discipline="revalidatiearts")
+                         for k in range(1, 5)])
+    (row,) = bill(acts, T).table.iter_rows(named=True)
+    assert row["weighted_hours"] == 8.0 and row["code"] == "msr/199299010"
+
+
+def test_seed_example_dbc_over_the_year_end_goes_to_the_start_date_insurer():
+    acts = pl.DataFrame([activity(k, d) for k, d in enumerate([dt.date(2022, 9, 11), dt.date(2022, 10, 15),
+                                                               dt.date(2022, 11, 20), dt.date(2022, 12, 20)], 1)])
+    pats = patients(("P1", "onvz", dt.date(2022, 1, 1), dt.date(2022, 12, 31)), ("P1", "cz", dt.date(2023, 1, 1), None))
+    (row,) = bill(acts, T, pats, CONTRACTS).table.iter_rows(named=True)
+    assert (row["start"], row["end"]) == (dt.date(2022, 9, 11), dt.date(2023, 1, 8))
+    assert row["insurer"] == "onvz" and row["billed_to"] == "insurer"
+
+
+def test_without_payment_agreement_the_patient_is_billed():
+    acts = pl.DataFrame([activity(1, dt.date(2024, 2, 1))])
+    (row,) = bill(acts, T, patients(("P1", "cz", dt.date(2024, 1, 1), None)), CONTRACTS).table.iter_rows(named=True)
+    assert row["billed_to"] == "patient" and "no payment agreement with cz for 2024" == row["routing_reason"]
+
+
+def test_contract_applies_from_1_january_for_the_whole_year():
+    acts = pl.DataFrame([activity(1, dt.date(2024, 1, 2))])
+    (row,) = bill(acts, T, patients(("P1", "menzis", dt.date(2020, 1, 1), None)), CONTRACTS).table.iter_rows(named=True)
+    assert row["billed_to"] == "insurer"
+
+
+def test_patient_share():
+    # insurer reimbursed more than 60%: that amount, plus the deductible withheld
+    assert patient_share(100000, 70000, 10000)["owed"] == 80000
+    # reimbursed less than 60%: at least 60%, plus the deductible, never more than the invoice
+    r = patient_share(100000, 20000, 38500)
+    assert (r["minimum"], r["owed"], r["basis"]) == (60000, 98500, "minimum 60%")
+    assert patient_share(100000, 80000, 38500)["owed"] == 100000
