@@ -16,6 +16,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/zorgclaim demo
+	$(BIN)/zorgclaim dbc demo
 
 test: setup
 	$(BIN)/python -m pytest

@@ -109,8 +109,11 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         "member-unknown": ~pl.col("member_known"),
         "deceased": pl.col("member_known") & deceased,
         "not-insured": pl.col("member_known") & ~deceased & pl.col("basic_product").is_null(),
+        # a period of care (a stay) must be insured throughout; a DBC-zorgproduct belongs wholly
+        # to the insurer of its start date (seed 000), so products are exempt
         "partly-insured": pl.col("basic_product").is_not_null() & pl.col("end_date").is_not_null()
-                          & pl.col("cov_to").is_not_null() & (pl.col("end_date") > pl.col("cov_to")),
+                          & (pl.col("unit") != "product") & pl.col("cov_to").is_not_null()
+                          & (pl.col("end_date") > pl.col("cov_to")),
         "bsn-invalid": pl.col("_bsn").is_not_null() & ~pl.col("_bsn_ok"),
         "duplicate-line": pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch"),
         "date-after-receipt": pl.col("service_date") > pl.col("received"),

@@ -62,11 +62,14 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
             .with_columns(pl.coalesce("referrer_kind", "prefix_kind").alias("referrer_kind"))
             .drop("prefix", "prefix_kind"))
     # the basic product on the service date (and whether it still holds on the end date)
-    products = world.library.benefit_table.select("product", "insurer", "product_kind", "policy_type").unique("product")
+    # a coverage counts only within its product's validity (the library holds 2023-2026)
+    products = pl.DataFrame([{"product": p.id, "insurer": p.insurer, "product_kind": p.kind, "policy_type": p.policy_type,
+                              "p_from": p.valid_from, "p_to": p.valid_to} for p in world.library.products.values()])
     basic = (world.coverages.join(products, on="product", how="inner")
              .filter(pl.col("product_kind") == "basic")
-             .select("member_id", pl.col("product").alias("basic_product"), pl.col("insurer"),
-                     "policy_type", pl.col("from").alias("cov_from"), pl.col("to").alias("cov_to")))
+             .select("member_id", pl.col("product").alias("basic_product"), pl.col("insurer"), "policy_type",
+                     pl.max_horizontal("from", "p_from").alias("cov_from"),
+                     pl.min_horizontal(pl.col("to").fill_null(pl.col("p_to")), "p_to").alias("cov_to")))
     hit = (df.select("i", "member_id", "service_date", "end_date").join(basic, on="member_id", how="inner")
            .filter((pl.col("cov_from") <= pl.col("service_date"))
                    & (pl.col("cov_to").is_null() | (pl.col("cov_to") >= pl.col("service_date"))))
