@@ -35,7 +35,13 @@ def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
     return m["_ix"].cast(pl.Int64).fill_null(-1).to_numpy()
 
 
-def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None) -> tuple[pl.DataFrame, State]:
+def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
+               explain: bool = True) -> tuple[pl.DataFrame, State]:
+    """Decide `lines` (the schema of domain/schema.py) against `world`, continuing from `state`.
+
+    With `explain=False` the decisions carry their codes, shares and money but no explanation
+    steps (`steps` is an empty list): for bulk runs where only the outcome is needed.
+    """
     state = state or State()
     df = prepare(lines, world)
     df = formal_checks(df, world, state)
@@ -136,8 +142,11 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None) ->
                                    if dys.height else np.zeros(n, np.int64)))
 
     decisions = _decide(df, cands, state)
-    steps = build_steps(df, cands, decisions)
-    decisions = decisions.join(steps, on="i", how="left").sort("i")
+    if explain:
+        steps = build_steps(df, cands, decisions)
+        decisions = decisions.join(steps, on="i", how="left").sort("i")
+    else:
+        decisions = decisions.with_columns(pl.lit([], DECISION_SCHEMA["steps"]).alias("steps"))
     counters = pl.DataFrame({"counter_key": keys["counter_key"], "first": _dates(k_first), "total": k_total,
                              "pstart": _dates(k_pstart), "pcount": k_pcount, "yamount": k_yamt}, schema=COUNTERS_SCHEMA)
     cands = cands.with_columns(pl.Series("e_count", e_count), pl.Series("e_pcount", e_pcount),

@@ -32,51 +32,75 @@ REQUIREMENTS: list[tuple[str, str]] = [
 ]
 
 
-def _contains(list_col: str, value_col: str) -> pl.Expr:
-    return pl.col(list_col).list.contains(pl.col(value_col)).fill_null(False)
+def _pairs(bt: pl.DataFrame, list_col: str, as_: str, keep: tuple[str, ...] = ("brow",)) -> pl.DataFrame:
+    """(benefit row, value) pairs of one of the benefit table's list columns: list membership
+    becomes a join on two small key columns instead of a list scan per candidate."""
+    return bt.select(*keep, pl.col(list_col).alias(as_)).explode(as_).drop_nulls(as_).unique()
+
+
+def _flag(c: pl.DataFrame, pairs: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Add boolean `name`: the candidate's key columns appear in `pairs`."""
+    keys = pairs.columns
+    return (c.join(pairs.with_columns(pl.lit(True).alias(name)), on=keys, how="left")
+             .with_columns(pl.col(name).fill_null(False)))
+
+
+def benefit_rows(world: World) -> pl.DataFrame:
+    """The benefit table with a row id and, per list column, whether the benefit sets it."""
+    bt = world.library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
+    lists = ["diagnoses", "csi", "referral_kinds", "req_indication", "not_with_indication", "provider_kinds", "req_diagnoses"]
+    return bt.with_columns(*(pl.col(c).is_not_null().alias(f"has_{c}") for c in lists))
 
 
 def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
-    """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate."""
-    lib = world.library
+    """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate.
+
+    Kept narrow on purpose: the candidate frame carries line columns and a benefit row id
+    (`brow`); benefit lists are matched by joins on (brow, value) pairs, and the benefit's scalar
+    attributes are joined once at the end."""
+    bt = benefit_rows(world)
     base = df.filter(pl.col("formal_ok") & ~pl.col("is_credit")).select(
         "i", "member_id", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
         "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",
-        "provider_kind", "qualifications", pl.col("recognized_by").alias("provider_recognized_by"), "basic_product", "policy_type")
+        "provider_kind", "basic_product", "policy_type")
     cover = world.coverages.select("member_id", "product", pl.col("from").alias("c_from"), pl.col("to").alias("c_to"))
     lp = (base.select("i", "member_id", "service_date").join(cover, on="member_id", how="inner")
           .filter((pl.col("c_from") <= pl.col("service_date"))
                   & (pl.col("c_to").is_null() | (pl.col("c_to") >= pl.col("service_date"))))
           .select("i", "product").unique())
-    bt = lib.benefit_table.drop("policy_type").rename({"csi": "b_csi"})
-    bij = world.reference.bijlage1.select(pl.col("diagnosis"), pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
-    # join on (product, care kind) and (product, code) rather than on product alone: a benefit
-    # only ever matches lines of its care kinds or codes, so the join stays the size of the answer
+    # join on (product, care kind) and (product, code): a benefit only ever matches lines of its
+    # care kinds or codes, so the join stays the size of the answer
     lpk = base.join(lp, on="i", how="inner")
-    by_kind = lpk.join(bt.explode("care_kinds").drop_nulls("care_kinds"), left_on=["product", "care_kind"],
-                       right_on=["product", "care_kinds"], how="inner")
-    by_code = lpk.join(bt.explode("codes").drop_nulls("codes"), left_on=["product", "code"],
-                       right_on=["product", "codes"], how="inner")
-    keys = ["i", "product", "benefit", "seg_from"]
-    by_code = by_code.join(by_kind.select(keys), on=keys, how="anti")  # matched by both: keep one
-    c = (pl.concat([by_kind.drop("codes"), by_code.drop("care_kinds")], how="vertical_relaxed")
-         .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date")))
-         .join(bij, on="diagnosis", how="left"))
-    match = (
-        (pl.col("diagnoses").is_null() | _contains("diagnoses", "diagnosis"))
-        & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
-        & (pl.col("b_csi").is_null() | _contains("b_csi", "csi"))
-        & (pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
-        & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age")))
-    )
-    c = c.filter(match)
+    by_kind = lpk.join(_pairs(bt, "care_kinds", "care_kind", ("brow", "product")), on=["product", "care_kind"], how="inner")
+    by_code = lpk.join(_pairs(bt, "codes", "code", ("brow", "product")), on=["product", "code"], how="inner")
+    by_code = by_code.join(by_kind.select("i", "brow"), on=["i", "brow"], how="anti")  # matched by both: keep one
+    c = pl.concat([by_kind, by_code.select(by_kind.columns)])
+    c = (c.join(bt.select("brow", "seg_from", "seg_to", "has_diagnoses", "diag_bijlage1", "has_csi", "min_age", "max_age"),
+                on="brow", how="left")
+         .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date"))))
+    c = _flag(c, _pairs(bt, "diagnoses", "diagnosis"), "_diag_in")
+    c = _flag(c, _pairs(bt, "csi", "csi"), "_csi_in")
+    bij = world.reference.bijlage1.select("diagnosis", pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
+    c = c.join(bij, on="diagnosis", how="left")
+    match = ((~pl.col("has_diagnoses") | pl.col("_diag_in"))
+             & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
+             & (~pl.col("has_csi") | pl.col("_csi_in"))
+             & (pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
+             & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age"))))
+    c = c.filter(match).drop("seg_to", "has_diagnoses", "has_csi", "min_age", "max_age", "_diag_in", "_csi_in", "_bij")
+    scalars = bt.select(
+        "brow", "benefit", "label", "insurer", "product_kind", "nc_pct", "rank", "req_referral", "auth", "auth_after_days",
+        "recognized_by", "qualification", "price_method", "per_day", "percentage", "from_nth", "max_count", "window",
+        "term_days", "per_year_amount", "counter", "deductible", "not_covered", "tops_up", "source", "verified",
+        "has_referral_kinds", "has_req_indication", "has_not_with_indication", "has_provider_kinds", "has_req_diagnoses")
+    c = c.join(scalars, on="brow", how="left")
     c = c.with_columns(
         pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
         pl.when(pl.col("counter") == "condition")
           .then(pl.concat_str([pl.col("member_id"), pl.col("benefit"), pl.col("diagnosis").fill_null("-")], separator="|"))
           .otherwise(pl.concat_str([pl.col("member_id"), pl.col("product"), pl.col("benefit")], separator="|"))
           .alias("counter_key"),
-    )
+    ).drop("bij_term", "diag_bijlage1")
     # calendar-year limits count per year: the year is part of the counter
     per_year = (pl.col("window") == "calendar_year").fill_null(False) | pl.col("per_year_amount").is_not_null()
     c = c.with_columns(pl.when(per_year).then(pl.concat_str([pl.col("counter_key"), pl.col("service_date").dt.year().cast(pl.String)], separator="|"))
@@ -84,34 +108,42 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = _contracted(c, world)
     c = _authorization(c, world)
     c = _restrictions(c, world)
-    ind = pl.col("indication_kind")
+    c = _flag(c, _pairs(bt, "referral_kinds", "referrer_kind"), "_referrer_ok")
+    c = _flag(c, _pairs(bt, "req_indication", "indication_kind"), "_indication_ok")
+    c = _flag(c, _pairs(bt, "not_with_indication", "indication_kind"), "_indication_excl")
+    c = _flag(c, _pairs(bt, "provider_kinds", "provider_kind"), "_kind_ok")
+    c = _flag(c, _pairs(bt, "req_diagnoses", "diagnosis"), "_req_diag_ok")
+    provs = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
+    c = _flag(c, provs.select("provider", "recognized_by").explode("recognized_by").drop_nulls().unique(), "_recognized")
+    c = _flag(c, provs.select("provider", pl.col("qualifications").alias("qualification")).explode("qualification")
+              .drop_nulls().unique(), "_qualified")
     fails = {
         "excluded": pl.col("not_covered"),
-        "restricted-diagnosis": (pl.col("req_diagnoses").is_not_null() & ~_contains("req_diagnoses", "diagnosis"))
-                                | pl.col("_restricted"),
+        "restricted-diagnosis": (pl.col("has_req_diagnoses") & ~pl.col("_req_diag_ok")) | pl.col("_restricted"),
         "referral-missing": pl.col("req_referral") & pl.col("referral_by").is_null(),
         "referrer-kind": pl.col("req_referral") & pl.col("referral_by").is_not_null()
-                         & pl.col("referral_kinds").is_not_null() & ~_contains("referral_kinds", "referrer_kind"),
-        "indication-missing": pl.col("req_indication").is_not_null() & (ind.is_null() | ~_contains("req_indication", "indication_kind")),
-        "indication-excludes": pl.col("not_with_indication").is_not_null() & ind.is_not_null() & _contains("not_with_indication", "indication_kind"),
-        "provider-kind": pl.col("provider_kinds").is_not_null() & ~_contains("provider_kinds", "provider_kind"),
-        "provider-not-recognised": pl.col("recognized_by").is_not_null() & ~pl.col("provider_recognized_by").list.contains(pl.col("recognized_by")).fill_null(False),
-        "provider-qualification": pl.col("qualification").is_not_null() & ~pl.col("qualifications").list.contains(pl.col("qualification")).fill_null(False),
+                         & pl.col("has_referral_kinds") & ~pl.col("_referrer_ok"),
+        "indication-missing": pl.col("has_req_indication") & ~pl.col("_indication_ok"),
+        "indication-excludes": pl.col("has_not_with_indication") & pl.col("_indication_excl"),
+        "provider-kind": pl.col("has_provider_kinds") & ~pl.col("_kind_ok"),
+        "provider-not-recognised": pl.col("recognized_by").is_not_null() & ~pl.col("_recognized"),
+        "provider-qualification": pl.col("qualification").is_not_null() & ~pl.col("_qualified"),
     }
     needs_auth = (pl.col("auth") == "always") | ((pl.col("auth") == "non_contracted") & ~pl.col("contracted"))
     for name in ("authorization-missing", "authorization-invalid", "authorization-expired",
                  "authorization-period", "authorization-other-care"):
         fails[name] = needs_auth & (pl.col("auth_problem") == name)
     c = c.with_columns(*(e.fill_null(False).alias(f"req_{n}") for n, e in fails.items()))
-    c = c.with_columns(
-        pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
-        .list.drop_nulls().alias("req_codes"),
-        (pl.col("product_kind") != "basic").alias("_supp"),
-    )
-    return (c.with_columns((pl.col("req_codes").list.len() == 0).alias("req_ok"))
-             .sort("i", "_supp", "product", "rank")
-             .with_columns(pl.int_range(pl.len()).over("i").alias("cand_rank"))
-             .drop("_supp"))
+    c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
+    c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
+    c = (c.with_columns((pl.col("product_kind") != "basic").alias("_supp"))
+          .sort("i", "_supp", "product", "rank")
+          .with_columns(pl.int_range(pl.len()).over("i").alias("cand_rank")).drop("_supp"))
+    failing = c.with_row_index("_r").filter(~pl.col("req_ok")).select(
+        "_r", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
+        .list.drop_nulls().alias("req_codes"))
+    return (c.with_row_index("_r").join(failing, on="_r", how="left", maintain_order="left")
+             .with_columns(pl.col("req_codes").fill_null(pl.lit([], pl.List(pl.String)))).drop("_r"))
 
 
 def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
