@@ -58,25 +58,28 @@ def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
     return pq, csv
 
 
-def summary(decisions: pl.DataFrame, title: str = "Decisions") -> None:
-    """Lines and money per status, return code and payer; deductible charged."""
-    def money_table(by: str, label: str, frame: pl.DataFrame) -> Table:
+def summary(decisions: pl.DataFrame | pl.LazyFrame, title: str = "Decisions") -> None:
+    """Lines and money per status, return code and payer; deductible charged (lazy-friendly)."""
+    lf = decisions.lazy()
+
+    def money_table(by: str, label: str, frame: pl.LazyFrame) -> Table:
         t = Table(title=f"{title} per {label}")
         for col in (label, "lines", "declared", "allowed", "deductible", "paid"):
             t.add_column(col, justify="left" if col == label else "right")
         agg = (frame.group_by(by).agg(pl.len().alias("lines"), *(pl.col(c).sum() for c in ("declared", "allowed", "deductible", "paid")))
-               .sort("lines", descending=True))
+               .sort("lines", descending=True).collect())
         for r in agg.iter_rows(named=True):
             t.add_row(str(r[by] if r[by] is not None else "-"), f"{r['lines']:,}", *(fmt_eur(r[c]) for c in ("declared", "allowed", "deductible", "paid")))
         return t
-    console.print(money_table("status", "status", decisions))
-    first = decisions.with_columns(pl.col("codes").list.first().alias("code"))
-    codes = first.join(_return_codes(), on="code", how="left").with_columns(
+    console.print(money_table("status", "status", lf))
+    first = lf.with_columns(pl.col("codes").list.first().alias("code"))
+    codes = first.join(_return_codes().lazy(), on="code", how="left").with_columns(
         pl.concat_str([pl.col("code"), pl.lit(" "), pl.col("meaning").fill_null("").str.slice(0, 40)]).alias("code"))
     console.print(money_table("code", "code", codes))
-    console.print(money_table("payer", "payer", decisions))
-    console.print(f"Deductible charged: [bold]{fmt_eur(decisions['deductible'].sum())}[/] over "
-                  f"{decisions.filter(pl.col('deductible') != 0)['member_id'].n_unique():,} members.")
+    console.print(money_table("payer", "payer", lf))
+    ded = lf.select(pl.col("deductible").sum().alias("d"),
+                    pl.col("member_id").filter(pl.col("deductible") != 0).n_unique().alias("m")).collect().row(0)
+    console.print(f"Deductible charged: [bold]{fmt_eur(ded[0])}[/] over {ded[1]:,} members.")
 
 
 def _return_codes() -> pl.DataFrame:
@@ -91,8 +94,14 @@ def adjudicate(
     out: Path = typer.Option(HOME / "out", "--out", "-o", help="Folder for decisions.parquet and decisions.csv"),
     state_dir: Optional[Path] = typer.Option(None, "--state", help="Folder with the state of earlier batches (read, then updated)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary tables"),
+    partitions: int = typer.Option(1, "--partitions", "-p", min=1, help="Decide in this many member partitions (Parquet input): bounded memory"),
+    engine: str = typer.Option("local", "--engine", help="local, or dask to run the partitions on a Dask cluster"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster"),
+    explain_steps: bool = typer.Option(True, "--explain/--no-explain", help="Keep the explanation steps (slower) or only codes"),
 ):
     """Decide a batch of claim lines against a world folder."""
+    if partitions > 1 or engine != "local":
+        return _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, engine, scheduler, explain_steps)
     from zorgclaim.engine import adjudicate as run
     from zorgclaim.formats.state_files import load_state, save_state
     from zorgclaim.formats.tabular import read_lines, read_world
@@ -105,7 +114,7 @@ def adjudicate(
         err.print(f"[yellow]… and {len(werr + lerr) - 50} more rows skipped[/]")
     if df.height == 0:
         _fail(f"{lines}: no readable claim lines")
-    decisions, state = run(df, w, load_state(state_dir) if state_dir else None)
+    decisions, state = run(df, w, load_state(state_dir) if state_dir else None, explain=explain_steps)
     pq, csv = write_decisions(decisions, out)
     if state_dir:
         save_state(state, state_dir)
@@ -113,6 +122,53 @@ def adjudicate(
         summary(decisions)
     console.print(f"{decisions.height:,} lines decided; written to {pq} and {csv}")
     if werr or lerr:
+        raise typer.Exit(1)
+
+
+def _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, engine, scheduler, explain_steps):
+    import time
+
+    from zorgclaim.formats.state_files import load_state, save_state
+    from zorgclaim.formats.tabular import read_world
+    from zorgclaim.scale.partitioned import adjudicate_file
+    if engine not in ("local", "dask"):
+        _fail(f"--engine must be local or dask, not {engine!r}")
+    if lines.suffix.lower() != ".parquet" or not lines.exists():
+        _fail(f"{lines}: partitioned runs read a Parquet file (convert CSV/JSON first, or use --partitions 1)")
+    lib, ref = _library()
+    w, werr = read_world(world, lib, ref)
+    for e in werr[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    parts_dir = out / "parts"
+    if parts_dir.exists():
+        for old in parts_dir.glob("decisions-*.parquet"):
+            old.unlink()
+    t = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"Adjudicating {partitions} member partitions ({engine})", total=partitions)
+        results, state = adjudicate_file(lines, w, parts_dir, partitions, load_state(state_dir) if state_dir else None,
+                                         engine, scheduler, explain_steps,
+                                         progress=lambda done, total: progress.update(task, completed=done))
+    elapsed = time.perf_counter() - t
+    scan = pl.scan_parquet(str(parts_dir / "decisions-*.parquet"))
+    scan.sink_parquet(out / "decisions.parquet")
+    flat = scan.drop("steps").with_columns(
+        pl.col("codes").list.join(";"),
+        pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
+                                                   pl.element().struct.field("benefit"), pl.lit("="),
+                                                   cents_text(pl.element().struct.field("amount"))])).list.join(";"),
+        *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
+    flat.sink_csv(out / "decisions.csv")
+    if state_dir:
+        save_state(state, state_dir)
+    if not quiet:
+        summary(pl.scan_parquet(out / "decisions.parquet"))
+    n = sum(r.lines for r in results)
+    peak = max(r.peak_rss_mib for r in results)
+    console.print(f"{n:,} lines decided in {partitions} partitions ({engine}) in {elapsed:.1f}s; largest partition "
+                  f"{max(r.lines for r in results):,} lines; peak memory of the {'busiest worker' if engine == 'dask' else 'process'} {peak:,.0f} MiB; "
+                  f"written to {out / 'decisions.parquet'} and {out / 'decisions.csv'}")
+    if werr:
         raise typer.Exit(1)
 
 
