@@ -17,6 +17,7 @@ from zorgclaim.domain.world import World
 from zorgclaim.engine import kernel
 from zorgclaim.engine.coverage import assignment_ban, candidates
 from zorgclaim.engine.formal import formal_checks, summarize
+from zorgclaim.engine.frames import attach
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State)
@@ -169,9 +170,10 @@ _OUTCOME_CODES = {kernel.BELOW_NTH: "0613", kernel.TERM: "0584", kernel.COUNT_LI
 def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame:
     share = pl.struct("product", "benefit", "amount")
     paid = cands.filter(pl.col("amount") != 0)
+    payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
     debit_money = paid.group_by("i").agg(
         share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"),
-        pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"))
+        pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"), payer)
     # credits reverse their debit exactly: in this batch, or from history
     neg = lambda e: (-e)  # noqa: E731
     in_batch = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_not_null())
@@ -185,12 +187,13 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
     credit_money = (rev.with_columns(neg(pl.col("amount")).alias("amount"), neg(pl.col("c_ded")).alias("c_ded"))
                     .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
                                        pl.col("c_ded").sum().alias("deductible"),
-                                       pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows")))
+                                       pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"),
+                                       payer))
     money = pl.concat([debit_money, credit_money])
 
     code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
     pricing_cut = (pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))
-    cc = cands.with_columns(
+    cc = cands.filter((pl.col("outcome") != kernel.PAID) | pricing_cut).with_columns(
         pl.when(pl.col("outcome") == kernel.REQUIREMENTS).then(pl.col("req_codes"))
         .otherwise(pl.concat_list(code_of)).list.drop_nulls().alias("_fail_codes"),
         pl.concat_list(pl.when(pl.col("outcome").is_in([kernel.COUNT_PARTIAL, kernel.AMOUNT_PARTIAL])).then(code_of),
@@ -199,9 +202,10 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
         pl.col("_fail_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_fail"),
         pl.col("_part_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_part"))
 
-    d = (df.join(money, on="i", how="left").join(reasons, on="i", how="left")
+    d = (attach(attach(df, money, "i"), reasons, "i")
          .with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
-                       pl.col("shares").fill_null([]), pl.col("_share_rows").fill_null([])))
+                       pl.col("shares").fill_null([]), pl.col("_share_rows").fill_null([]),
+                       pl.col("_fail").fill_null([]), pl.col("_part").fill_null([])))
     a, decl = pl.col("allowed").abs(), pl.col("declared").abs()
     status = pl.when(a == 0).then(pl.lit("rejected")).when(a >= decl).then(pl.lit("accepted")).otherwise(pl.lit("partial"))
     d = d.with_columns(status.alias("status"))
@@ -214,9 +218,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
              .when(st == "partial").then(pl.when(pl.col("_part").list.len() > 0).then(pl.col("_part")).otherwise(pl.lit(["0611"])))
              .otherwise(pl.when(pl.col("_fail").list.len() > 0).then(pl.col("_fail")).otherwise(pl.lit(["0613"]))))
     payee = pl.when(pl.col("submitted_by") == "member").then(pl.lit("member")).otherwise(pl.lit("provider"))
-    payer = (pl.col("shares").list.eval(pl.element().sort_by(pl.element().struct.field("amount").abs(), descending=True)
-                                        .struct.field("product").first()).list.first())
-    d = d.with_columns(codes.list.head(3).alias("codes"), payee.alias("payee"), payer.alias("payer"))
+    d = d.with_columns(codes.list.head(3).alias("codes"), payee.alias("payee"))
     d = d.with_columns(pl.when(pl.col("payee") == "member").then(pl.col("allowed") - pl.col("deductible"))
                        .otherwise(pl.col("allowed")).alias("paid"))
     return d

@@ -9,9 +9,11 @@ N days of treatment) is decided in the limits kernel.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine.frames import attach
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
 REQUIREMENTS: list[tuple[str, str]] = [
@@ -32,6 +34,16 @@ REQUIREMENTS: list[tuple[str, str]] = [
 ]
 
 
+def rank_within(sorted_keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal keys (the keys sorted): the candidate's rank per line."""
+    n = sorted_keys.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+
+
 def _pairs(bt: pl.DataFrame, list_col: str, as_: str, keep: tuple[str, ...] = ("brow",)) -> pl.DataFrame:
     """(benefit row, value) pairs of one of the benefit table's list columns: list membership
     becomes a join on two small key columns instead of a list scan per candidate."""
@@ -40,9 +52,7 @@ def _pairs(bt: pl.DataFrame, list_col: str, as_: str, keep: tuple[str, ...] = ("
 
 def _flag(c: pl.DataFrame, pairs: pl.DataFrame, name: str) -> pl.DataFrame:
     """Add boolean `name`: the candidate's key columns appear in `pairs`."""
-    keys = pairs.columns
-    return (c.join(pairs.with_columns(pl.lit(True).alias(name)), on=keys, how="left")
-             .with_columns(pl.col(name).fill_null(False)))
+    return attach(c, pairs.with_columns(pl.lit(True).alias(name)), pairs.columns).with_columns(pl.col(name).fill_null(False))
 
 
 def benefit_rows(world: World) -> pl.DataFrame:
@@ -75,13 +85,12 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     by_code = lpk.join(_pairs(bt, "codes", "code", ("brow", "product")), on=["product", "code"], how="inner")
     by_code = by_code.join(by_kind.select("i", "brow"), on=["i", "brow"], how="anti")  # matched by both: keep one
     c = pl.concat([by_kind, by_code.select(by_kind.columns)])
-    c = (c.join(bt.select("brow", "seg_from", "seg_to", "has_diagnoses", "diag_bijlage1", "has_csi", "min_age", "max_age"),
-                on="brow", how="left")
+    c = (attach(c, bt.select("brow", "seg_from", "seg_to", "has_diagnoses", "diag_bijlage1", "has_csi", "min_age", "max_age"), "brow")
          .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date"))))
     c = _flag(c, _pairs(bt, "diagnoses", "diagnosis"), "_diag_in")
     c = _flag(c, _pairs(bt, "csi", "csi"), "_csi_in")
     bij = world.reference.bijlage1.select("diagnosis", pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
-    c = c.join(bij, on="diagnosis", how="left")
+    c = attach(c, bij.unique("diagnosis"), "diagnosis")
     match = ((~pl.col("has_diagnoses") | pl.col("_diag_in"))
              & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
              & (~pl.col("has_csi") | pl.col("_csi_in"))
@@ -93,7 +102,7 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
         "recognized_by", "qualification", "price_method", "per_day", "percentage", "from_nth", "max_count", "window",
         "term_days", "per_year_amount", "counter", "deductible", "not_covered", "tops_up", "source", "verified",
         "has_referral_kinds", "has_req_indication", "has_not_with_indication", "has_provider_kinds", "has_req_diagnoses")
-    c = c.join(scalars, on="brow", how="left")
+    c = attach(c, scalars, "brow")
     c = c.with_columns(
         pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
         pl.when(pl.col("counter") == "condition")
@@ -137,8 +146,8 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
     c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
     c = (c.with_columns((pl.col("product_kind") != "basic").alias("_supp"))
-          .sort("i", "_supp", "product", "rank")
-          .with_columns(pl.int_range(pl.len()).over("i").alias("cand_rank")).drop("_supp"))
+          .sort("i", "_supp", "product", "rank").drop("_supp"))
+    c = c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())))
     failing = c.with_row_index("_r").filter(~pl.col("req_ok")).select(
         "_r", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
         .list.drop_nulls().alias("req_codes"))
@@ -154,8 +163,7 @@ def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
              .filter((pl.col("t_from") <= pl.col("service_date"))
                      & (pl.col("t_to").is_null() | (pl.col("t_to") >= pl.col("service_date"))))
              .group_by("i", "product", "benefit").agg(pl.col("tariff").min().alias("contract_tariff")))
-    return (c.join(keyed, on=["i", "product", "benefit"], how="left")
-             .with_columns(pl.col("contract_tariff").is_not_null().alias("contracted")))
+    return attach(c, keyed, ["i", "product", "benefit"]).with_columns(pl.col("contract_tariff").is_not_null().alias("contracted"))
 
 
 def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
@@ -164,7 +172,8 @@ def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
     `auth_ok` says whether a valid one covers the line (used by the 'after N days' rule)."""
     auths = world.authorizations.select(pl.col("id").alias("authorization"), pl.col("member_id").alias("a_member"),
                                         pl.col("benefit").alias("a_benefit"), pl.col("from").alias("a_from"),
-                                        pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status"))
+                                        pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status")
+                                        ).unique("authorization", keep="first")
     named = c.select("i", "product", "benefit", "member_id", "service_date", "authorization").join(
         auths, on="authorization", how="left")
     in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
@@ -191,7 +200,7 @@ def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
                  .otherwise(pl.lit("authorization-missing")).alias("auth_problem")))
     named = named.select("i", "product", "benefit", "auth_problem",
                          pl.col("auth_problem").is_null().alias("auth_ok"))
-    return c.join(named, on=["i", "product", "benefit"], how="left")
+    return attach(c, named, ["i", "product", "benefit"])
 
 
 def _restrictions(c: pl.DataFrame, world: World) -> pl.DataFrame:
@@ -201,7 +210,7 @@ def _restrictions(c: pl.DataFrame, world: World) -> pl.DataFrame:
            .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False))
            .select("i", "product", "benefit", pl.lit(True).alias("_restricted"), pl.col("source").alias("restriction_source"))
            .unique(["i", "product", "benefit"]))
-    return c.join(hit, on=["i", "product", "benefit"], how="left").with_columns(pl.col("_restricted").fill_null(False))
+    return attach(c, hit, ["i", "product", "benefit"]).with_columns(pl.col("_restricted").fill_null(False))
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:

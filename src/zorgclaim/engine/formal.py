@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine.frames import attach
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -68,9 +69,11 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     df = df.join(hist_ids.unique("line_id"), on="line_id", how="left")
     df = df.with_columns(
         pl.coalesce("bsn", "member_bsn").alias("_bsn"),
-        (pl.int_range(pl.len()).over("line_id") > 0).alias("_dup_in_batch"),  # df is in processing order
+        (~pl.col("line_id").is_first_distinct()).alias("_dup_in_batch"),  # df is in processing order
     )
-    df = df.with_columns(bsn_ok(pl.col("_bsn")).fill_null(True).alias("_bsn_ok"))
+    distinct = df.select(pl.col("_bsn").drop_nulls().unique())  # the 11-proof once per distinct BSN
+    df = attach(df, distinct.with_columns(bsn_ok(pl.col("_bsn")).alias("_bsn_ok")), "_bsn").with_columns(
+        pl.col("_bsn_ok").fill_null(True))
 
     # diagnosis validity on the service date
     dcsph = ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to")
