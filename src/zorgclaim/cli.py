@@ -43,18 +43,22 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
-def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
-    """Parquet keeps everything (nested shares and steps); CSV flattens codes and shares to text."""
-    out.mkdir(parents=True, exist_ok=True)
-    pq, csv = out / "decisions.parquet", out / "decisions.csv"
-    decisions.write_parquet(pq)
-    flat = decisions.drop("steps").with_columns(
+def flat_decisions(decisions: pl.DataFrame | pl.LazyFrame):
+    """Decisions for CSV: no steps; codes and shares as text; money as exact euro text."""
+    return decisions.drop("steps").with_columns(
         pl.col("codes").list.join(";"),
         pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
                                                    pl.element().struct.field("benefit"), pl.lit("="),
                                                    cents_text(pl.element().struct.field("amount"))])).list.join(";"),
         *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
-    flat.write_csv(csv)
+
+
+def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
+    """Parquet keeps everything (nested shares and steps); CSV flattens codes and shares to text."""
+    out.mkdir(parents=True, exist_ok=True)
+    pq, csv = out / "decisions.parquet", out / "decisions.csv"
+    decisions.write_parquet(pq)
+    flat_decisions(decisions).write_csv(csv)
     return pq, csv
 
 
@@ -152,13 +156,7 @@ def _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, eng
     elapsed = time.perf_counter() - t
     scan = pl.scan_parquet(str(parts_dir / "decisions-*.parquet"))
     scan.sink_parquet(out / "decisions.parquet")
-    flat = scan.drop("steps").with_columns(
-        pl.col("codes").list.join(";"),
-        pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
-                                                   pl.element().struct.field("benefit"), pl.lit("="),
-                                                   cents_text(pl.element().struct.field("amount"))])).list.join(";"),
-        *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
-    flat.sink_csv(out / "decisions.csv")
+    flat_decisions(scan).sink_csv(out / "decisions.csv")
     if state_dir:
         save_state(state, state_dir)
     if not quiet:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 import yaml
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError
 
-from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.money import Cents
 from zorgclaim.policy.library import Parameter, PolicyError
 from zorgclaim.reference.tables import ReferenceError, _Row, read_csv_rows
 
@@ -37,12 +37,7 @@ class ProductRow(_Row):
 class TariffRow(_Row):
     code: str
     from_: dt.date
-    amount: int
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _cents(cls, v):
-        return to_cents(v)
+    amount: Cents
 
 
 class ClinicContractRow(_Row):

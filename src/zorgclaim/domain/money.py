@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 
 class MoneyError(ValueError):
@@ -54,3 +57,16 @@ def cents_text(expr):
     a = expr.abs()
     return pl.concat_str([pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")), (a // 100).cast(pl.String),
                           pl.lit("."), (a % 100).cast(pl.String).str.zfill(2)])
+
+
+def euros_to_cents_any(value):
+    """Euros to cents for a scalar or a dated mapping {date: euros}; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: to_cents(v) for k, v in value.items()}
+    return to_cents(value)
+
+
+# a pydantic field given in euros (YAML, CSV) and held as integer cents
+Cents = Annotated[int, BeforeValidator(to_cents)]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.money import euros_to_cents_any
 from zorgclaim.policy.dated import Dated
 
 
@@ -65,14 +65,7 @@ class Pricing(_Strict):
     per_day: Dated[int] | None = None            # cents per day (from euros in YAML)
     percentage: Dated[int] | None = None         # percent of the declared amount
 
-    @field_validator("per_day", mode="before")
-    @classmethod
-    def _cents(cls, v):
-        if v is None:
-            return v
-        if isinstance(v, dict):
-            return {k: to_cents(x) for k, x in v.items()}
-        return to_cents(v)
+    _cents = field_validator("per_day", mode="before")(lambda v: euros_to_cents_any(v))
 
     @model_validator(mode="after")
     def _method_params(self):
@@ -91,14 +84,7 @@ class Limits(_Strict):
     per_year_amount: Dated[int] | None = None    # cents per calendar year
     counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
 
-    @field_validator("per_year_amount", mode="before")
-    @classmethod
-    def _cents(cls, v):
-        if v is None:
-            return v
-        if isinstance(v, dict):
-            return {k: to_cents(x) for k, x in v.items()}
-        return to_cents(v)
+    _cents = field_validator("per_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
 
     @model_validator(mode="after")
     def _window(self):

@@ -15,7 +15,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.money import Cents
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -58,12 +58,7 @@ class TariffRow(_Row):
     insurer: str
     kind: Literal["avg_contracted", "market"]
     from_: dt.date
-    amount: int
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _cents(cls, v):
-        return to_cents(v)
+    amount: Cents
 
 
 class DcsphRow(_Row):
