@@ -122,3 +122,21 @@ def test_dbc_demo(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "DBCs per product" in r.stdout and "billed to" in r.stdout
     assert any((tmp_path / "d" / "invoices").iterdir())
+
+
+def test_adjudicate_pm304_writes_pm305(tmp_path):
+    golden = Path(__file__).parent / "vektis" / "golden.pm304"
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")
+    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    env = {"ZORGCLAIM_HOME": str(tmp_path / "home")}
+    r = run("adjudicate", golden, "--world", world, "--out", tmp_path / "ret.pm305", "-q", env=env)
+    assert r.returncode == 0, r.stderr
+    from zorgclaim.formats.vektis.write import read_pm305
+    ret = read_pm305((tmp_path / "ret.pm305").read_bytes().decode("latin-1"))
+    assert ret["lines"]["REF0000001"] == {"allowed": 3650, "paid": 3650, "codes": ["0611"]}
+    again = run("adjudicate", golden, "--world", world, "--out", tmp_path / "ret2.pm305", "-q", env=env)
+    assert again.returncode == 1 and "file rejected" in again.stdout
+    assert read_pm305((tmp_path / "ret2.pm305").read_bytes().decode("latin-1"))["file_codes"][:2] == ["0001", "0030"]

@@ -93,9 +93,9 @@ def _return_codes() -> pl.DataFrame:
 
 @app.command()
 def adjudicate(
-    lines: Path = typer.Argument(..., help="Claim lines: .csv, .parquet, .json or .ndjson"),
+    lines: Path = typer.Argument(..., help="Claim lines: .csv, .parquet, .json, .ndjson, or a Vektis PM304 file (detected by content)"),
     world: Path = typer.Option(..., "--world", "-w", help="World folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz"),
-    out: Path = typer.Option(HOME / "out", "--out", "-o", help="Folder for decisions.parquet and decisions.csv"),
+    out: Path = typer.Option(HOME / "out", "--out", "-o", help="Folder for decisions.parquet and decisions.csv (for PM304 input: or a .pm305 file for the return message)"),
     state_dir: Optional[Path] = typer.Option(None, "--state", help="Folder with the state of earlier batches (read, then updated)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary tables"),
     partitions: int = typer.Option(1, "--partitions", "-p", min=1, help="Decide in this many member partitions (Parquet input): bounded memory"),
@@ -106,6 +106,8 @@ def adjudicate(
     """Decide a batch of claim lines against a world folder."""
     if partitions > 1 or engine != "local":
         return _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, engine, scheduler, explain_steps)
+    if _looks_like_pm304(lines):
+        return _adjudicate_pm304(lines, world, out, state_dir, quiet, explain_steps)
     from zorgclaim.engine import adjudicate as run
     from zorgclaim.formats.state_files import load_state, save_state
     from zorgclaim.formats.tabular import read_lines, read_world
@@ -126,6 +128,62 @@ def adjudicate(
         summary(decisions)
     console.print(f"{decisions.height:,} lines decided; written to {pq} and {csv}")
     if werr or lerr:
+        raise typer.Exit(1)
+
+
+def _looks_like_pm304(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(5) == b"01107"
+    except OSError:
+        return False
+
+
+def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: bool, explain_steps: bool):
+    """A Vektis PM304 file: read and check it, decide its lines, write the PM305 return message
+    (to `--out x.pm305`, or next to the decisions). Files and invoice numbers seen before are
+    remembered in $ZORGCLAIM_HOME/vektis_seen.json (for 8067 and 0030)."""
+    import datetime as dt
+
+    from zorgclaim.engine import adjudicate as run
+    from zorgclaim.formats.state_files import load_state, save_state
+    from zorgclaim.formats.tabular import read_world
+    from zorgclaim.formats.vektis.pm304 import read_pm304
+    from zorgclaim.formats.vektis.write import write_pm305
+    seen_path = HOME / "vektis_seen.json"
+    seen = json.loads(seen_path.read_text()) if seen_path.exists() else {"files": [], "invoices": []}
+    text = lines.read_bytes().decode("latin-1")
+    f = read_pm304(text, lines.name, received=None, seen_invoices=frozenset(seen["invoices"]),
+                   seen_files=frozenset(seen["files"]))
+    for m in f.messages[:50]:
+        err.print(f"[yellow]{m}[/]", highlight=False)
+    lib, ref = _library()
+    w, werr = read_world(world, lib, ref)
+    decisions = None
+    if not f.rejected and f.lines.height:
+        decisions, state = run(f.lines, w, load_state(state_dir) if state_dir else None, explain=explain_steps)
+        if state_dir:
+            save_state(state, state_dir)
+    return_path = out if out.suffix.lower() == ".pm305" else out / (lines.stem + ".pm305")
+    folder = out.parent if out.suffix.lower() == ".pm305" else out
+    folder.mkdir(parents=True, exist_ok=True)
+    return_path.write_bytes(write_pm305(f, decisions, dt.date.today(), f"ZC-{f.digest[:16]}").encode("latin-1"))
+    if decisions is not None:
+        pq, csv = write_decisions(decisions, folder if out.suffix.lower() != ".pm305" else HOME / "out")
+        if not quiet:
+            summary(decisions)
+        console.print(f"{decisions.height:,} lines decided; decisions in {pq} and {csv}")
+    if f.rejected:
+        console.print(f"[red]file rejected[/] ({', '.join(f.file_codes)}): {'; '.join(f.messages[:3])}", highlight=False)
+    else:
+        seen["files"].append(f.digest)
+        inv = f.header.get("Factuurnummer declarant") if f.header else None
+        if inv:
+            seen["invoices"].append(inv)
+        HOME.mkdir(parents=True, exist_ok=True)
+        seen_path.write_text(json.dumps(seen))
+    console.print(f"return message (PM305) written to {return_path}")
+    if f.rejected or werr or any(r.codes for r in f.records):
         raise typer.Exit(1)
 
 

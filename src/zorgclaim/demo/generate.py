@@ -104,7 +104,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],
         "ziekenhuis": ["msr/199299010", "msr/199299020", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/199299010", "msr/199299020", "msr/VERBLIJF", "gr/GR-DAG"],
-        "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"], "hulpmiddelen": ["hulpmiddel/HM-BRACE", "hulpmiddel/HM-SPALK", "hulpmiddel/HM-KRUK"],
+        "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"], "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK"],
     }
     avg = reference.tariffs.filter(pl.col("kind") == "avg_contracted").group_by("code").agg(pl.col("amount").max())
     avg_map = dict(zip(avg["code"].to_list(), avg["amount"].to_list()))

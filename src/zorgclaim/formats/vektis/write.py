@@ -23,7 +23,10 @@ def _fmt(f: Field, value) -> str:
         if len(text) > f.length:
             raise ValueError(f"{f.name}: {value} does not fit in {f.length} digits")
         return text.zfill(f.length)
-    return str(value)[:f.length].ljust(f.length)
+    text = str(value)
+    if len(text) > f.length:
+        raise ValueError(f"{f.name}: {text!r} does not fit in {f.length} positions")
+    return text.ljust(f.length)
 
 
 def record(kind: str, **values) -> str:
