@@ -140,3 +140,15 @@ def test_adjudicate_pm304_writes_pm305(tmp_path):
     again = run("adjudicate", golden, "--world", world, "--out", tmp_path / "ret2.pm305", "-q", env=env)
     assert again.returncode == 1 and "file rejected" in again.stdout
     assert read_pm305((tmp_path / "ret2.pm305").read_bytes().decode("latin-1"))["file_codes"][:2] == ["0001", "0030"]
+
+
+def test_adjudicate_fhir_bundle(tmp_path):
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")
+    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    r = run("adjudicate", Path(__file__).parent / "fhir" / "claim-bundle.json", "--world", world, "--out", tmp_path / "o", "-q")
+    assert r.returncode == 0, r.stderr
+    bundle = json.loads((tmp_path / "o" / "fhir-responses.json").read_text())
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ClaimResponse", "ExplanationOfBenefit"]

@@ -108,6 +108,8 @@ def adjudicate(
         return _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, engine, scheduler, explain_steps)
     if _looks_like_pm304(lines):
         return _adjudicate_pm304(lines, world, out, state_dir, quiet, explain_steps)
+    if _looks_like_fhir(lines):
+        return _adjudicate_fhir(lines, world, out, state_dir, quiet)
     from zorgclaim.engine import adjudicate as run
     from zorgclaim.formats.state_files import load_state, save_state
     from zorgclaim.formats.tabular import read_lines, read_world
@@ -137,6 +139,52 @@ def _looks_like_pm304(path: Path) -> bool:
             return f.read(5) == b"01107"
     except OSError:
         return False
+
+
+def _looks_like_fhir(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and b'"resourceType"' in head
+
+
+def _adjudicate_fhir(lines: Path, world: Path, out: Path, state_dir, quiet: bool):
+    """A FHIR Claim or Bundle of Claims: decide, and write a Bundle with a ClaimResponse and an
+    ExplanationOfBenefit per Claim (and an OperationOutcome per bad resource) to OUT/fhir-responses.json."""
+    import datetime as dt
+
+    from zorgclaim.engine import adjudicate as run
+    from zorgclaim.formats.fhir.claim_in import read_fhir
+    from zorgclaim.formats.fhir.response_out import responses
+    from zorgclaim.formats.state_files import load_state, save_state
+    from zorgclaim.formats.tabular import read_world
+    try:
+        doc = json.loads(lines.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        _fail(f"{lines}: not valid JSON: {e}")
+    inp = read_fhir(doc)
+    for o in inp.outcomes:
+        for issue in o["issue"]:
+            err.print(f"[yellow]{lines}: {issue['expression'][0]}: {issue['diagnostics']}[/]", highlight=False)
+    lib, ref = _library()
+    w, werr = read_world(world, lib, ref)
+    decisions = pl.DataFrame()
+    if inp.lines.height:
+        decisions, state = run(inp.lines, w, load_state(state_dir) if state_dir else None)
+        if state_dir:
+            save_state(state, state_dir)
+        write_decisions(decisions, out)
+        if not quiet:
+            summary(decisions)
+    out.mkdir(parents=True, exist_ok=True)
+    bundle = responses(inp, decisions, ref, dt.date.today()) if decisions.height else {
+        "resourceType": "Bundle", "type": "collection", "entry": [{"resource": o} for o in inp.outcomes]}
+    (out / "fhir-responses.json").write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(f"{inp.lines.height:,} lines from {len(inp.claims):,} claims decided; FHIR responses in {out / 'fhir-responses.json'}")
+    if inp.outcomes or werr:
+        raise typer.Exit(1)
 
 
 def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: bool, explain_steps: bool):

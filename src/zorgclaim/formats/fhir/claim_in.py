@@ -1,0 +1,147 @@
+"""A FHIR Claim (or a Bundle of Claims) into claim lines.
+
+Validated with fhir.resources' R4B models first; a bad resource gives an OperationOutcome whose
+issues name the path (e.g. `Claim.item[0].net.value`). Patient, Coverage, Organization and
+Practitioner may be contained (`#id`) or entries of the Bundle (`Type/id`).
+
+Mapping: member number from the Patient identifier in `urn:zorgclaim:member-number` (else the
+Coverage's subscriberId), BSN from `http://fhir.nl/fhir/NamingSystem/bsn`, the provider's AGB from
+`http://fhir.nl/fhir/NamingSystem/agb-z`, each item a line: `<Claim.identifier or id>-<sequence>`,
+productOrService in `urn:zorgclaim:service-code` (`fysio/1000`), servicedDate or servicedPeriod,
+quantity, net (EUR; negative = credit), the diagnosis it points to (DCSPH), CSI from
+supportingInfo with category `csi`, referral AGB from Claim.referral.identifier, authorization
+from insurance[0].preAuthRef[0], received = Claim.created; a payee of type `subscriber` means
+the member sent it in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+from pydantic import ValidationError
+
+from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.formats.fhir import systems
+
+
+@dataclass
+class FhirInput:
+    claims: list                   # validated Claim models
+    lines: pl.DataFrame
+    line_item: dict[str, tuple[str, int]]   # line_id -> (claim id, item sequence)
+    outcomes: list[dict]           # OperationOutcome resources for bad input
+
+
+def _outcome(path_prefix: str, err: ValidationError | str) -> dict:
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    issues = []
+    if isinstance(err, str):
+        issues.append({"severity": "error", "code": "invalid", "diagnostics": err, "expression": [path_prefix]})
+    else:
+        for e in err.errors()[:50]:
+            path = path_prefix
+            for p in e["loc"]:
+                path += f"[{p}]" if isinstance(p, int) else f".{p}"
+            issues.append({"severity": "error", "code": "invalid", "diagnostics": e["msg"], "expression": [path]})
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": issues}).model_dump(mode="json", exclude_none=True)
+
+
+def _ident(identifiers, system: str) -> str | None:
+    for i in identifiers or []:
+        if i.system == system and i.value:
+            return i.value
+    return None
+
+
+def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
+    from fhir.resources.R4B.claim import Claim
+    resources: dict[str, dict] = {}
+    raw_claims: list[tuple[str, dict]] = []
+    outcomes = []
+    if doc.get("resourceType") == "Bundle":
+        for n, entry in enumerate(doc.get("entry") or []):
+            res = (entry or {}).get("resource") or {}
+            if res.get("resourceType") == "Claim":
+                raw_claims.append((f"Bundle.entry[{n}].resource", res))
+            elif res.get("resourceType") and res.get("id"):
+                resources[f"{res['resourceType']}/{res['id']}"] = res
+    elif doc.get("resourceType") == "Claim":
+        raw_claims.append(("Claim", doc))
+    else:
+        outcomes.append(_outcome("resourceType", f"expected a Claim or a Bundle of Claims, found {doc.get('resourceType')!r}"))
+    claims, rows, line_item = [], [], {}
+    for path, raw in raw_claims:
+        try:
+            claim = Claim.model_validate(raw)
+        except ValidationError as e:
+            outcomes.append(_outcome(path, e))
+            continue
+        contained = {f"#{c.id}": c for c in (claim.contained or [])}
+
+        def resolve(ref):
+            if ref is None or ref.reference is None:
+                return None
+            if ref.reference in contained:
+                return contained[ref.reference]
+            hit = resources.get(ref.reference)
+            if hit is None:
+                return None
+            from fhir.resources.R4B import get_fhir_model_class
+            return get_fhir_model_class(hit["resourceType"]).model_validate(hit)
+
+        patient = resolve(claim.patient)
+        provider = resolve(claim.provider)
+        coverage = resolve(claim.insurance[0].coverage) if claim.insurance else None
+        member = _ident(getattr(patient, "identifier", None), systems.MEMBER) or getattr(coverage, "subscriberId", None)
+        bsn = _ident(getattr(patient, "identifier", None), systems.BSN)
+        agb = _ident(getattr(provider, "identifier", None), systems.AGB)
+        problems = []
+        if member is None:
+            problems.append(f"{path}.patient: no member number ({systems.MEMBER}) on the Patient or Coverage.subscriberId")
+        if agb is None:
+            problems.append(f"{path}.provider: no AGB identifier ({systems.AGB}) on the provider")
+        if problems:
+            outcomes.append(_outcome(path, "; ".join(problems)))
+            continue
+        claim_key = _ident(claim.identifier, claim.identifier[0].system) if claim.identifier else None
+        claim_key = claim_key or claim.id or path
+        diag = {d.sequence: next((c.code for c in (d.diagnosisCodeableConcept.coding or []) if c.code), None)
+                for d in (claim.diagnosis or []) if d.diagnosisCodeableConcept}
+        csi = None
+        for s in claim.supportingInfo or []:
+            if any(c.code == "csi" for c in (s.category.coding or [])):
+                csi = s.valueString or (s.code.coding[0].code if s.code and s.code.coding else None)
+        referral = claim.referral.identifier.value if claim.referral and claim.referral.identifier else None
+        auth = claim.insurance[0].preAuthRef[0] if claim.insurance and claim.insurance[0].preAuthRef else None
+        by_member = bool(claim.payee and claim.payee.type and any(c.code == "subscriber" for c in claim.payee.type.coding or []))
+        created = claim.created.date() if isinstance(claim.created, dt.datetime) else claim.created
+        for k, item in enumerate(claim.item or []):
+            ipath = f"{path}.item[{k}]"
+            code = next((c.code for c in (item.productOrService.coding or []) if c.system == systems.SERVICE_CODE), None)
+            start = item.servicedDate or (item.servicedPeriod.start if item.servicedPeriod else None)
+            end = item.servicedPeriod.end if item.servicedPeriod else None
+            money = item.net or item.unitPrice
+            missing = [name for name, v in (("productOrService (urn:zorgclaim:service-code)", code),
+                                            ("servicedDate", start), ("net", money)) if v is None]
+            if missing:
+                outcomes.append(_outcome(ipath, f"missing {', '.join(missing)}"))
+                continue
+            if money.currency and money.currency != "EUR":
+                outcomes.append(_outcome(f"{ipath}.net.currency", f"expected EUR, found {money.currency}"))
+                continue
+            line_id = f"{claim_key}-{item.sequence}"
+            to_date = lambda v: v.date() if isinstance(v, dt.datetime) else v  # noqa: E731
+            rows.append({
+                "line_id": line_id, "claim_id": claim_key, "member_id": member, "bsn": bsn, "provider": agb,
+                "submitted_by": "member" if by_member else "provider", "channel": "online" if by_member else "vecozo",
+                "received": received or created, "service_date": to_date(start), "end_date": to_date(end), "code": code,
+                "quantity": int(item.quantity.value) if item.quantity and item.quantity.value is not None else 1,
+                "declared": to_cents(money.value), "diagnosis": diag.get((item.diagnosisSequence or [None])[0]),
+                "csi": csi, "referral_by": referral, "referral_date": None, "indication_by": None,
+                "indication_kind": None, "authorization": auth, "credits": None})
+            line_item[line_id] = (claim_key, item.sequence)
+        claims.append((claim_key, claim))
+    return FhirInput(claims, pl.DataFrame(rows, schema=LINE_SCHEMA), line_item, outcomes)

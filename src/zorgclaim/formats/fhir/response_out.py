@@ -1,0 +1,99 @@
+"""Decisions back out as FHIR: a ClaimResponse and an ExplanationOfBenefit per Claim, with
+item.adjudication categories submitted / eligible / benefit / deductible, the Vektis return codes
+as adjudication reasons (CodeSystem `urn:zorgclaim:CodeSystem:vektis-cod954`), and the
+explanation steps as process notes. Every resource is validated with fhir.resources' models
+before it is returned."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from zorgclaim.domain.money import to_euros
+from zorgclaim.formats.fhir import systems
+from zorgclaim.formats.fhir.claim_in import FhirInput
+
+
+def _money(cents: int) -> dict:
+    return {"value": float(to_euros(cents)), "currency": "EUR"}
+
+
+def _adjudication(d: dict, reason_meaning) -> list[dict]:
+    reason = None
+    if d["codes"]:
+        c = d["codes"][0]
+        reason = {"coding": [{"system": systems.RETURN_CODES, "code": c, "display": reason_meaning(c)}]}
+    items = []
+    for cat, cents in (("submitted", d["declared"]), ("eligible", d["allowed"]),
+                       ("deductible", d["deductible"]), ("benefit", d["paid"])):
+        a = {"category": {"coding": [{"system": systems.ADJUDICATION, "code": cat}]}, "amount": _money(cents)}
+        if reason and cat == "eligible":
+            a["reason"] = reason
+        items.append(a)
+    return items
+
+
+def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date, lang: str = "nl") -> dict:
+    """A Bundle (collection) with a ClaimResponse and an ExplanationOfBenefit per Claim."""
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.claimresponse import ClaimResponse
+    from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
+
+    from zorgclaim.engine.explain import render_step
+    by_line = {r["line_id"]: r for r in decisions.unique("line_id", keep="first").iter_rows(named=True)} if decisions.height else {}
+    entries = []
+    for key, claim in inp.claims:
+        rows = [(seq, by_line[lid]) for lid, (ck, seq) in inp.line_item.items() if ck == key and lid in by_line]
+        if not rows:
+            continue
+        statuses = {d["status"] for _, d in rows}
+        outcome = "complete" if statuses == {"accepted"} else ("error" if statuses == {"rejected"} else "partial")
+        items, eob_items, notes, n = [], [], [], 0
+        product_of = {i.sequence: i.productOrService.model_dump(mode="json", exclude_none=True) for i in claim.item or []}
+        for seq, d in rows:
+            adj = _adjudication(d, reference.return_code_meaning)
+            items.append({"itemSequence": seq, "adjudication": adj})
+            eob_items.append({"sequence": seq, "productOrService": product_of[seq], "adjudication": adj})
+            for s in d["steps"] or []:
+                n += 1
+                notes.append({"number": n, "type": "display", "text": f"item {seq}: {render_step(s, lang)}"})
+        total = [{"category": {"coding": [{"system": systems.ADJUDICATION, "code": cat}]},
+                  "amount": _money(sum(d[field] for _, d in rows))}
+                 for cat, field in (("submitted", "declared"), ("eligible", "allowed"), ("deductible", "deductible"),
+                                    ("benefit", "paid"))]
+        common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
+                  "use": "claim", "patient": claim.patient.model_dump(mode="json", exclude_none=True),
+                  "created": today.isoformat(), "outcome": outcome, "item": items, "total": total}
+        if claim.insurer:
+            common["insurer"] = claim.insurer.model_dump(mode="json", exclude_none=True)
+        else:
+            common["insurer"] = {"display": "zorgclaim"}
+        cr = dict(common, resourceType="ClaimResponse", id=f"cr-{key}",
+                  request={"reference": f"Claim/{claim.id}"} if claim.id else {"display": key},
+                  processNote=notes or None)
+        eob = dict(common, resourceType="ExplanationOfBenefit", id=f"eob-{key}", item=eob_items,
+                   provider=claim.provider.model_dump(mode="json", exclude_none=True),
+                   insurance=[{"focal": True, "coverage": claim.insurance[0].coverage.model_dump(mode="json", exclude_none=True)}]
+                   if claim.insurance else [{"focal": True, "coverage": {"display": "unknown"}}],
+                   claim={"reference": f"Claim/{claim.id}"} if claim.id else {"display": key},
+                   processNote=notes or None,
+                   payment={"amount": _money(sum(d["paid"] for _, d in rows))})
+        cr = ClaimResponse.model_validate({k: v for k, v in cr.items() if v is not None})
+        eob = ExplanationOfBenefit.model_validate({k: v for k, v in eob.items() if v is not None})
+        entries += [{"resource": cr.model_dump(mode="json", exclude_none=True)},
+                    {"resource": eob.model_dump(mode="json", exclude_none=True)}]
+    for o in inp.outcomes:
+        entries.append({"resource": o})
+    bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    return bundle.model_dump(mode="json", exclude_none=True)
+
+
+def return_code_system(reference) -> dict:
+    """The Vektis return codes (COD954, as far as this project knows them) as a FHIR CodeSystem."""
+    from fhir.resources.R4B.codesystem import CodeSystem
+    concepts = [{"code": r["code"], "display": r["meaning"]} for r in reference.return_codes.iter_rows(named=True)]
+    cs = CodeSystem.model_validate({"resourceType": "CodeSystem", "id": "vektis-cod954", "url": systems.RETURN_CODES,
+                                    "name": "VektisRetourcodes", "status": "draft", "content": "fragment",
+                                    "concept": concepts})
+    return cs.model_dump(mode="json", exclude_none=True)
