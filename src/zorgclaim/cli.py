@@ -108,6 +108,8 @@ def adjudicate(
         return _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, engine, scheduler, explain_steps)
     if _looks_like_pm304(lines):
         return _adjudicate_pm304(lines, world, out, state_dir, quiet, explain_steps)
+    if _looks_like_zh308(lines):
+        return _adjudicate_pm304(lines, world, out, state_dir, quiet, explain_steps, zh308=True)
     if _looks_like_fhir(lines):
         return _adjudicate_fhir(lines, world, out, state_dir, quiet)
     from zorgclaim.engine import adjudicate as run
@@ -187,7 +189,17 @@ def _adjudicate_fhir(lines: Path, world: Path, out: Path, state_dir, quiet: bool
         raise typer.Exit(1)
 
 
-def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: bool, explain_steps: bool):
+def _looks_like_zh308(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            first = f.readline().rstrip(b"\r\n")
+    except OSError:
+        return False
+    return first[:2] == b"01" and len(first) == 610
+
+
+def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: bool, explain_steps: bool,
+                      zh308: bool = False):
     """A Vektis PM304 file: read and check it, decide its lines, write the PM305 return message
     (to `--out x.pm305`, or next to the decisions). Files and invoice numbers seen before are
     remembered in $ZORGCLAIM_HOME/vektis_seen.json (for 8067 and 0030)."""
@@ -201,8 +213,10 @@ def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: boo
     seen_path = HOME / "vektis_seen.json"
     seen = json.loads(seen_path.read_text()) if seen_path.exists() else {"files": [], "invoices": []}
     text = lines.read_bytes().decode("latin-1")
-    f = read_pm304(text, lines.name, received=None, seen_invoices=frozenset(seen["invoices"]),
-                   seen_files=frozenset(seen["files"]))
+    from zorgclaim.formats.vektis.zh308 import read_zh308
+    reader = read_zh308 if zh308 else read_pm304
+    f = reader(text, lines.name, received=None, seen_invoices=frozenset(seen["invoices"]),
+               seen_files=frozenset(seen["files"]))
     for m in f.messages[:50]:
         err.print(f"[yellow]{m}[/]", highlight=False)
     lib, ref = _library()
@@ -215,7 +229,8 @@ def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: boo
     return_path = out if out.suffix.lower() == ".pm305" else out / (lines.stem + ".pm305")
     folder = out.parent if out.suffix.lower() == ".pm305" else out
     folder.mkdir(parents=True, exist_ok=True)
-    return_path.write_bytes(write_pm305(f, decisions, dt.date.today(), f"ZC-{f.digest[:16]}").encode("latin-1"))
+    if not zh308:  # the ZH308 return message (ZH309) is not written yet
+        return_path.write_bytes(write_pm305(f, decisions, dt.date.today(), f"ZC-{f.digest[:16]}").encode("latin-1"))
     if decisions is not None:
         pq, csv = write_decisions(decisions, folder if out.suffix.lower() != ".pm305" else HOME / "out")
         if not quiet:
@@ -230,7 +245,8 @@ def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: boo
             seen["invoices"].append(inv)
         HOME.mkdir(parents=True, exist_ok=True)
         seen_path.write_text(json.dumps(seen))
-    console.print(f"return message (PM305) written to {return_path}")
+    if not zh308:
+        console.print(f"return message (PM305) written to {return_path}")
     if f.rejected or werr or any(r.codes for r in f.records):
         raise typer.Exit(1)
 
@@ -529,9 +545,10 @@ def dbc_precheck(
     patients: Path = typer.Option(..., help="Patients with member_id, birth_date, product, referral_by"),
     contracts: Path = typer.Option(..., help="Clinic contracts"),
     agb: str = typer.Option("07999999", help="The clinic's AGB code"),
-    out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Where claim_lines.csv and precheck.csv go"),
+    out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Where claim_lines.csv, the ZH308 files and precheck/ go"),
 ):
-    """Run the closed DBC invoices through the insurer's engine before sending; show refusals."""
+    """Run the closed DBC invoices through the insurer's engine before sending; show refusals;
+    export the insurer-billed invoices as one ZH308 file per insurer."""
     from zorgclaim.dbc.billing import bill
     from zorgclaim.dbc.io import read_activities, read_patients
     from zorgclaim.dbc.precheck import claim_lines, precheck
@@ -545,7 +562,20 @@ def dbc_precheck(
     table = b.table.join(known.select("patient").unique(), on="patient", how="semi")
     skipped = b.table.height - table.height
     out.mkdir(parents=True, exist_ok=True)
-    claim_lines(table, pats, agb).write_csv(out / "claim_lines.csv")
+    exported = claim_lines(table, pats, agb)
+    exported.write_csv(out / "claim_lines.csv")
+    import datetime as dt
+
+    from zorgclaim.formats.vektis.write import UZOVI
+    from zorgclaim.formats.vektis.zh308 import write_zh308
+    direct = exported.filter(pl.col("submitted_by") == "provider").join(
+        table.select(pl.col("dbc_id").alias("line_id"), "insurer"), on="line_id", how="left")
+    members = pats.select("member_id", pl.lit(None, pl.String).alias("bsn"), "birth_date").unique("member_id")
+    for (insurer,), part in direct.group_by(["insurer"]):
+        path = out / f"declaratie-{insurer}.zh308"
+        path.write_bytes(write_zh308(part.drop("insurer"), members, f"{agb}-{insurer}"[:12], dt.date.today(), agb,
+                                     UZOVI.get(insurer, "0000")).encode("latin-1"))
+        console.print(f"ZH308 for {insurer}: {part.height:,} DBCs -> {path}")
     decisions = precheck(table, pats, agb, lib, ref)
     write_decisions(decisions, out / "precheck")
     refused = decisions.filter(pl.col("status") != "accepted")

@@ -58,3 +58,23 @@ def pm304() -> dict[str, dict[str, Field]]:
 def code_lists() -> dict[str, str]:
     with (DATA / "prestatiecodelijsten.csv").open(newline="", encoding="utf-8") as f:
         return {r["vektis_list"]: r["list"] for r in csv.DictReader(f)}
+
+
+ZH308_LENGTH = 610
+
+
+@lru_cache(maxsize=None)
+def zh308() -> dict[str, dict[str, Field]]:
+    """ZH308 v9.0 (DBC declarations, 610-character records), from `data/zh308-v9.0-layout.csv`."""
+    out: dict[str, dict[str, Field]] = {}
+    with (DATA / "zh308-v9.0-layout.csv").open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            length, end = int(float(row["Lengte"])), int(float(row["Eindpositie"]))
+            name = row["Naam gegevenselement"].strip()
+            out.setdefault(row["Recordcode"], {})[name] = Field(
+                name, end - length, length, row["Type"].strip() == "N" and row["Patroon"] != "EEJJMMDD",
+                row["Patroon"] == "EEJJMMDD")
+    for kind, fields in out.items():
+        end = max(f.start + f.length for f in fields.values())
+        assert end == ZH308_LENGTH, f"ZH308 record {kind} ends at {end}"
+    return out

@@ -67,9 +67,9 @@ def _date(text: str) -> dt.date | None:
     return dt.datetime.strptime(text, "%Y%m%d").date()
 
 
-def _read_fields(rec: Record, where: str) -> None:
+def _read_fields(rec: Record, where: str, layout: dict | None = None) -> None:
     """Parse the record's fields by the layout; a field that does not fit adds a message."""
-    for f in pm304().get(rec.kind, {}).values():
+    for f in (layout or pm304()).get(rec.kind, {}).values():
         raw = f.slice(rec.raw)
         try:
             if f.date:

@@ -1,0 +1,238 @@
+"""Read a ZH308 file (Vektis EI v9.0: declarations of DBC-zorgproducten, 610-character records)
+into claim lines, and write one from claim lines (the clinic's export).
+
+Record order 01 (02 (04 (06|16)*)* 98*)+ 99: a prestatierecord (04) carries the DBC (zorgproduct,
+start and end date, diagnosis, referrer), its tariff records (06) carry the amounts, zorgactiviteit
+records (16) the activities. The same checks as PM304: record length (0804), order (8026),
+version (0011: v09.00), closing counts and total (0150), invoice number (0030), file (8067); a
+prestatierecord whose fields cannot be read, or that has no tariff record, is not decided.
+
+Mapping choices (documented in docs/formats.md): the line's code is `msr/<zorgproductcode>`;
+the DBC was opened by the revalidatiearts, so its indication kind is `msr`; the declared amount
+is the sum of its tariff records' declaratiebedrag with D/C.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import polars as pl
+
+from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.formats.vektis.layout import ZH308_LENGTH, Field, zh308
+from zorgclaim.formats.vektis.pm304 import Pm304File, Record, _read_fields
+
+KINDS = {"01", "02", "04", "06", "16", "98", "99"}
+F_REF = "REFERENTIENUMMER DIT PRESTATIERECORD"
+
+
+def is_zh308(text: str) -> bool:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    return first[:2] == "01" and len(first) == ZH308_LENGTH
+
+
+def _order_ok(kinds: list[str]) -> bool:
+    if not kinds or kinds[0] != "01" or kinds[-1] != "99" or kinds.count("01") != 1 or kinds.count("99") != 1:
+        return False
+    member = prestatie = False
+    for k in kinds[1:-1]:
+        if k == "02":
+            member, prestatie = True, False
+        elif k == "04":
+            if not member:
+                return False
+            prestatie = True
+        elif k in ("06", "16"):
+            if not prestatie:
+                return False
+        elif k == "98":
+            if not member:
+                return False
+        else:
+            return False
+    return True
+
+
+def _raw(rec: Record, kind: str, name: str) -> str:
+    f = zh308()[kind][name]
+    return f.slice(rec.raw).strip()
+
+
+def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
+               seen_invoices: frozenset[str] = frozenset(), seen_files: frozenset[str] = frozenset()) -> Pm304File:
+    layout = zh308()
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+    rows = text.replace("\r\n", "\n").split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    records = [Record(n, ln[:2], ln) for n, ln in enumerate(rows, start=1)]
+    file_codes: list[str] = []
+    messages: list[str] = []
+
+    def reject(code: str, message: str) -> None:
+        if "0001" not in file_codes:
+            file_codes.append("0001")
+        file_codes.append(code)
+        messages.append(message)
+
+    for r in records:
+        if len(r.raw) != ZH308_LENGTH:
+            r.codes.append("0804")
+            r.messages.append(f"{name}:{r.line_no}: record length {len(r.raw)}, expected {ZH308_LENGTH}")
+        elif r.kind in KINDS:
+            _read_fields(r, name, layout)
+    kinds = [r.kind for r in records]
+    if not _order_ok(kinds):
+        reject("8026", f"{name}: records out of order: expected 01, then per member 02 with its 04 (each followed by "
+                       "its 06/16) and 98 records, and 99 last")
+    head = records[0] if records and records[0].kind == "01" else None
+    if head is not None:
+        if "0804" in head.codes:
+            reject("0804", f"{name}:1: the header record has the wrong length")
+        elif (head.get("VERSIENUMMER BERICHTSTANDAARD"), head.get("SUBVERSIENUMMER BERICHTSTANDAARD")) != (9, 0):
+            reject("0011", f"{name}:1: version {head.raw[5:7]}.{head.raw[7:9]} is not supported (expected ZH308 v09.00)")
+    tail = records[-1] if records and records[-1].kind == "99" else None
+    if tail is not None and "0804" not in tail.codes and not file_codes:
+        sign = lambda r, f: -1 if r.get(f) == "C" else 1  # noqa: E731
+        total = sum((r.get("DECLARATIEBEDRAG (INCL. BTW)") or 0) * sign(r, "INDICATIE DEBET/CREDIT (02)")
+                    for r in records if r.kind == "06")
+        stated = (tail.get("TOTAAL DECLARATIEBEDRAG") or 0) * sign(tail, "INDICATIE DEBET/CREDIT")
+        counts = {"AANTAL VERZEKERDENRECORDS": kinds.count("02"), "AANTAL PRESTATIERECORDS": kinds.count("04"),
+                  "AANTAL TARIEFRECORDS": kinds.count("06"), "AANTAL ZORGACTIVITEITRECORDS": kinds.count("16"),
+                  "AANTAL COMMENTAARRECORDS": kinds.count("98"), "TOTAAL AANTAL DETAILRECORDS": len(records) - 2}
+        wrong = [f"{k} {tail.get(k)} != {v}" for k, v in counts.items() if tail.get(k) != v]
+        if stated != total:
+            wrong.append(f"TOTAAL DECLARATIEBEDRAG {stated} != {total} (eurocent)")
+        if wrong:
+            reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")
+    if head is not None and head.get("FACTUURNUMMER DECLARANT") and head.get("FACTUURNUMMER DECLARANT") in seen_invoices:
+        reject("0030", f"{name}:1: invoice number {head.get('FACTUURNUMMER DECLARANT')!r} was used before")
+    if digest in seen_files:
+        reject("8067", f"{name}: this file was sent before")
+    for r in records:
+        messages.extend(r.messages)
+    out, line_of = ([], {}) if file_codes else _claim_lines(records, name, received)
+    return Pm304File(name, digest, records, file_codes, messages, pl.DataFrame(out, schema=LINE_SCHEMA), line_of)
+
+
+def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> tuple[list[dict], dict[int, str]]:
+    head = records[0]
+    provider = next((v for v in (_raw(head, "01", "ZORGVERLENERSCODE"), _raw(head, "01", "INSTELLINGSCODE"),
+                                 _raw(head, "01", "PRAKTIJKCODE")) if v.strip("0")), None)
+    out, line_of = [], {}
+    for idx, r in enumerate(records):
+        if r.kind != "04" or r.codes:
+            continue
+        tariffs = []
+        for t in records[idx + 1:]:
+            if t.kind == "04" or t.kind in ("02", "98", "99"):
+                break
+            if t.kind == "06":
+                tariffs.append(t)
+        problems = []
+        if r.get("BEGINDATUM PRESTATIE") is None:
+            problems.append("8007")
+        if not tariffs or any(t.codes or t.messages for t in tariffs):
+            problems.append("0611")
+        if r.messages and not problems:
+            problems.append("8002")
+        if problems:
+            r.codes.extend(problems[:3])
+            continue
+        sign = lambda rec, f: -1 if rec.get(f) == "C" else 1  # noqa: E731
+        declared = sum((t.get("DECLARATIEBEDRAG (INCL. BTW)") or 0) * sign(t, "INDICATIE DEBET/CREDIT (02)") for t in tariffs)
+        product = _raw(r, "04", "ZORGPRODUCTCODE") or _raw(r, "04", "PRESTATIECODE/DBC DECLARATIECODE")
+        ref = _raw(r, "04", F_REF) or f"{name}:{r.line_no}"
+        referrer = _raw(r, "04", "ZORGVERLENERSCODE VOORSCHRIJVER/VERWIJZER")
+        bsn = _raw(r, "04", "BURGERSERVICENUMMER (BSN) VERZEKERDE")
+        out.append({
+            "line_id": ref, "claim_id": head.get("FACTUURNUMMER DECLARANT") or name,
+            "member_id": _raw(r, "04", "VERZEKERDENNUMMER (INSCHRIJVINGSNUMMER, RELATIENUMMER)") or None,
+            "bsn": bsn if bsn.strip("0") else None, "provider": provider, "submitted_by": "provider", "channel": "vecozo",
+            "received": received or head.get("DAGTEKENING FACTUUR"), "service_date": r.get("BEGINDATUM PRESTATIE"),
+            "end_date": r.get("EINDDATUM PRESTATIE"), "code": f"msr/{product}",
+            "quantity": r.get("AANTAL UITGEVOERDE PRESTATIES") or 1, "declared": declared,
+            "diagnosis": _raw(r, "04", "DIAGNOSECODE") or None,
+            "csi": None, "referral_by": referrer if referrer.strip("0") else None, "referral_date": r.get("VERWIJSDATUM"),
+            "indication_by": None, "indication_kind": "msr",
+            "authorization": _raw(r, "04", "MACHTIGINGSNUMMER") or None,
+            "credits": (_raw(r, "04", "REFERENTIENUMMER VOORGAANDE GERELATEERDE PRESTATIERECORD") or None)
+            if r.get("INDICATIE DEBET/CREDIT") == "C" else None,
+        })
+        line_of[idx] = ref
+    return out, line_of
+
+
+def _fmt(f: Field, value) -> str:
+    if value is None or value == "":
+        return "0" * f.length if (f.numeric or f.date) else " " * f.length
+    if f.date:
+        return value.strftime("%Y%m%d")
+    text = str(int(value)).zfill(f.length) if f.numeric else str(value).ljust(f.length)
+    if len(text) > f.length:
+        raise ValueError(f"{f.name}: {value!r} does not fit in {f.length} positions")
+    return text
+
+
+def zh_record(kind: str, **values) -> str:
+    fields = zh308()[kind]
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise KeyError(f"ZH308 record {kind} has no field(s) {sorted(unknown)}")
+    values.setdefault("KENMERK RECORD", int(kind))
+    out = [" "] * ZH308_LENGTH
+    for fname, f in fields.items():
+        out[f.start:f.start + f.length] = _fmt(f, values.get(fname))
+    return "".join(out)
+
+
+def write_zh308(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoice_date: dt.date, provider: str,
+                uzovi: str = "0000") -> str:
+    """A ZH308 file for DBC claim lines (code `msr/<zorgproductcode>`): per line a 04 and one 06."""
+    v = {"CODE EXTERNE-INTEGRATIEBERICHT": 0, "VERSIENUMMER BERICHTSTANDAARD": 9, "SUBVERSIENUMMER BERICHTSTANDAARD": 0,
+         "SOORT BERICHT": "P", "UZOVI-NUMMER": int(uzovi), "ZORGVERLENERSCODE": int(provider),
+         "IDENTIFICATIECODE BETALING AAN": 3, "BEGINDATUM DECLARATIEPERIODE": lines["service_date"].min(),
+         "EINDDATUM DECLARATIEPERIODE": lines["end_date"].max() or lines["service_date"].max(),
+         "FACTUURNUMMER DECLARANT": invoice, "DAGTEKENING FACTUUR": invoice_date, "VALUTACODE": "EUR"}
+    out = [zh_record("01", **v)]
+    info = {r["member_id"]: r for r in members.iter_rows(named=True)}
+    seq = n02 = n04 = n06 = total = 0
+    member_f = "VERZEKERDENNUMMER (INSCHRIJVINGSNUMMER, RELATIENUMMER)"
+    for (member,), group in lines.group_by(["member_id"], maintain_order=True):
+        m = info.get(member, {})
+        bsn = int(m.get("bsn") or 0)
+        seq += 1
+        n02 += 1
+        out.append(zh_record("02", **{"IDENTIFICATIE DETAILRECORD": seq, "BURGERSERVICENUMMER (BSN) VERZEKERDE": bsn,
+                                      "UZOVI-NUMMER": int(uzovi), member_f: member,
+                                      "DATUM GEBOORTE VERZEKERDE": m.get("birth_date")}))
+        for r in group.iter_rows(named=True):
+            product = r["code"].split("/", 1)[1]
+            dc = "C" if r["declared"] < 0 else "D"
+            total += r["declared"]
+            seq += 1
+            n04 += 1
+            out.append(zh_record("04", **{
+                "IDENTIFICATIE DETAILRECORD": seq, "BURGERSERVICENUMMER (BSN) VERZEKERDE": bsn, "UZOVI-NUMMER": int(uzovi),
+                member_f: member, "MACHTIGINGSNUMMER": r.get("authorization") or "",
+                "DATUM GEBOORTE VERZEKERDE": m.get("birth_date"), "PRESTATIECODE/DBC DECLARATIECODE": product[-6:],
+                "BEGINDATUM PRESTATIE": r["service_date"], "EINDDATUM PRESTATIE": r.get("end_date"),
+                "ZORGPRODUCTCODE": product, "VERWIJSDATUM": r.get("referral_date"),
+                "ZORGVERLENERSCODE VOORSCHRIJVER/VERWIJZER": int(r["referral_by"]) if r.get("referral_by") else 0,
+                "AANTAL UITGEVOERDE PRESTATIES": r["quantity"], "DIAGNOSECODE": r.get("diagnosis") or "",
+                "INDICATIE DEBET/CREDIT": dc, F_REF: r["line_id"],
+                "REFERENTIENUMMER VOORGAANDE GERELATEERDE PRESTATIERECORD": r.get("credits") or ""}))
+            seq += 1
+            n06 += 1
+            amount = abs(r["declared"])
+            out.append(zh_record("06", **{
+                "IDENTIFICATIE DETAILRECORD": seq, "BURGERSERVICENUMMER (BSN) VERZEKERDE": bsn, "UZOVI-NUMMER": int(uzovi),
+                member_f: member, "PRESTATIECODE/DBC DECLARATIECODE": product[-6:], "BEGINDATUM PRESTATIE": r["service_date"],
+                "TARIEF PRESTATIE (INCL. BTW)": amount, "VERREKENPERCENTAGE": 10000, "BEREKEND BEDRAG (INCL. BTW)": amount,
+                "INDICATIE DEBET/CREDIT (01)": dc, "DECLARATIEBEDRAG (INCL. BTW)": amount, "INDICATIE DEBET/CREDIT (02)": dc,
+                "REFERENTIENUMMER DIT TARIEFRECORD": f"T{r['line_id']}"[:20]}))
+    out.append(zh_record("99", **{"AANTAL VERZEKERDENRECORDS": n02, "AANTAL PRESTATIERECORDS": n04,
+                                  "AANTAL TARIEFRECORDS": n06, "TOTAAL AANTAL DETAILRECORDS": n02 + n04 + n06,
+                                  "TOTAAL DECLARATIEBEDRAG": abs(total), "INDICATIE DEBET/CREDIT": "C" if total < 0 else "D"}))
+    return "\r\n".join(out) + "\r\n"
