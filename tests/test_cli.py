@@ -151,4 +151,4 @@ def test_adjudicate_fhir_bundle(tmp_path):
     r = run("adjudicate", Path(__file__).parent / "fhir" / "claim-bundle.json", "--world", world, "--out", tmp_path / "o", "-q")
     assert r.returncode == 0, r.stderr
     bundle = json.loads((tmp_path / "o" / "fhir-responses.json").read_text())
-    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ClaimResponse", "ExplanationOfBenefit"]
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ClaimResponse", "ExplanationOfBenefit", "CodeSystem"]

@@ -25,7 +25,7 @@ def test_claim_bundle_to_responses(library, reference):
     d, _ = adjudicate(inp.lines, world)
     out = responses(inp, d, reference, dt.date(2025, 5, 3))
     kinds = [e["resource"]["resourceType"] for e in out["entry"]]
-    assert kinds == ["ClaimResponse", "ExplanationOfBenefit"]
+    assert kinds == ["ClaimResponse", "ExplanationOfBenefit", "CodeSystem"]
     cr = out["entry"][0]["resource"]
     assert cr["outcome"] == "partial"
     first = {a["category"]["coding"][0]["code"]: a for a in cr["item"][0]["adjudication"]}
@@ -57,3 +57,17 @@ def test_missing_identifiers_are_named():
 def test_return_code_system_validates(reference):
     cs = return_code_system(reference)
     assert cs["url"] == "urn:zorgclaim:CodeSystem:vektis-cod954" and any(c["code"] == "8983" for c in cs["concept"])
+
+
+def test_referenced_resources_in_the_bundle(library, reference):
+    doc = copy.deepcopy(DOC)
+    claim = doc["entry"][0]["resource"]
+    patient, provider = claim["contained"][0], claim["contained"][1]
+    claim["contained"] = claim["contained"][2:]
+    claim["patient"] = {"reference": "Patient/p1"}
+    claim["provider"] = {"reference": "Organization/o1"}
+    claim["contained"][1]["beneficiary"] = {"reference": "Patient/p1"}
+    doc["entry"] += [{"resource": dict(patient, id="p1")}, {"resource": dict(provider, id="o1")}]
+    inp = read_fhir(doc)
+    assert inp.outcomes == [] and inp.lines["member_id"].to_list() == ["M1", "M1"]
+    assert inp.lines["provider"].to_list() == ["04123456", "04123456"]

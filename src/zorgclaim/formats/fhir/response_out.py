@@ -85,6 +85,7 @@ def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date
                     {"resource": eob.model_dump(mode="json", exclude_none=True)}]
     for o in inp.outcomes:
         entries.append({"resource": o})
+    entries.append({"resource": return_code_system(reference)})  # so every reason code resolves
     bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
     return bundle.model_dump(mode="json", exclude_none=True)
 
