@@ -33,7 +33,7 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
 
 REQUIRED_LINE_COLUMNS = ("line_id", "member_id", "provider", "received", "service_date", "code", "declared")
 
-SHARE_TYPE = pl.Struct({"product": pl.String, "benefit": pl.String, "amount": pl.Int64})
+SHARE_TYPE = pl.Struct({"product": pl.String, "benefit": pl.String, "amount": pl.Int64, "deductible": pl.Int64})
 STEP_TYPE = pl.Struct(
     {"stage": pl.String, "check": pl.String, "outcome": pl.String, "code": pl.String,
      "source": pl.String, "params": pl.String}

@@ -49,7 +49,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     cands = candidates(df, world)
     df = summarize(assignment_ban(df, cands, world))
     ok_lines = df.filter(pl.col("formal_ok")).select("i")
-    cands = price(cands.join(ok_lines, on="i", how="semi").sort("i", "cand_rank"), world)
+    cands = price(cands.join(ok_lines, on="i", how="semi", maintain_order="left"), world)
 
     df = df.with_columns(
         pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),
@@ -168,12 +168,11 @@ _OUTCOME_CODES = {kernel.BELOW_NTH: "0613", kernel.TERM: "0584", kernel.COUNT_LI
 
 
 def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame:
-    share = pl.struct("product", "benefit", "amount")
+    share = pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible"))
     paid = cands.filter(pl.col("amount") != 0)
     payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
     debit_money = paid.group_by("i").agg(
-        share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"),
-        pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"), payer)
+        share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"), payer)
     # credits reverse their debit exactly: in this batch, or from history
     neg = lambda e: (-e)  # noqa: E731
     in_batch = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_not_null())
@@ -186,9 +185,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
                      from_hist.select("i", "product", "benefit", "amount", "c_ded")])
     credit_money = (rev.with_columns(neg(pl.col("amount")).alias("amount"), neg(pl.col("c_ded")).alias("c_ded"))
                     .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
-                                       pl.col("c_ded").sum().alias("deductible"),
-                                       pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible")).alias("_share_rows"),
-                                       payer))
+                                       pl.col("c_ded").sum().alias("deductible"), payer))
     money = pl.concat([debit_money, credit_money])
 
     code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
@@ -204,7 +201,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
 
     d = (attach(attach(df, money, "i"), reasons, "i")
          .with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
-                       pl.col("shares").fill_null([]), pl.col("_share_rows").fill_null([]),
+                       pl.col("shares").fill_null([]),
                        pl.col("_fail").fill_null([]), pl.col("_part").fill_null([])))
     a, decl = pl.col("allowed").abs(), pl.col("declared").abs()
     status = pl.when(a == 0).then(pl.lit("rejected")).when(a >= decl).then(pl.lit("accepted")).otherwise(pl.lit("partial"))
@@ -227,8 +224,8 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
 def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:
     taken = d.filter(~pl.col("fail_duplicate-line"))  # a line sent again is not taken in twice
     history = taken.select(list(HISTORY_SCHEMA))
-    shares = (taken.select("line_id", "_share_rows").explode("_share_rows").drop_nulls("_share_rows")
-              .unnest("_share_rows").select(list(SHARES_SCHEMA)))
+    shares = (taken.select("line_id", "shares").explode("shares").drop_nulls("shares")
+              .unnest("shares").select(list(SHARES_SCHEMA)))
     effects = (cands.join(df.select("i", "line_id"), on="i")
                .filter((pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
                .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
