@@ -14,28 +14,15 @@ bad content: every problem is a message naming the line number, the field and wh
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.vektis.layout import RECORD_LENGTH, code_lists, pm304
+from zorgclaim.formats.vektis.records import Record, Rejection, check_seen, split_records
 
 KINDS = {"01", "02", "04", "98", "99"}
-
-
-@dataclass
-class Record:
-    line_no: int
-    kind: str
-    raw: str
-    codes: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    values: dict[str, object] = field(default_factory=dict)
-
-    def get(self, name: str, default=None):
-        return self.values.get(name, default)
 
 
 @dataclass
@@ -103,24 +90,10 @@ def _order_ok(kinds: list[str]) -> bool:
 
 def read_pm304(text: str, name: str = "pm304", received: dt.date | None = None,
                seen_invoices: frozenset[str] = frozenset(), seen_files: frozenset[str] = frozenset()) -> Pm304File:
-    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
-    raw_lines = text.replace("\r\n", "\n").split("\n")
-    if raw_lines and raw_lines[-1] == "":
-        raw_lines.pop()
-    records = [Record(n, line[:2], line) for n, line in enumerate(raw_lines, start=1)]
-    file_codes: list[str] = []
-    messages: list[str] = []
-
-    def reject(code: str, message: str) -> None:
-        if "0001" not in file_codes:
-            file_codes.append("0001")
-        file_codes.append(code)
-        messages.append(message)
-
+    records, digest = split_records(text, name, RECORD_LENGTH)
+    rej = Rejection()
+    reject = rej.reject
     for r in records:
-        if len(r.raw) != RECORD_LENGTH:
-            r.codes.append("0804")
-            r.messages.append(f"{name}:{r.line_no}: record length {len(r.raw)}, expected {RECORD_LENGTH}")
         if r.kind in KINDS and "0804" not in r.codes:
             _read_fields(r, name)
     kinds = [r.kind for r in records]
@@ -139,7 +112,7 @@ def read_pm304(text: str, name: str = "pm304", received: dt.date | None = None,
                            "(expected PM304 = 107, version 03.02)")
     tail = records[-1] if records and records[-1].kind == "99" else None
     details = [r for r in records if r.kind in ("02", "04", "98")]
-    if tail is not None and "0804" not in tail.codes and not file_codes:
+    if tail is not None and "0804" not in tail.codes and not rej.codes:
         total = sum((r.get("Declaratiebedrag (incl. btw)") or 0) * (-1 if r.get("Indicatie debet/credit (02)") == "C" else 1)
                     for r in details if r.kind == "04")
         stated = (tail.get("Totaal declaratiebedrag") or 0) * (-1 if tail.get("Indicatie debet/credit") == "C" else 1)
@@ -150,15 +123,11 @@ def read_pm304(text: str, name: str = "pm304", received: dt.date | None = None,
             wrong.append(f"Totaal declaratiebedrag {stated} != {total} (eurocent)")
         if wrong:
             reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")
-    if head is not None and head.get("Factuurnummer declarant") and head.get("Factuurnummer declarant") in seen_invoices:
-        reject("0030", f"{name}:1: invoice number {head.get('Factuurnummer declarant')!r} was used before")
-    if digest in seen_files:
-        reject("8067", f"{name}: this file was sent before")
-    for r in records:
-        messages.extend(r.messages)
-    lines, line_of = ([], {}) if file_codes else _claim_lines(records, name, received)
+    check_seen(rej, head.get("Factuurnummer declarant") if head else None, digest, seen_invoices, seen_files, name)
+    messages = rej.messages + [m for r in records for m in r.messages]
+    lines, line_of = ([], {}) if rej.codes else _claim_lines(records, name, received)
     frame = pl.DataFrame(lines, schema=LINE_SCHEMA)
-    return Pm304File(name, digest, records, file_codes, messages, frame, line_of)
+    return Pm304File(name, digest, records, rej.codes, messages, frame, line_of)
 
 
 def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> tuple[list[dict], dict[int, str]]:

@@ -7,39 +7,16 @@ import datetime as dt
 
 import polars as pl
 
-from zorgclaim.formats.vektis.layout import RECORD_LENGTH, RETURN_LENGTH, Field, code_lists, pm304
+from zorgclaim.formats.vektis.layout import RECORD_LENGTH, RETURN_LENGTH, code_lists, pm304
+from zorgclaim.formats.vektis.records import make_record
 from zorgclaim.formats.vektis.pm304 import Pm304File
 
 UZOVI = {"onvz": "3311", "vgz": "7095"}  # UZOVI numbers (ONVZ 3311, VGZ 7095; unverified)
 
 
-def _fmt(f: Field, value) -> str:
-    if value is None or value == "":
-        return ("0" * f.length) if (f.numeric or f.date) else " " * f.length
-    if f.date:
-        return value.strftime("%Y%m%d")
-    if f.numeric:
-        text = str(int(value))
-        if len(text) > f.length:
-            raise ValueError(f"{f.name}: {value} does not fit in {f.length} digits")
-        return text.zfill(f.length)
-    text = str(value)
-    if len(text) > f.length:
-        raise ValueError(f"{f.name}: {text!r} does not fit in {f.length} positions")
-    return text.ljust(f.length)
-
-
 def record(kind: str, **values) -> str:
-    """One fixed-width record of the given kind; unnamed fields are blank/zero."""
-    fields = pm304()[kind]
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise KeyError(f"record {kind} has no field(s) {sorted(unknown)}")
-    values.setdefault("Kenmerk record", int(kind))
-    out = [" "] * RECORD_LENGTH
-    for name, f in fields.items():
-        out[f.start:f.start + f.length] = _fmt(f, values.get(name))
-    return "".join(out)
+    """One fixed-width PM304 record of the given kind; unnamed fields are blank/zero."""
+    return make_record(pm304(), RECORD_LENGTH, kind, "Kenmerk record", **values)
 
 
 def write_pm304(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoice_date: dt.date,

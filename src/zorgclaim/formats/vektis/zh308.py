@@ -15,13 +15,13 @@ is the sum of its tariff records' declaratiebedrag with D/C.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import polars as pl
 
 from zorgclaim.domain.schema import LINE_SCHEMA
-from zorgclaim.formats.vektis.layout import ZH308_LENGTH, Field, zh308
-from zorgclaim.formats.vektis.pm304 import Pm304File, Record, _read_fields
+from zorgclaim.formats.vektis.layout import ZH308_LENGTH, zh308
+from zorgclaim.formats.vektis.pm304 import Pm304File, _read_fields
+from zorgclaim.formats.vektis.records import Record, Rejection, check_seen, make_record, split_records
 
 KINDS = {"01", "02", "04", "06", "16", "98", "99"}
 F_REF = "REFERENTIENUMMER DIT PRESTATIERECORD"
@@ -62,25 +62,11 @@ def _raw(rec: Record, kind: str, name: str) -> str:
 def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
                seen_invoices: frozenset[str] = frozenset(), seen_files: frozenset[str] = frozenset()) -> Pm304File:
     layout = zh308()
-    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
-    rows = text.replace("\r\n", "\n").split("\n")
-    if rows and rows[-1] == "":
-        rows.pop()
-    records = [Record(n, ln[:2], ln) for n, ln in enumerate(rows, start=1)]
-    file_codes: list[str] = []
-    messages: list[str] = []
-
-    def reject(code: str, message: str) -> None:
-        if "0001" not in file_codes:
-            file_codes.append("0001")
-        file_codes.append(code)
-        messages.append(message)
-
+    records, digest = split_records(text, name, ZH308_LENGTH)
+    rej = Rejection()
+    reject = rej.reject
     for r in records:
-        if len(r.raw) != ZH308_LENGTH:
-            r.codes.append("0804")
-            r.messages.append(f"{name}:{r.line_no}: record length {len(r.raw)}, expected {ZH308_LENGTH}")
-        elif r.kind in KINDS:
+        if r.kind in KINDS and "0804" not in r.codes:
             _read_fields(r, name, layout)
     kinds = [r.kind for r in records]
     if not _order_ok(kinds):
@@ -93,7 +79,7 @@ def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
         elif (head.get("VERSIENUMMER BERICHTSTANDAARD"), head.get("SUBVERSIENUMMER BERICHTSTANDAARD")) != (9, 0):
             reject("0011", f"{name}:1: version {head.raw[5:7]}.{head.raw[7:9]} is not supported (expected ZH308 v09.00)")
     tail = records[-1] if records and records[-1].kind == "99" else None
-    if tail is not None and "0804" not in tail.codes and not file_codes:
+    if tail is not None and "0804" not in tail.codes and not rej.codes:
         sign = lambda r, f: -1 if r.get(f) == "C" else 1  # noqa: E731
         total = sum((r.get("DECLARATIEBEDRAG (INCL. BTW)") or 0) * sign(r, "INDICATIE DEBET/CREDIT (02)")
                     for r in records if r.kind == "06")
@@ -106,14 +92,10 @@ def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
             wrong.append(f"TOTAAL DECLARATIEBEDRAG {stated} != {total} (eurocent)")
         if wrong:
             reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")
-    if head is not None and head.get("FACTUURNUMMER DECLARANT") and head.get("FACTUURNUMMER DECLARANT") in seen_invoices:
-        reject("0030", f"{name}:1: invoice number {head.get('FACTUURNUMMER DECLARANT')!r} was used before")
-    if digest in seen_files:
-        reject("8067", f"{name}: this file was sent before")
-    for r in records:
-        messages.extend(r.messages)
-    out, line_of = ([], {}) if file_codes else _claim_lines(records, name, received)
-    return Pm304File(name, digest, records, file_codes, messages, pl.DataFrame(out, schema=LINE_SCHEMA), line_of)
+    check_seen(rej, head.get("FACTUURNUMMER DECLARANT") if head else None, digest, seen_invoices, seen_files, name)
+    messages = rej.messages + [m for r in records for m in r.messages]
+    out, line_of = ([], {}) if rej.codes else _claim_lines(records, name, received)
+    return Pm304File(name, digest, records, rej.codes, messages, pl.DataFrame(out, schema=LINE_SCHEMA), line_of)
 
 
 def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> tuple[list[dict], dict[int, str]]:
@@ -164,27 +146,8 @@ def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> 
     return out, line_of
 
 
-def _fmt(f: Field, value) -> str:
-    if value is None or value == "":
-        return "0" * f.length if (f.numeric or f.date) else " " * f.length
-    if f.date:
-        return value.strftime("%Y%m%d")
-    text = str(int(value)).zfill(f.length) if f.numeric else str(value).ljust(f.length)
-    if len(text) > f.length:
-        raise ValueError(f"{f.name}: {value!r} does not fit in {f.length} positions")
-    return text
-
-
 def zh_record(kind: str, **values) -> str:
-    fields = zh308()[kind]
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise KeyError(f"ZH308 record {kind} has no field(s) {sorted(unknown)}")
-    values.setdefault("KENMERK RECORD", int(kind))
-    out = [" "] * ZH308_LENGTH
-    for fname, f in fields.items():
-        out[f.start:f.start + f.length] = _fmt(f, values.get(fname))
-    return "".join(out)
+    return make_record(zh308(), ZH308_LENGTH, kind, "KENMERK RECORD", **values)
 
 
 def write_zh308(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoice_date: dt.date, provider: str,
