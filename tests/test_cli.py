@@ -11,6 +11,17 @@ import pytest
 SCEN = Path(__file__).parent / "scenarios"
 
 
+def design_world(tmp_path) -> Path:
+    """The world of DESIGN.md's example: member M1 on ONVZ Vrije Keuze, contract tariff EUR 36.50."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")
+    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    (world / "contract_tariffs.csv").write_text(
+        "provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    return world
+
+
 def run(*args, cwd=None, env=None):
     e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "zorgclaim.cli", *map(str, args)], capture_output=True, text=True,
@@ -38,11 +49,7 @@ def test_scenario_run_json_uses_design_field_names():
 
 
 def test_adjudicate_and_explain(tmp_path):
-    world = tmp_path / "world"
-    world.mkdir()
-    (world / "members.csv").write_text("member_id,birth_date\nM1,1961-03-04\n")
-    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
-    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    world = design_world(tmp_path)
     lines = tmp_path / "lines.csv"
     lines.write_text("line_id,member_id,provider,received,service_date,code,amount,diagnosis,csi\n"
                      "L1,M1,04123456,2025-05-02,2025-04-17,fysio/1000,38.50,7023,012\n"
@@ -126,11 +133,7 @@ def test_dbc_demo(tmp_path):
 
 def test_adjudicate_pm304_writes_pm305(tmp_path):
     golden = Path(__file__).parent / "vektis" / "golden.pm304"
-    world = tmp_path / "world"
-    world.mkdir()
-    (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")
-    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
-    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    world = design_world(tmp_path)
     env = {"ZORGCLAIM_HOME": str(tmp_path / "home")}
     r = run("adjudicate", golden, "--world", world, "--out", tmp_path / "ret.pm305", "-q", env=env)
     assert r.returncode == 0, r.stderr
@@ -143,11 +146,7 @@ def test_adjudicate_pm304_writes_pm305(tmp_path):
 
 
 def test_adjudicate_fhir_bundle(tmp_path):
-    world = tmp_path / "world"
-    world.mkdir()
-    (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")
-    (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
-    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n04123456,onvz,2025-01-01,2025-12-31,fysio/1000,36.50\n")
+    world = design_world(tmp_path)
     r = run("adjudicate", Path(__file__).parent / "fhir" / "claim-bundle.json", "--world", world, "--out", tmp_path / "o", "-q")
     assert r.returncode == 0, r.stderr
     bundle = json.loads((tmp_path / "o" / "fhir-responses.json").read_text())
