@@ -1,0 +1,44 @@
+"""Where the database is, and bringing it up to date with the Alembic migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url() -> str:
+    url = os.environ.get("ZORGCLAIM_DATABASE_URL")
+    if url:
+        return url
+    home = Path(os.environ.get("ZORGCLAIM_HOME", ".zorgclaim"))
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'zorgclaim.db'}"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def connect(url: str | None = None, migrate: bool = True) -> Engine:
+    """An engine for `url` (default: database_url()), migrated to the newest schema."""
+    url = url or database_url()
+    if migrate:
+        command.upgrade(alembic_config(url), "head")
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _):
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+    return engine

@@ -1,0 +1,140 @@
+"""Tables. Money in integer cents (BigInteger); dates as Date; the explanation as JSON text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IntakeFile(Base):
+    """A file (or an API batch) taken in: a second copy is refused whole (8067)."""
+    __tablename__ = "intake_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    received: Mapped[dt.date] = mapped_column(Date)
+    lines: Mapped[int] = mapped_column(Integer)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ClaimLine(Base):
+    """A claim line as taken in (the engine's line schema), once per line id."""
+    __tablename__ = "claim_line"
+    line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("intake_file.id"))
+    claim_id: Mapped[str | None] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    bsn: Mapped[str | None] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    received: Mapped[dt.date] = mapped_column(Date)
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    code: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    declared: Mapped[int] = mapped_column(BigInteger)
+    diagnosis: Mapped[str | None] = mapped_column(String(16))
+    csi: Mapped[str | None] = mapped_column(String(8))
+    referral_by: Mapped[str | None] = mapped_column(String(16))
+    referral_date: Mapped[dt.date | None] = mapped_column(Date)
+    indication_by: Mapped[str | None] = mapped_column(String(16))
+    indication_kind: Mapped[str | None] = mapped_column(String(32))
+    authorization: Mapped[str | None] = mapped_column(String(64))
+    credits: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)   # pending | decided
+
+
+class IntakeRepeat(Base):
+    """A line sent again: recorded with 8021, never decided or paid again."""
+    __tablename__ = "intake_repeat"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("intake_file.id"))
+    line_id: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(4), default="8021")
+
+
+class Batch(Base):
+    __tablename__ = "batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Decision(Base):
+    __tablename__ = "decision"
+    line_id: Mapped[str] = mapped_column(ForeignKey("claim_line.line_id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    declared: Mapped[int] = mapped_column(BigInteger)
+    allowed: Mapped[int] = mapped_column(BigInteger)
+    deductible: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[int] = mapped_column(BigInteger)
+    payee: Mapped[str] = mapped_column(String(16))
+    payer: Mapped[str | None] = mapped_column(String(64))
+    codes: Mapped[str] = mapped_column(String(16))          # up to three codes, ';'-separated
+    explanation: Mapped[str] = mapped_column(Text)          # the steps as JSON
+
+
+# the engine's state, one table per State frame (engine/state.py)
+class StateHistory(Base):
+    __tablename__ = "state_history"
+    line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    ded_year: Mapped[int] = mapped_column(Integer)
+    declared: Mapped[int] = mapped_column(BigInteger)
+    allowed: Mapped[int] = mapped_column(BigInteger)
+    deductible: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    credits: Mapped[str | None] = mapped_column(String(64))
+    svc_key: Mapped[str] = mapped_column(String(200))
+
+
+class StateShare(Base):
+    __tablename__ = "state_share"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    product: Mapped[str] = mapped_column(String(64))
+    benefit: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    deductible: Mapped[int] = mapped_column(BigInteger)
+
+
+class StateCounter(Base):
+    __tablename__ = "state_counter"
+    counter_key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    first: Mapped[dt.date | None] = mapped_column(Date)
+    total: Mapped[int] = mapped_column(BigInteger)
+    pstart: Mapped[dt.date | None] = mapped_column(Date)
+    pcount: Mapped[int] = mapped_column(BigInteger)
+    yamount: Mapped[int] = mapped_column(BigInteger)
+
+
+class StateEffect(Base):
+    __tablename__ = "state_effect"
+    __table_args__ = (UniqueConstraint("line_id", "counter_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    counter_key: Mapped[str] = mapped_column(String(250))
+    count: Mapped[int] = mapped_column(BigInteger)
+    pcount: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[dt.date | None] = mapped_column(Date)
+
+
+__all__ = ["Base", "IntakeFile", "ClaimLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
+           "StateCounter", "StateEffect", "Boolean"]

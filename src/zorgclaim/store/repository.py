@@ -1,0 +1,170 @@
+"""Intake (idempotent) and processing (one transaction per batch) on the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.domain.world import World
+from zorgclaim.engine import State, adjudicate
+from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
+from zorgclaim.store.models import (Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
+                                    StateHistory, StateShare)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    file_id: int | None
+    stored: int
+    repeats: list[str]          # line ids refused with 8021
+    refused_whole: bool         # the same file before: 8067
+
+
+def _chunks(items: list, n: int = 500):
+    for k in range(0, len(items), n):
+        yield items[k:k + n]
+
+
+def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received: dt.date) -> IntakeResult:
+    """Store new lines once. A file seen before is refused whole (8067); a line id seen before, or
+    twice in this file, is recorded as a repeat (8021) and never decided again."""
+    lines = lines.select(list(LINE_SCHEMA))
+    with engine.begin() as conn:
+        if conn.execute(select(IntakeFile.id).where(IntakeFile.digest == digest)).first():
+            return IntakeResult(None, 0, [], True)
+        ids = lines["line_id"].to_list()
+        known: set[str] = set()
+        for chunk in _chunks(list(set(ids))):
+            known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(ClaimLine.line_id.in_(chunk))))
+        first = lines.with_columns(pl.col("line_id").is_first_distinct().alias("_first"))
+        fresh = first.filter(pl.col("_first") & ~pl.col("line_id").is_in(list(known))).drop("_first")
+        repeats = first.filter(~pl.col("_first") | pl.col("line_id").is_in(list(known)))["line_id"].to_list()
+        file_id = conn.execute(insert(IntakeFile).values(
+            digest=digest, name=name, received=received, lines=fresh.height, repeats=len(repeats),
+            taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
+        if fresh.height:
+            conn.execute(insert(ClaimLine), [dict(r, file_id=file_id, state="pending") for r in fresh.iter_rows(named=True)])
+        if repeats:
+            conn.execute(insert(IntakeRepeat), [{"file_id": file_id, "line_id": lid, "code": "8021"} for lid in repeats])
+    return IntakeResult(file_id, fresh.height, repeats, False)
+
+
+def _frame(conn, table, schema: dict, where) -> pl.DataFrame:
+    cols = [getattr(table, c) for c in schema]
+    rows = conn.execute(select(*cols).where(where)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def load_state(conn, members: list[str]) -> State:
+    parts = {"history": [], "shares": [], "counters": [], "effects": []}
+    for chunk in _chunks(members):
+        parts["history"].append(_frame(conn, StateHistory, HISTORY_SCHEMA, StateHistory.member_id.in_(chunk)))
+        parts["shares"].append(_frame(conn, StateShare, SHARES_SCHEMA, StateShare.member_id.in_(chunk)))
+        parts["counters"].append(_frame(conn, StateCounter, COUNTERS_SCHEMA, StateCounter.member_id.in_(chunk)))
+        parts["effects"].append(_frame(conn, StateEffect, EFFECTS_SCHEMA, StateEffect.member_id.in_(chunk)))
+    schemas = {"history": HISTORY_SCHEMA, "shares": SHARES_SCHEMA, "counters": COUNTERS_SCHEMA, "effects": EFFECTS_SCHEMA}
+    return State(**{k: pl.concat(v) if v else pl.DataFrame(schema=schemas[k]) for k, v in parts.items()})
+
+
+def _next_batch(conn, batch_size: int) -> pl.DataFrame:
+    """Pending lines of whole members (in member order) up to about batch_size lines: everything a
+    member has pending is decided together, in the engine's order (service date, receipt, id)."""
+    per_member = conn.execute(select(ClaimLine.member_id, func.count()).where(ClaimLine.state == "pending")
+                              .group_by(ClaimLine.member_id).order_by(ClaimLine.member_id)).all()
+    members, n = [], 0
+    for m, c in per_member:
+        if members and n + c > batch_size:
+            break
+        members.append(m)
+        n += c
+    rows = []
+    for chunk in _chunks(members):
+        rows += conn.execute(select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA]).where(
+            (ClaimLine.state == "pending") & ClaimLine.member_id.in_(chunk))).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=LINE_SCHEMA, orient="row")
+
+
+class ConcurrentBatch(RuntimeError):
+    """Another process took some of these lines first; this batch is rolled back."""
+
+
+def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: int | None = None,
+            explain: bool = True, on_batch=None) -> int:
+    """Decide pending lines batch by batch; each batch's decisions, line states and engine state are
+    written in one transaction, so an interruption leaves whole batches only. Returns lines decided."""
+    done = batches = 0
+    while max_batches is None or batches < max_batches:
+        with engine.begin() as conn:
+            lines = _next_batch(conn, batch_size)
+            if lines.height == 0:
+                break
+            members = lines["member_id"].unique().sort().to_list()
+            before = load_state(conn, members)
+            ids = pl.Series(members)
+            decisions, after = adjudicate(lines, world.restrict_to_members(ids), before, explain=explain)
+            batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
+                                    .returning(Batch.id)).scalar_one()
+            taken = 0
+            for chunk in _chunks(lines["line_id"].to_list()):
+                taken += conn.execute(update(ClaimLine).where(ClaimLine.line_id.in_(chunk) & (ClaimLine.state == "pending"))
+                                      .values(state="decided")).rowcount
+            if taken != lines.height:
+                raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
+            conn.execute(insert(Decision), [{
+                "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
+                "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
+                "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
+                "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
+            _save_state(conn, members, before, after)
+        done += lines.height
+        batches += 1
+        if on_batch:
+            on_batch(batches, done)
+    return done
+
+
+def _save_state(conn, members: list[str], before: State, after: State) -> None:
+    new_hist = after.history.join(before.history.select("line_id"), on="line_id", how="anti")
+    if new_hist.height:
+        conn.execute(insert(StateHistory), new_hist.to_dicts())
+    member_of = after.history.select("line_id", "member_id")
+    for frame, table in ((after.shares, StateShare), (after.effects, StateEffect)):
+        old = before.shares if table is StateShare else before.effects
+        new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
+        if new.height:
+            conn.execute(insert(table), new.to_dicts())
+    for chunk in _chunks(members):
+        conn.execute(delete(StateCounter).where(StateCounter.member_id.in_(chunk)))
+    counters = after.counters.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
+    if counters.height:
+        conn.execute(insert(StateCounter), counters.to_dicts())
+
+
+def decisions_frame(engine: Engine) -> pl.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Decision.line_id, Decision.status, Decision.allowed, Decision.deductible,
+                                   Decision.paid, Decision.payer, Decision.codes)).all()
+    return pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
+        "line_id": pl.String, "status": pl.String, "allowed": pl.Int64, "deductible": pl.Int64, "paid": pl.Int64,
+        "payer": pl.String, "codes": pl.String})
+
+
+def member_meter(engine: Engine, member_id: str) -> dict:
+    """Deductible used per year (with the lines that consumed it) and counters per benefit period."""
+    with engine.connect() as conn:
+        used = conn.execute(select(StateHistory.ded_year, func.sum(StateHistory.deductible)).where(
+            StateHistory.member_id == member_id).group_by(StateHistory.ded_year).order_by(StateHistory.ded_year)).all()
+        lines = conn.execute(select(StateHistory.ded_year, StateHistory.line_id, StateHistory.service_date,
+                                    StateHistory.code, StateHistory.deductible).where(
+            (StateHistory.member_id == member_id) & (StateHistory.deductible != 0))
+            .order_by(StateHistory.service_date, StateHistory.line_id)).all()
+        counters = conn.execute(select(StateCounter.counter_key, StateCounter.first, StateCounter.total,
+                                       StateCounter.pstart, StateCounter.pcount, StateCounter.yamount).where(
+            StateCounter.member_id == member_id).order_by(StateCounter.counter_key)).all()
+    return {"used": {int(y): int(s or 0) for y, s in used}, "lines": [tuple(r) for r in lines],
+            "counters": [tuple(r) for r in counters]}

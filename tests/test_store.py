@@ -1,0 +1,129 @@
+"""The store: scenario files through intake + process give the pure engine's decisions;
+idempotent resends; a batch is all or nothing."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
+from zorgclaim.store.db import connect
+from zorgclaim.store.repository import ConcurrentBatch, decisions_frame, intake, member_meter, process
+
+SCEN = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return connect(f"sqlite:///{tmp_path / 'z.db'}")
+
+
+@pytest.mark.parametrize("path", SCEN, ids=lambda p: p.stem)
+def test_scenarios_through_the_store(path, tmp_path, library, reference):
+    sc = load_scenario(path)
+    world = scenario_world(sc, library, reference, path)
+    lines = scenario_lines(sc).filter(pl.col("received") <= sc.today)
+    pure, _ = run_batches(lines, world, sc.today)
+    eng = connect(f"sqlite:///{tmp_path / 'z.db'}")
+    for (day,), part in lines.sort("received").group_by(["received"], maintain_order=True):
+        intake(eng, part, f"{path.stem}-{day}", f"{path.stem}-{day}", day)
+        process(eng, world, batch_size=3)
+    stored = decisions_frame(eng).sort("line_id")
+    expected = (pure.unique("line_id", keep="first").sort("line_id")
+                .select("line_id", "status", "allowed", "deductible", "paid", "payer", pl.col("codes").list.join(";")))
+    assert stored.equals(expected)
+
+
+def test_resend_and_repeated_file(engine, library, reference):
+    sc = load_scenario(Path(__file__).parent / "scenarios" / "design_example_artrose_tariff.yaml")
+    world = scenario_world(sc, library, reference)
+    lines = scenario_lines(sc)
+    first = intake(engine, lines, "a.csv", "digest-a", sc.today)
+    assert first.stored == 1 and first.repeats == []
+    assert intake(engine, lines, "a.csv", "digest-a", sc.today).refused_whole
+    again = intake(engine, lines, "b.csv", "digest-b", sc.today)
+    assert again.stored == 0 and again.repeats == ["L1"]
+    assert process(engine, world) == 1 and process(engine, world) == 0
+    meter = member_meter(engine, "M1")
+    assert meter["used"] == {2025: 3650} and meter["lines"][0][1] == "L1"
+
+
+def test_a_failed_batch_leaves_nothing(engine, library, reference, monkeypatch):
+    sc = load_scenario(Path(__file__).parent / "scenarios" / "limits_artrose_12_per_12_months.yaml")
+    world = scenario_world(sc, library, reference)
+    intake(engine, scenario_lines(sc), "x", "x", sc.today)
+    import zorgclaim.store.repository as repo
+
+    def boom(*a, **k):
+        raise RuntimeError("killed while writing the state")
+    monkeypatch.setattr(repo, "_save_state", boom)
+    with pytest.raises(RuntimeError):
+        process(engine, world)
+    assert decisions_frame(engine).height == 0  # the decisions of that batch were rolled back too
+    monkeypatch.undo()
+    assert process(engine, world) == 14
+    assert decisions_frame(engine).filter(pl.col("line_id") == "L13")["codes"].to_list() == ["0584"]
+
+
+def test_concurrent_take_is_refused(engine, library, reference, monkeypatch):
+    sc = load_scenario(Path(__file__).parent / "scenarios" / "design_example_artrose_tariff.yaml")
+    world = scenario_world(sc, library, reference)
+    intake(engine, scenario_lines(sc), "x", "x", sc.today)
+    import zorgclaim.store.repository as repo
+    real = repo._next_batch
+
+    def stolen(conn, n):
+        lines = real(conn, n)
+        conn.execute(repo.update(repo.ClaimLine).values(state="decided"))  # as if another process took them
+        return lines
+    monkeypatch.setattr(repo, "_next_batch", stolen)
+    with pytest.raises(ConcurrentBatch):
+        process(engine, world)
+    monkeypatch.undo()
+    assert process(engine, world) == 1
+
+
+def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, library, reference):
+    """A real `zorgclaim process` subprocess is killed mid-run; running it again finishes the work
+    with exactly the decisions of an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import func, select
+
+    from zorgclaim.demo.generate import generate, write_book
+    from zorgclaim.store.models import Batch
+
+    book = generate(library, reference, members=300, lines=6000, seed=3)
+    write_book(book, tmp_path / "book")
+    lines = book.lines
+
+    def fresh(name):
+        eng = connect(f"sqlite:///{tmp_path / name}")
+        intake(eng, lines, "lines", "d", lines["received"].max())
+        return eng
+
+    whole = fresh("whole.db")
+    process(whole, book.world, batch_size=200)
+    killed = fresh("killed.db")
+    env = dict(os.environ, ZORGCLAIM_DATABASE_URL=f"sqlite:///{tmp_path / 'killed.db'}")
+    cmd = [sys.executable, "-m", "zorgclaim.cli", "process", "--world", str(tmp_path / "book" / "world"), "--batch-size", "200"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with killed.connect() as c:
+            if (c.execute(select(func.count()).select_from(Batch)).scalar() or 0) >= 2:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    from zorgclaim.store.models import ClaimLine
+    with killed.connect() as c:
+        partial = c.execute(select(func.count()).select_from(Batch)).scalar()
+        pending = c.execute(select(func.count()).where(ClaimLine.state == "pending")).scalar()
+    assert partial >= 2 and pending > 0  # really interrupted half-way
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
+    assert decisions_frame(killed).sort("line_id").equals(decisions_frame(whole).sort("line_id"))
