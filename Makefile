@@ -19,7 +19,7 @@ demo: setup
 	$(BIN)/zorgclaim dbc demo
 
 test: setup
-	$(BIN)/python -m pytest
+	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'

@@ -127,3 +127,10 @@ def test_bad_scenario(tmp_path):
     """))
     with pytest.raises(ScenarioError, match=r"members.0.birth_date"):
         load_scenario(f)
+
+
+def test_world_file_with_only_a_header(tmp_path, library, reference):
+    (tmp_path / "members.csv").write_text("member_id,birth_date\nM1,1970-01-01\n")
+    (tmp_path / "wlz.csv").write_text("member_id,from,to\n")
+    world, errors = read_world(tmp_path, library, reference)
+    assert errors == [] and world.wlz.height == 0 and world.members.height == 1

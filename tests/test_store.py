@@ -1,6 +1,8 @@
 """The store: scenario files through intake + process give the pure engine's decisions;
 idempotent resends; a batch is all or nothing."""
 
+import os
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -11,20 +13,46 @@ from zorgclaim.store.db import connect
 from zorgclaim.store.repository import ConcurrentBatch, decisions_frame, intake, member_meter, process
 
 SCEN = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+PG = os.environ.get("ZORGCLAIM_TEST_POSTGRES_URL")  # set by scripts/with-postgres.sh (make test)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_url(request, tmp_path):
+    """A function that gives a fresh, empty database URL on the backend of this run."""
+    if request.param == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / name}"
+        return
+    if not PG:
+        pytest.skip("no PostgreSQL server (make test starts one with scripts/with-postgres.sh)")
+    from sqlalchemy import create_engine, text
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    made = []
+
+    def make(name):
+        db = f"zc_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE {db}"))
+        made.append(db)
+        return PG.rsplit("/", 1)[0] + "/" + db
+    yield make
+    with admin.connect() as c:
+        for db in made:
+            c.execute(text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture
-def engine(tmp_path):
-    return connect(f"sqlite:///{tmp_path / 'z.db'}")
+def engine(new_url):
+    return connect(new_url("z.db"))
 
 
 @pytest.mark.parametrize("path", SCEN, ids=lambda p: p.stem)
-def test_scenarios_through_the_store(path, tmp_path, library, reference):
+def test_scenarios_through_the_store(path, new_url, library, reference):
     sc = load_scenario(path)
     world = scenario_world(sc, library, reference, path)
     lines = scenario_lines(sc).filter(pl.col("received") <= sc.today)
     pure, _ = run_batches(lines, world, sc.today)
-    eng = connect(f"sqlite:///{tmp_path / 'z.db'}")
+    eng = connect(new_url("z.db"))
     for (day,), part in lines.sort("received").group_by(["received"], maintain_order=True):
         intake(eng, part, f"{path.stem}-{day}", f"{path.stem}-{day}", day)
         process(eng, world, batch_size=3)
@@ -78,15 +106,14 @@ def test_concurrent_take_is_refused(engine, library, reference, monkeypatch):
         return lines
     monkeypatch.setattr(repo, "_next_batch", stolen)
     with pytest.raises(ConcurrentBatch):
-        process(engine, world)
+        repo._one_batch(engine, world, 5000, True)
     monkeypatch.undo()
     assert process(engine, world) == 1
 
 
-def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, library, reference):
+def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, new_url, library, reference):
     """A real `zorgclaim process` subprocess is killed mid-run; running it again finishes the work
     with exactly the decisions of an uninterrupted run."""
-    import os
     import signal
     import subprocess
     import sys
@@ -101,15 +128,18 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, library, refer
     write_book(book, tmp_path / "book")
     lines = book.lines
 
+    urls = {}
+
     def fresh(name):
-        eng = connect(f"sqlite:///{tmp_path / name}")
+        urls[name] = new_url(name)
+        eng = connect(urls[name])
         intake(eng, lines, "lines", "d", lines["received"].max())
         return eng
 
     whole = fresh("whole.db")
     process(whole, book.world, batch_size=200)
     killed = fresh("killed.db")
-    env = dict(os.environ, ZORGCLAIM_DATABASE_URL=f"sqlite:///{tmp_path / 'killed.db'}")
+    env = dict(os.environ, ZORGCLAIM_DATABASE_URL=urls["killed.db"])
     cmd = [sys.executable, "-m", "zorgclaim.cli", "process", "--world", str(tmp_path / "book" / "world"), "--batch-size", "200"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -127,3 +157,27 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, library, refer
     assert partial >= 2 and pending > 0  # really interrupted half-way
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
     assert decisions_frame(killed).sort("line_id").equals(decisions_frame(whole).sort("line_id"))
+
+
+def test_two_processes_at_once_never_double_count(tmp_path, new_url, library, reference):
+    """Two `zorgclaim process` subprocesses on one store, many lines of few members: every line is
+    decided once, and the decisions (deductible included) equal one process alone."""
+    import subprocess
+    import sys
+
+    from zorgclaim.demo.generate import generate, write_book
+    book = generate(library, reference, members=20, lines=3000, seed=9)
+    write_book(book, tmp_path / "book")
+    alone, both = connect(new_url("alone.db")), None
+    intake(alone, book.lines, "l", "d", book.lines["received"].max())
+    process(alone, book.world, batch_size=150)
+    url = new_url("both.db")
+    both = connect(url)
+    intake(both, book.lines, "l", "d", book.lines["received"].max())
+    env = dict(os.environ, ZORGCLAIM_DATABASE_URL=url)
+    cmd = [sys.executable, "-m", "zorgclaim.cli", "process", "--world", str(tmp_path / "book" / "world"), "--batch-size", "150"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()[-2000:]
+    assert decisions_frame(both).sort("line_id").equals(decisions_frame(alone).sort("line_id"))

@@ -60,7 +60,7 @@ def read_table(path: Path) -> pl.DataFrame:
 def cast_columns(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
     """Cast each column to its type; a value that does not fit becomes a RowError and drops its row."""
     errors: list[RowError] = []
-    bad = pl.Series([False] * df.height)
+    bad = pl.Series("bad", [False] * df.height, dtype=pl.Boolean)
     cols = {}
     for name, dtype in schema.items():
         if name not in df.columns:

@@ -33,7 +33,9 @@ def connect(url: str | None = None, migrate: bool = True) -> Engine:
     url = url or database_url()
     if migrate:
         command.upgrade(alembic_config(url), "head")
-    engine = create_engine(url)
+    sqlite = url.startswith("sqlite")
+    # SQLite has one writer at a time: wait for the other writer rather than fail
+    engine = create_engine(url, connect_args={"timeout": 120} if sqlite else {})
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _):

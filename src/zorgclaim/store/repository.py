@@ -99,10 +99,26 @@ def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: i
     written in one transaction, so an interruption leaves whole batches only. Returns lines decided."""
     done = batches = 0
     while max_batches is None or batches < max_batches:
+        try:
+            n = _one_batch(engine, world, batch_size, explain)
+        except ConcurrentBatch:
+            continue  # another process took these lines first: rolled back, take the next ones
+        if n == 0:
+            break
+        done += n
+        batches += 1
+        if on_batch:
+            on_batch(batches, done)
+    return done
+
+
+def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool) -> int:
+    """One batch in one transaction; returns its lines (0: nothing pending)."""
+    if True:
         with engine.begin() as conn:
             lines = _next_batch(conn, batch_size)
             if lines.height == 0:
-                break
+                return 0
             members = lines["member_id"].unique().sort().to_list()
             before = load_state(conn, members)
             ids = pl.Series(members)
@@ -121,11 +137,7 @@ def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: i
                 "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
                 "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
             _save_state(conn, members, before, after)
-        done += lines.height
-        batches += 1
-        if on_batch:
-            on_batch(batches, done)
-    return done
+        return lines.height
 
 
 def _save_state(conn, members: list[str], before: State, after: State) -> None:
