@@ -1,0 +1,3 @@
+from zorgclaim.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""Shared pieces of the command line: the Typer apps, the consoles, the data folder, reading the
+library, failing with a message, and writing and summarising decisions."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
+app.add_typer(scenario_app, name="scenario")
+dbc_app = typer.Typer(no_args_is_help=True, help="The clinic's side: activities -> DBC-zorgproducten -> invoices.")
+app.add_typer(dbc_app, name="dbc")
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+HOME = Path(os.environ.get("ZORGCLAIM_HOME", ".zorgclaim"))
+DEFAULT_DECISIONS = HOME / "out" / "decisions.parquet"
+
+
+def _library():
+    from zorgclaim.policy import load_library
+    from zorgclaim.reference import load_reference
+    return load_library(), load_reference()
+
+
+def _fail(message: str, code: int = 2):
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def flat_decisions(decisions: pl.DataFrame | pl.LazyFrame):
+    """Decisions for CSV: no steps; codes and shares as text; money as exact euro text."""
+    return decisions.drop("steps").with_columns(
+        pl.col("codes").list.join(";"),
+        pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
+                                                   pl.element().struct.field("benefit"), pl.lit("="),
+                                                   cents_text(pl.element().struct.field("amount"))])).list.join(";"),
+        *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
+
+
+def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
+    """Parquet keeps everything (nested shares and steps); CSV flattens codes and shares to text."""
+    out.mkdir(parents=True, exist_ok=True)
+    pq, csv = out / "decisions.parquet", out / "decisions.csv"
+    decisions.write_parquet(pq)
+    flat_decisions(decisions).write_csv(csv)
+    return pq, csv
+
+
+def summary(decisions: pl.DataFrame | pl.LazyFrame, title: str = "Decisions") -> None:
+    """Lines and money per status, return code and payer; deductible charged (lazy-friendly)."""
+    lf = decisions.lazy()
+
+    def money_table(by: str, label: str, frame: pl.LazyFrame) -> Table:
+        t = Table(title=f"{title} per {label}")
+        for col in (label, "lines", "declared", "allowed", "deductible", "paid"):
+            t.add_column(col, justify="left" if col == label else "right")
+        agg = (frame.group_by(by).agg(pl.len().alias("lines"), *(pl.col(c).sum() for c in ("declared", "allowed", "deductible", "paid")))
+               .sort("lines", descending=True).collect())
+        for r in agg.iter_rows(named=True):
+            t.add_row(str(r[by] if r[by] is not None else "-"), f"{r['lines']:,}", *(fmt_eur(r[c]) for c in ("declared", "allowed", "deductible", "paid")))
+        return t
+    console.print(money_table("status", "status", lf))
+    first = lf.with_columns(pl.col("codes").list.first().alias("code"))
+    codes = first.join(_return_codes().lazy(), on="code", how="left").with_columns(
+        pl.concat_str([pl.col("code"), pl.lit(" "), pl.col("meaning").fill_null("").str.slice(0, 40)]).alias("code"))
+    console.print(money_table("code", "code", codes))
+    console.print(money_table("payer", "payer", lf))
+    ded = lf.select(pl.col("deductible").sum().alias("d"),
+                    pl.col("member_id").filter(pl.col("deductible") != 0).n_unique().alias("m")).collect().row(0)
+    console.print(f"Deductible charged: [bold]{fmt_eur(ded[0])}[/] over {ded[1]:,} members.")
+
+
+def _return_codes() -> pl.DataFrame:
+    from zorgclaim.reference import load_reference
+    return load_reference().return_codes.select("code", "meaning")

@@ -1,0 +1,188 @@
+"""zorgclaim dbc group | patient-share | precheck | demo: the clinic's side."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, dbc_app, err,
+                                  flat_decisions, scenario_app, summary, write_decisions)
+from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+
+
+def _print_dbc_summary(table: pl.DataFrame, title: str) -> None:
+    t = Table(title=f"{title}: DBCs per product")
+    for col in ("product", "DBCs", "open", "tariff total"):
+        t.add_column(col, justify="left" if col == "product" else "right")
+    agg = table.group_by("code", "product_label").agg(pl.len().alias("n"), pl.col("open").sum().alias("o"),
+                                                      pl.col("nza_tariff").sum().alias("amt")).sort("code")
+    for r in agg.iter_rows(named=True):
+        t.add_row(f"{r['code']} {r['product_label'] or ''}", f"{r['n']:,}", f"{r['o']:,}", fmt_eur(r["amt"] or 0))
+    console.print(t)
+    if table["billed_to"].drop_nulls().len():
+        t2 = Table(title=f"{title}: who is billed")
+        for col in ("insurer", "billed to", "DBCs", "amount"):
+            t2.add_column(col, justify="left" if col in ("insurer", "billed to") else "right")
+        agg = (table.filter(~pl.col("open")).group_by("insurer", "billed_to")
+               .agg(pl.len().alias("n"), pl.col("nza_tariff").sum().alias("amt")).sort("insurer", "billed_to", nulls_last=True))
+        for r in agg.iter_rows(named=True):
+            t2.add_row(str(r["insurer"] or "-"), str(r["billed_to"]), f"{r['n']:,}", fmt_eur(r["amt"] or 0))
+        console.print(t2)
+
+
+def _write_billing(b, out: Path, html: bool) -> None:
+    from zorgclaim.dbc.html import invoice_html
+    out.mkdir(parents=True, exist_ok=True)
+    b.table.with_columns(cents_text(pl.col("nza_tariff")).alias("tariff")).drop("nza_tariff").write_csv(out / "dbcs.csv")
+    b.table.write_json(out / "dbcs.json")
+    b.lines.write_csv(out / "invoice_lines.csv")
+    b.no_shows.with_columns(cents_text(pl.col("amount")).alias("amount")).write_csv(out / "no_show_invoices.csv")
+    if html:
+        (out / "invoices").mkdir(exist_ok=True)
+        for row in b.table.filter(~pl.col("open")).iter_rows(named=True):
+            lines = b.lines.filter(pl.col("dbc_id") == row["dbc_id"])
+            (out / "invoices" / f"{row['dbc_id']}.html").write_text(invoice_html(row, lines), encoding="utf-8")
+
+
+@dbc_app.command("group")
+def dbc_group(
+    activities: Path = typer.Argument(..., help="Activity log: patient, date, discipline, minutes, kind (contact|team|dossier|no_show), diagnosis, care_demand, specialist"),
+    patients: Optional[Path] = typer.Option(None, help="Patients: patient, insurer, from, to (and member_id, birth_date, product, referral_by)"),
+    contracts: Optional[Path] = typer.Option(None, help="Clinic contracts: insurer, year, payment_agreement, source, verified"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Only activities up to this date; lists the DBCs still open"),
+    out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Folder for dbcs.csv/json, invoice_lines.csv, no_show_invoices.csv, invoices/*.html"),
+    html: bool = typer.Option(True, help="Write a printable HTML invoice per closed DBC"),
+):
+    """Group activities into DBCs, products and invoices; route each invoice."""
+    import datetime as dt
+
+    from zorgclaim.dbc.billing import bill
+    from zorgclaim.dbc.io import read_activities, read_patients
+    from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
+    day = None
+    if as_of:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+    acts, errors = read_activities(activities)
+    pats = None
+    if patients:
+        pats, perr = read_patients(patients)
+        errors += perr
+    cons = load_clinic_contracts(contracts) if contracts else None
+    for e in errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    tables = load_dbc_tables()
+    from zorgclaim.dbc.grouping import GroupingError
+    try:
+        b = bill(acts, tables, pats, cons, day)
+    except GroupingError as e:
+        _fail(str(e))
+    _write_billing(b, out, html)
+    _print_dbc_summary(b.table, "Clinic")
+    if day is not None:
+        still = b.table.filter(pl.col("open"))
+        console.print(f"Open on {day}: {still.height:,} DBCs (closing dates in dbcs.csv, column 'end')")
+    console.print(f"{len(b.dbcs):,} DBCs, {b.lines.height:,} invoice units, {b.no_shows.height:,} no-show invoices; written to {out}")
+    if errors:
+        raise typer.Exit(1)
+
+
+@dbc_app.command("patient-share")
+def dbc_patient_share(
+    invoice: str = typer.Option(..., help="Invoice amount in euros"),
+    reimbursed: str = typer.Option(..., help="What the insurer reimbursed, in euros (its statement)"),
+    deductible: str = typer.Option("0", help="Deductible the insurer withheld, in euros"),
+):
+    """What a patient without a payment agreement owes the clinic (seed 000)."""
+    from zorgclaim.dbc.routing import patient_share
+    from zorgclaim.dbc.tables import load_dbc_tables
+    from zorgclaim.domain.money import MoneyError, to_cents
+    import datetime as dt
+    try:
+        inv, reim, ded = to_cents(invoice), to_cents(reimbursed), to_cents(deductible)
+        r = patient_share(inv, reim, ded, load_dbc_tables().param("patient_minimum_share_pct", dt.date.today()))
+    except (MoneyError, ValueError) as e:
+        _fail(str(e))
+    console.print(f"Invoice {fmt_eur(r['invoice'])}; insurer reimbursed {fmt_eur(r['reimbursed'])}; minimum "
+                  f"{fmt_eur(r['minimum'])}; deductible withheld {fmt_eur(r['deductible_withheld'])}", highlight=False)
+    console.print(f"Patient owes the clinic: [bold]{fmt_eur(r['owed'])}[/] (basis: {r['basis']} + deductible"
+                  + ("; capped at the invoice" if r["capped"] else "") + ")", highlight=False)
+
+
+@dbc_app.command("precheck")
+def dbc_precheck(
+    activities: Path = typer.Argument(..., help="Activity log"),
+    patients: Path = typer.Option(..., help="Patients with member_id, birth_date, product, referral_by"),
+    contracts: Path = typer.Option(..., help="Clinic contracts"),
+    agb: str = typer.Option("07999999", help="The clinic's AGB code"),
+    out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Where claim_lines.csv, the ZH308 files and precheck/ go"),
+):
+    """Run the closed DBC invoices through the insurer's engine before sending; show refusals;
+    export the insurer-billed invoices as one ZH308 file per insurer."""
+    from zorgclaim.dbc.billing import bill
+    from zorgclaim.dbc.io import read_activities, read_patients
+    from zorgclaim.dbc.precheck import claim_lines, precheck
+    from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
+    from zorgclaim.engine.explain import render_step
+    acts, errors = read_activities(activities)
+    pats, perr = read_patients(patients)
+    b = bill(acts, load_dbc_tables(), pats, load_clinic_contracts(contracts))
+    lib, ref = _library()
+    known = pats.filter(pl.col("product").is_in(list(lib.products)))
+    table = b.table.join(known.select("patient").unique(), on="patient", how="semi")
+    skipped = b.table.height - table.height
+    out.mkdir(parents=True, exist_ok=True)
+    exported = claim_lines(table, pats, agb)
+    exported.write_csv(out / "claim_lines.csv")
+    import datetime as dt
+
+    from zorgclaim.formats.vektis.write import UZOVI
+    from zorgclaim.formats.vektis.zh308 import write_zh308
+    direct = exported.filter(pl.col("submitted_by") == "provider").join(
+        table.select(pl.col("dbc_id").alias("line_id"), "insurer"), on="line_id", how="left")
+    members = pats.select("member_id", pl.lit(None, pl.String).alias("bsn"), "birth_date").unique("member_id")
+    for (insurer,), part in direct.group_by(["insurer"]):
+        path = out / f"declaratie-{insurer}.zh308"
+        path.write_bytes(write_zh308(part.drop("insurer"), members, f"{agb}-{insurer}"[:12], dt.date.today(), agb,
+                                     UZOVI.get(insurer, "0000")).encode("latin-1"))
+        console.print(f"ZH308 for {insurer}: {part.height:,} DBCs -> {path}")
+    decisions = precheck(table, pats, agb, lib, ref)
+    write_decisions(decisions, out / "precheck")
+    refused = decisions.filter(pl.col("status") != "accepted")
+    console.print(f"{decisions.height:,} closed DBC invoices checked ({skipped:,} skipped: patient's product not in the policy library); "
+                  f"{refused.height:,} would not be paid in full.")
+    for d in refused.head(20).iter_rows(named=True):
+        fails = [render_step(s, "en") for s in d["steps"] if s["outcome"] in ("fail", "partial")]
+        console.print(f"- {d['line_id']}: {d['status']} {fmt_eur(d['allowed'])} of {fmt_eur(d['declared'])}; "
+                      f"{', '.join(d['codes'])}: {'; '.join(fails[:3])}", highlight=False)
+
+
+@dbc_app.command("demo")
+def dbc_demo(
+    patients: int = typer.Option(300, help="Patients to generate"),
+    seed: int = typer.Option(2024, help="Random seed"),
+    out: Path = typer.Option(HOME / "dbc-demo", "--out", "-o"),
+):
+    """Group a generated activity log and print DBCs per product and per insurer routing."""
+    from zorgclaim.dbc.billing import bill
+    from zorgclaim.dbc.demo import generate_clinic
+    from zorgclaim.dbc.tables import DATA_DIR, load_clinic_contracts, load_dbc_tables
+    acts, pats = generate_clinic(patients, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    acts.write_csv(out / "activities.csv")
+    pats.write_csv(out / "patients.csv")
+    b = bill(acts, load_dbc_tables(), pats, load_clinic_contracts(DATA_DIR / "clinic_contracts_example.csv"))
+    _write_billing(b, out, html=True)
+    _print_dbc_summary(b.table, f"Generated clinic ({patients} patients, seed {seed})")
+    console.print(f"{len(b.dbcs):,} DBCs ({b.table.filter(pl.col('kind') == 'follow-up').height:,} follow-up), "
+                  f"{b.lines.height:,} invoice units, {b.no_shows.height:,} no-show invoices; files in {out}")
