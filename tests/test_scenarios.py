@@ -3,12 +3,11 @@ policy library and every return code the engine emits."""
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import CHECKS
-from zorgclaim.scenarios.runner import load_scenario, run_scenario
+from zorgclaim.scenarios.runner import run_scenario
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
-from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, dbc_app, err,
-                                  flat_decisions, scenario_app, summary, write_decisions)
-from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, err,
+                                  flat_decisions, summary, write_decisions)
+from zorgclaim.domain.money import fmt_eur
 
 
 @app.command()
@@ -62,21 +59,27 @@ def adjudicate(
         raise typer.Exit(1)
 
 
-def _looks_like_pm304(path: Path) -> bool:
+def _head(path: Path, size: int = 4096) -> str:
     try:
         with path.open("rb") as f:
-            return f.read(5) == b"01107"
+            return f.read(size).decode("latin-1")
     except OSError:
-        return False
+        return ""
+
+
+def _looks_like_pm304(path: Path) -> bool:
+    from zorgclaim.formats.vektis.pm304 import is_pm304
+    return is_pm304(_head(path))
+
+
+def _looks_like_zh308(path: Path) -> bool:
+    from zorgclaim.formats.vektis.zh308 import is_zh308
+    return is_zh308(_head(path, 700))
 
 
 def _looks_like_fhir(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            head = f.read(4096)
-    except OSError:
-        return False
-    return head.lstrip()[:1] == b"{" and b'"resourceType"' in head
+    head = _head(path)
+    return head.lstrip()[:1] == "{" and '"resourceType"' in head
 
 
 def _adjudicate_fhir(lines: Path, world: Path, out: Path, state_dir, quiet: bool):
@@ -114,15 +117,6 @@ def _adjudicate_fhir(lines: Path, world: Path, out: Path, state_dir, quiet: bool
     console.print(f"{inp.lines.height:,} lines from {len(inp.claims):,} claims decided; FHIR responses in {out / 'fhir-responses.json'}")
     if inp.outcomes or werr:
         raise typer.Exit(1)
-
-
-def _looks_like_zh308(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            first = f.readline().rstrip(b"\r\n")
-    except OSError:
-        return False
-    return first[:2] == b"01" and len(first) == 610
 
 
 def _adjudicate_pm304(lines: Path, world: Path, out: Path, state_dir, quiet: bool, explain_steps: bool,

@@ -3,19 +3,16 @@ library, failing with a message, and writing and summarising decisions."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+from zorgclaim.domain.money import cents_text, fmt_eur
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
-from typing import Optional
 
 import polars as pl
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
-from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, dbc_app, err,
-                                  flat_decisions, scenario_app, summary, write_decisions)
-from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+from zorgclaim.cli.common import (HOME, _library, app, console, summary, write_decisions)
 
 
 @app.command()

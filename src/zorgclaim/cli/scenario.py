@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
-from typing import Optional
 
-import polars as pl
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
-from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, dbc_app, err,
-                                  flat_decisions, scenario_app, summary, write_decisions)
-from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+from zorgclaim.cli.common import (_fail, _library, console, err,
+                                  scenario_app)
+from zorgclaim.domain.money import fmt_eur, to_euros
 
 
 def _decision_json(d: dict, lang: str) -> dict:
@@ -62,7 +56,6 @@ def scenario_run(
     lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en"),
 ):
     """Run a scenario and print its decisions."""
-    from zorgclaim.engine.explain import explain as render
     from zorgclaim.scenarios.runner import ScenarioError, run_scenario
     lib, ref = _library()
     results = []

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -13,9 +10,8 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.cli.common import (DEFAULT_DECISIONS, HOME, _fail, _library, app, console, dbc_app, err,
-                                  flat_decisions, scenario_app, summary, write_decisions)
-from zorgclaim.domain.money import cents_text, fmt_eur, to_euros
+from zorgclaim.cli.common import (_fail, _library, app, console, err)
+from zorgclaim.domain.money import fmt_eur
 
 
 @app.command()
@@ -75,7 +71,6 @@ def member(
     world: Optional[Path] = typer.Option(None, "--world", "-w", help="World folder (for the voluntary deductible)"),
 ):
     """A member's deductible meter per year (used / total, and the lines that used it) and counters."""
-    import datetime as dt
 
     from zorgclaim.store.db import connect
     from zorgclaim.store.repository import member_meter

@@ -98,7 +98,6 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                               "recognized_by": ["onvz"] if kind == "zorghotel" and k < 4 else []})
     providers = pl.DataFrame(prov_rows, schema={"agb": pl.String, "name": pl.String, "kind": pl.String,
                                                 "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String)})
-    codes = reference.service_codes
     kind_codes = {
         "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],

@@ -59,10 +59,6 @@ DECISION_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def empty_lines() -> pl.DataFrame:
-    return pl.DataFrame(schema=LINE_SCHEMA)
-
-
 def conform_lines(df: pl.DataFrame) -> pl.DataFrame:
     """Add missing optional columns as nulls and cast to the schema; column order fixed."""
     missing = [c for c in REQUIRED_LINE_COLUMNS if c not in df.columns]

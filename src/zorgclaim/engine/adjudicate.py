@@ -174,7 +174,6 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
     debit_money = paid.group_by("i").agg(
         share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"), payer)
     # credits reverse their debit exactly: in this batch, or from history
-    neg = lambda e: (-e)  # noqa: E731
     in_batch = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_not_null())
                 .select("i", pl.col("debit_i").cast(pl.UInt32).alias("j"))
                 .join(paid.rename({"i": "j"}), on="j", how="inner"))
@@ -183,7 +182,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
                  .rename({"deductible": "c_ded"}))
     rev = pl.concat([in_batch.select("i", "product", "benefit", "amount", "c_ded"),
                      from_hist.select("i", "product", "benefit", "amount", "c_ded")])
-    credit_money = (rev.with_columns(neg(pl.col("amount")).alias("amount"), neg(pl.col("c_ded")).alias("c_ded"))
+    credit_money = (rev.with_columns(-pl.col("amount"), -pl.col("c_ded"))
                     .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
                                        pl.col("c_ded").sum().alias("deductible"), payer))
     money = pl.concat([debit_money, credit_money])

@@ -114,30 +114,29 @@ def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: i
 
 def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool) -> int:
     """One batch in one transaction; returns its lines (0: nothing pending)."""
-    if True:
-        with engine.begin() as conn:
-            lines = _next_batch(conn, batch_size)
-            if lines.height == 0:
-                return 0
-            members = lines["member_id"].unique().sort().to_list()
-            before = load_state(conn, members)
-            ids = pl.Series(members)
-            decisions, after = adjudicate(lines, world.restrict_to_members(ids), before, explain=explain)
-            batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
-                                    .returning(Batch.id)).scalar_one()
-            taken = 0
-            for chunk in _chunks(lines["line_id"].to_list()):
-                taken += conn.execute(update(ClaimLine).where(ClaimLine.line_id.in_(chunk) & (ClaimLine.state == "pending"))
-                                      .values(state="decided")).rowcount
-            if taken != lines.height:
-                raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
-            conn.execute(insert(Decision), [{
-                "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
-                "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
-                "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
-                "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
-            _save_state(conn, members, before, after)
-        return lines.height
+    with engine.begin() as conn:
+        lines = _next_batch(conn, batch_size)
+        if lines.height == 0:
+            return 0
+        members = lines["member_id"].unique().sort().to_list()
+        before = load_state(conn, members)
+        ids = pl.Series(members)
+        decisions, after = adjudicate(lines, world.restrict_to_members(ids), before, explain=explain)
+        batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
+                                .returning(Batch.id)).scalar_one()
+        taken = 0
+        for chunk in _chunks(lines["line_id"].to_list()):
+            taken += conn.execute(update(ClaimLine).where(ClaimLine.line_id.in_(chunk) & (ClaimLine.state == "pending"))
+                                  .values(state="decided")).rowcount
+        if taken != lines.height:
+            raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
+        conn.execute(insert(Decision), [{
+            "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
+            "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
+            "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
+            "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
+        _save_state(conn, members, before, after)
+    return lines.height
 
 
 def _save_state(conn, members: list[str], before: State, after: State) -> None:

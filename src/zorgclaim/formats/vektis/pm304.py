@@ -20,7 +20,7 @@ import polars as pl
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.vektis.layout import RECORD_LENGTH, code_lists, pm304
-from zorgclaim.formats.vektis.records import Record, Rejection, check_seen, split_records
+from zorgclaim.formats.vektis.records import Record, Rejection, check_closing, check_seen, signed, split_records
 
 KINDS = {"01", "02", "04", "98", "99"}
 
@@ -113,16 +113,10 @@ def read_pm304(text: str, name: str = "pm304", received: dt.date | None = None,
     tail = records[-1] if records and records[-1].kind == "99" else None
     details = [r for r in records if r.kind in ("02", "04", "98")]
     if tail is not None and "0804" not in tail.codes and not rej.codes:
-        total = sum((r.get("Declaratiebedrag (incl. btw)") or 0) * (-1 if r.get("Indicatie debet/credit (02)") == "C" else 1)
-                    for r in details if r.kind == "04")
-        stated = (tail.get("Totaal declaratiebedrag") or 0) * (-1 if tail.get("Indicatie debet/credit") == "C" else 1)
+        total = sum(signed(r, "Declaratiebedrag (incl. btw)", "Indicatie debet/credit (02)") for r in details if r.kind == "04")
         counts = {"Aantal verzekerdenrecords": kinds.count("02"), "Aantal prestatierecords": kinds.count("04"),
                   "Aantal commentaarrecords": kinds.count("98"), "Totaal aantal detailrecords": len(details)}
-        wrong = [f"{k} {tail.get(k)} != {v}" for k, v in counts.items() if tail.get(k) != v]
-        if stated != total:
-            wrong.append(f"Totaal declaratiebedrag {stated} != {total} (eurocent)")
-        if wrong:
-            reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")
+        check_closing(rej, tail, name, counts, "Totaal declaratiebedrag", "Indicatie debet/credit", total)
     check_seen(rej, head.get("Factuurnummer declarant") if head else None, digest, seen_invoices, seen_files, name)
     messages = rej.messages + [m for r in records for m in r.messages]
     lines, line_of = ([], {}) if rej.codes else _claim_lines(records, name, received)
@@ -165,7 +159,7 @@ def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> 
             "submitted_by": "provider", "channel": "vecozo", "received": received or invoice_day,
             "service_date": r.get("Datum prestatie"), "end_date": None,
             "code": f"{lists[vlist]}/{r.get('Prestatiecode')}", "quantity": r.get("Aantal uitgevoerde prestaties"),
-            "declared": sign * (r.get("Declaratiebedrag (incl. btw)") or 0),
+            "declared": signed(r, "Declaratiebedrag (incl. btw)", "Indicatie debet/credit (02)"),
             "diagnosis": nz(r.get("Paramedische diagnosecode (01)")),
             "csi": nz(r.get("Code soort indicatie paramedische hulp (CSI)")),
             "referral_by": nz(r.get("Zorgverlenerscode voorschrijver/verwijzer")), "referral_date": r.get("Verwijsdatum"),

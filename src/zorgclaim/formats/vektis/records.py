@@ -82,3 +82,19 @@ def make_record(layout: dict[str, dict[str, Field]], length: int, kind: str, kin
     for name, f in fields.items():
         out[f.start:f.start + f.length] = format_field(f, values.get(name))
     return "".join(out)
+
+
+def signed(rec: Record, amount_field: str, dc_field: str) -> int:
+    """An amount in eurocents with its D/C indicator applied."""
+    return (rec.get(amount_field) or 0) * (-1 if rec.get(dc_field) == "C" else 1)
+
+
+def check_closing(rej: Rejection, tail: Record, name: str, counts: dict[str, int], total_field: str,
+                  dc_field: str, total: int) -> None:
+    """The closing record's counts and total against the file (0150)."""
+    wrong = [f"{k} {tail.get(k)} != {v}" for k, v in counts.items() if tail.get(k) != v]
+    stated = signed(tail, total_field, dc_field)
+    if stated != total:
+        wrong.append(f"{total_field} {stated} != {total} (eurocent)")
+    if wrong:
+        rej.reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")

@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 
 from zorgclaim.formats.vektis.layout import RECORD_LENGTH, RETURN_LENGTH, code_lists, pm304
-from zorgclaim.formats.vektis.records import make_record
+from zorgclaim.formats.vektis.records import make_record, signed
 from zorgclaim.formats.vektis.pm304 import Pm304File
 
 UZOVI = {"onvz": "3311", "vgz": "7095"}  # UZOVI numbers (ONVZ 3311, VGZ 7095; unverified)
@@ -95,7 +95,7 @@ def write_pm305(f: Pm304File, decisions: pl.DataFrame | None, return_date: dt.da
             tail = reference[:24].ljust(24) + return_date.strftime("%Y%m%d") + _codes(f.file_codes)
         elif rec.kind == "04":
             d = by_line.get(f.line_of_record.get(idx))
-            declared = (rec.get("Declaratiebedrag (incl. btw)") or 0) * (-1 if rec.get("Indicatie debet/credit (02)") == "C" else 1)
+            declared = signed(rec, "Declaratiebedrag (incl. btw)", "Indicatie debet/credit (02)")
             submitted_total += declared
             if d is not None:
                 granted_total += d["paid"]

@@ -21,7 +21,8 @@ import polars as pl
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.vektis.layout import ZH308_LENGTH, zh308
 from zorgclaim.formats.vektis.pm304 import Pm304File, _read_fields
-from zorgclaim.formats.vektis.records import Record, Rejection, check_seen, make_record, split_records
+from zorgclaim.formats.vektis.records import (Record, Rejection, check_closing, check_seen, make_record, signed,
+                                              split_records)
 
 KINDS = {"01", "02", "04", "06", "16", "98", "99"}
 F_REF = "REFERENTIENUMMER DIT PRESTATIERECORD"
@@ -80,18 +81,11 @@ def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
             reject("0011", f"{name}:1: version {head.raw[5:7]}.{head.raw[7:9]} is not supported (expected ZH308 v09.00)")
     tail = records[-1] if records and records[-1].kind == "99" else None
     if tail is not None and "0804" not in tail.codes and not rej.codes:
-        sign = lambda r, f: -1 if r.get(f) == "C" else 1  # noqa: E731
-        total = sum((r.get("DECLARATIEBEDRAG (INCL. BTW)") or 0) * sign(r, "INDICATIE DEBET/CREDIT (02)")
-                    for r in records if r.kind == "06")
-        stated = (tail.get("TOTAAL DECLARATIEBEDRAG") or 0) * sign(tail, "INDICATIE DEBET/CREDIT")
+        total = sum(signed(r, "DECLARATIEBEDRAG (INCL. BTW)", "INDICATIE DEBET/CREDIT (02)") for r in records if r.kind == "06")
         counts = {"AANTAL VERZEKERDENRECORDS": kinds.count("02"), "AANTAL PRESTATIERECORDS": kinds.count("04"),
                   "AANTAL TARIEFRECORDS": kinds.count("06"), "AANTAL ZORGACTIVITEITRECORDS": kinds.count("16"),
                   "AANTAL COMMENTAARRECORDS": kinds.count("98"), "TOTAAL AANTAL DETAILRECORDS": len(records) - 2}
-        wrong = [f"{k} {tail.get(k)} != {v}" for k, v in counts.items() if tail.get(k) != v]
-        if stated != total:
-            wrong.append(f"TOTAAL DECLARATIEBEDRAG {stated} != {total} (eurocent)")
-        if wrong:
-            reject("0150", f"{name}:{tail.line_no}: closing record does not match the file: {'; '.join(wrong)}")
+        check_closing(rej, tail, name, counts, "TOTAAL DECLARATIEBEDRAG", "INDICATIE DEBET/CREDIT", total)
     check_seen(rej, head.get("FACTUURNUMMER DECLARANT") if head else None, digest, seen_invoices, seen_files, name)
     messages = rej.messages + [m for r in records for m in r.messages]
     out, line_of = ([], {}) if rej.codes else _claim_lines(records, name, received)
@@ -122,8 +116,7 @@ def _claim_lines(records: list[Record], name: str, received: dt.date | None) -> 
         if problems:
             r.codes.extend(problems[:3])
             continue
-        sign = lambda rec, f: -1 if rec.get(f) == "C" else 1  # noqa: E731
-        declared = sum((t.get("DECLARATIEBEDRAG (INCL. BTW)") or 0) * sign(t, "INDICATIE DEBET/CREDIT (02)") for t in tariffs)
+        declared = sum(signed(t, "DECLARATIEBEDRAG (INCL. BTW)", "INDICATIE DEBET/CREDIT (02)") for t in tariffs)
         product = _raw(r, "04", "ZORGPRODUCTCODE") or _raw(r, "04", "PRESTATIECODE/DBC DECLARATIECODE")
         ref = _raw(r, "04", F_REF) or f"{name}:{r.line_no}"
         referrer = _raw(r, "04", "ZORGVERLENERSCODE VOORSCHRIJVER/VERWIJZER")
