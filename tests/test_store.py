@@ -1,8 +1,8 @@
 """The store: scenario files through intake + process give the pure engine's decisions;
 idempotent resends; a batch is all or nothing."""
 
+import datetime as dt
 import os
-import uuid
 from pathlib import Path
 
 import polars as pl
@@ -10,35 +10,10 @@ import pytest
 
 from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
 from zorgclaim.store.db import connect
+from zorgclaim.store.ledger import trial_balance
 from zorgclaim.store.repository import ConcurrentBatch, decisions_frame, intake, member_meter, process
 
 SCEN = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
-PG = os.environ.get("ZORGCLAIM_TEST_POSTGRES_URL")  # set by scripts/with-postgres.sh (make test)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_url(request, tmp_path):
-    """A function that gives a fresh, empty database URL on the backend of this run."""
-    if request.param == "sqlite":
-        yield lambda name: f"sqlite:///{tmp_path / name}"
-        return
-    if not PG:
-        pytest.skip("no PostgreSQL server (make test starts one with scripts/with-postgres.sh)")
-    from sqlalchemy import create_engine, text
-    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-    made = []
-
-    def make(name):
-        db = f"zc_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {db}"))
-        made.append(db)
-        return PG.rsplit("/", 1)[0] + "/" + db
-    yield make
-    with admin.connect() as c:
-        for db in made:
-            c.execute(text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -57,6 +32,11 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
         intake(eng, part, f"{path.stem}-{day}", f"{path.stem}-{day}", day)
         process(eng, world, batch_size=3)
     stored = decisions_frame(eng).sort("line_id")
+    # the books: the ledger balances, and the payable accounts hold exactly what the decisions pay
+    tb = trial_balance(eng)
+    assert tb["balance"].sum() == 0
+    payable = tb.filter(pl.col("account").str.contains("^(provider|member):"))["balance"].sum()
+    assert payable == stored["paid"].sum()
     expected = (pure.unique("line_id", keep="first").sort("line_id")
                 .select("line_id", "status", "allowed", "deductible", "paid", "payer", pl.col("codes").list.join(";")))
     assert stored.equals(expected)
@@ -106,7 +86,7 @@ def test_concurrent_take_is_refused(engine, library, reference, monkeypatch):
         return lines
     monkeypatch.setattr(repo, "_next_batch", stolen)
     with pytest.raises(ConcurrentBatch):
-        repo._one_batch(engine, world, 5000, True)
+        repo._one_batch(engine, world, 5000, True, dt.date(2026, 1, 5))
     monkeypatch.undo()
     assert process(engine, world) == 1
 

@@ -17,11 +17,12 @@ S, D, I, B = pl.String, pl.Date, pl.Int64, pl.Boolean
 L = pl.List(pl.String)
 
 WORLD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "members": {"member_id": S, "bsn": S, "birth_date": D, "death_date": D, "voluntary_deductible": I},
+    "members": {"member_id": S, "bsn": S, "birth_date": D, "death_date": D, "voluntary_deductible": I,
+                "name": S, "iban": S},
     "coverages": {"member_id": S, "product": S, "from": D, "to": D},
     "wlz": {"member_id": S, "from": D, "to": D},
-    "providers": {"agb": S, "name": S, "kind": S, "qualifications": L, "recognized_by": L},
-    "contracts": {"provider": S, "insurer": S, "from": D, "to": D, "payment_agreement": B},
+    "providers": {"agb": S, "name": S, "kind": S, "qualifications": L, "recognized_by": L, "iban": S},
+    "contracts": {"provider": S, "insurer": S, "from": D, "to": D, "payment_agreement": B, "payment_term_days": I},
     "contract_tariffs": {"provider": S, "insurer": S, "from": D, "to": D, "code": S, "tariff": I},
     "authorizations": {"id": S, "member_id": S, "benefit": S, "from": D, "to": D, "status": S},
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -82,6 +83,7 @@ class Decision(Base):
     payer: Mapped[str | None] = mapped_column(String(64))
     codes: Mapped[str] = mapped_column(String(16))          # up to three codes, ';'-separated
     explanation: Mapped[str] = mapped_column(Text)          # the steps as JSON
+    superseded_by: Mapped[str | None] = mapped_column(String(64))  # the line that re-decided it (reconsideration)
 
 
 # the engine's state, one table per State frame (engine/state.py)
@@ -136,5 +138,119 @@ class StateEffect(Base):
     period: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class StoreLock(Base):
+    """One row; a SQLite writer updates it first to take the database's write lock before reading state."""
+    __tablename__ = "store_lock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+# the ledger (zorgclaim.ledger): transfers from a debit to a credit account; each balances by construction
+class LedgerTransaction(Base):
+    """What a group of transfers was for: a batch of decisions, a payment run, a reconsideration."""
+    __tablename__ = "ledger_transaction"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))           # decisions | payment | reconsideration
+    booked: Mapped[dt.date] = mapped_column(Date, index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"))
+    payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_run.id"))
+    memo: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Transfer(Base):
+    """`amount` cents from `debit` to `credit`. The CHECKs make every transfer - so every transaction,
+    and the ledger as a whole - sum to zero over all accounts."""
+    __tablename__ = "transfer"
+    __table_args__ = (CheckConstraint("amount > 0", name="transfer_amount_positive"),
+                      CheckConstraint("debit <> credit", name="transfer_two_accounts"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
+    line_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    debit: Mapped[str] = mapped_column(String(80), index=True)
+    credit: Mapped[str] = mapped_column(String(80), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    due: Mapped[dt.date] = mapped_column(Date)
+
+
+class PaymentRun(Base):
+    __tablename__ = "payment_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_date: Mapped[dt.date] = mapped_column(Date)
+    execution_date: Mapped[dt.date] = mapped_column(Date)
+    payments: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    file: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount > 0", name="payment_amount_positive"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_run.id"), index=True)
+    account: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    iban: Mapped[str] = mapped_column(String(34))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    end_to_end: Mapped[str] = mapped_column(String(35), unique=True)
+
+
+class DeductibleInvoice(Base):
+    """An invoice to a member for deductible charged on care the provider billed directly."""
+    __tablename__ = "deductible_invoice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class DeductibleInvoiceItem(Base):
+    """The transfers an invoice collects; a transfer is on one invoice at most (primary key)."""
+    __tablename__ = "deductible_invoice_item"
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("deductible_invoice.id"), index=True)
+
+
+# reconsideration and its audit trail
+class AddedAuthorization(Base):
+    """An authorization added to the world in the store (by a reconsideration); used by every later decision."""
+    __tablename__ = "added_authorization"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    benefit: Mapped[str] = mapped_column(String(64))
+    from_: Mapped[dt.date] = mapped_column("from", Date)
+    to: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Reconsideration(Base):
+    __tablename__ = "reconsideration"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[str] = mapped_column(ForeignKey("claim_line.line_id"), index=True)
+    credit_line_id: Mapped[str | None] = mapped_column(String(64))
+    new_line_id: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text)              # JSON: field -> [old, new]
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Who did what to which line, when and why; never updated or deleted."""
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    line_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text)               # JSON
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 __all__ = ["Base", "IntakeFile", "ClaimLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
-           "StateCounter", "StateEffect", "Boolean"]
+           "StateCounter", "StateEffect", "Boolean", "StoreLock", "LedgerTransaction", "Transfer", "PaymentRun", "Payment",
+           "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent"]

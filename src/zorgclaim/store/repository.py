@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
-from zorgclaim.store.models import (Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
+from zorgclaim.store.ledger import post_decisions
+from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
                                     StateHistory, StateShare)
 
 
@@ -94,13 +96,15 @@ class ConcurrentBatch(RuntimeError):
 
 
 def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: int | None = None,
-            explain: bool = True, on_batch=None) -> int:
-    """Decide pending lines batch by batch; each batch's decisions, line states and engine state are
-    written in one transaction, so an interruption leaves whole batches only. Returns lines decided."""
+            explain: bool = True, on_batch=None, booked: dt.date | None = None) -> int:
+    """Decide pending lines batch by batch; each batch's decisions, line states, engine state and
+    ledger transfers are written in one transaction, so an interruption leaves whole batches only.
+    `booked`: the booking date of the transfers (default today). Returns lines decided."""
     done = batches = 0
+    booked = booked or dt.date.today()
     while max_batches is None or batches < max_batches:
         try:
-            n = _one_batch(engine, world, batch_size, explain)
+            n = _one_batch(engine, world, batch_size, explain, booked)
         except ConcurrentBatch:
             continue  # another process took these lines first: rolled back, take the next ones
         if n == 0:
@@ -112,30 +116,66 @@ def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: i
     return done
 
 
-def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool) -> int:
+def with_added_facts(conn, world: World, members: list[str] | None = None) -> World:
+    """The world plus the authorizations added in the store (by reconsiderations)."""
+    q = select(AddedAuthorization.id, AddedAuthorization.member_id, AddedAuthorization.benefit,
+               AddedAuthorization.from_, AddedAuthorization.to, AddedAuthorization.status)
+    rows = []
+    for chunk in (_chunks(members) if members is not None else [None]):
+        rows += conn.execute(q if chunk is None else q.where(AddedAuthorization.member_id.in_(chunk))).all()
+    if not rows:
+        return world
+    added = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=world.authorizations.schema)
+    return dataclasses.replace(world, authorizations=pl.concat([world.authorizations, added]))
+
+
+def lock_for_writing(conn, members: list[str]) -> None:
+    """Serialize writers of the same members' state. SQLite: take the database's write lock now, before
+    reading any state (a one-row lock table); PostgreSQL: a transaction-scoped advisory lock per member,
+    in sorted order, so two processes on one member wait for each other and never read stale state."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("UPDATE store_lock SET n = n + 1 WHERE id = 1"))
+    elif conn.dialect.name == "postgresql" and members:
+        conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(m))) FROM "
+                          "(SELECT unnest(CAST(:ms AS text[])) AS m ORDER BY 1) AS s"), {"ms": sorted(members)})
+
+
+def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bool = True, kind: str = "decisions",
+           memo: str | None = None) -> pl.DataFrame:
+    """Adjudicate `lines` (already in claim_line, their members locked) against the stored state and
+    write everything: a batch row, decisions, the engine state and the ledger transfers. Returns the
+    decisions."""
+    members = lines["member_id"].unique().sort().to_list()
+    before = load_state(conn, members)
+    world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members)
+    decisions, after = adjudicate(lines, world, before, explain=explain)
+    batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
+                            .returning(Batch.id)).scalar_one()
+    conn.execute(insert(Decision), [{
+        "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
+        "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
+        "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
+        "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
+    _save_state(conn, members, before, after)
+    post_decisions(conn, decisions, lines, world, booked, kind, memo or f"batch {batch_id}", batch_id=batch_id)
+    return decisions
+
+
+def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, booked: dt.date) -> int:
     """One batch in one transaction; returns its lines (0: nothing pending)."""
     with engine.begin() as conn:
+        lock_for_writing(conn, [])
         lines = _next_batch(conn, batch_size)
         if lines.height == 0:
             return 0
-        members = lines["member_id"].unique().sort().to_list()
-        before = load_state(conn, members)
-        ids = pl.Series(members)
-        decisions, after = adjudicate(lines, world.restrict_to_members(ids), before, explain=explain)
-        batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
-                                .returning(Batch.id)).scalar_one()
+        lock_for_writing(conn, lines["member_id"].unique().to_list())
         taken = 0
         for chunk in _chunks(lines["line_id"].to_list()):
             taken += conn.execute(update(ClaimLine).where(ClaimLine.line_id.in_(chunk) & (ClaimLine.state == "pending"))
                                   .values(state="decided")).rowcount
         if taken != lines.height:
             raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
-        conn.execute(insert(Decision), [{
-            "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
-            "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
-            "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
-            "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
-        _save_state(conn, members, before, after)
+        decide(conn, lines, world, booked, explain)
     return lines.height
 
 

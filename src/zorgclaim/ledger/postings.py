@@ -1,0 +1,97 @@
+"""Decisions -> transfers: the double entry for every decided line.
+
+A transfer moves `amount` (> 0, cents) from its `debit` account to its `credit` account, so every
+transfer - and hence every transaction made of transfers - balances to zero by construction; the
+database enforces the same with CHECK constraints (amount > 0, debit <> credit). A negative movement
+(a credit line) becomes a transfer in the other direction.
+
+Per decided line with allowed A, deductible D, paid P:
+- billed by the provider (payee provider, P = A): insurer:claims -> provider (A - D) and
+  deductible:member -> provider (D): the provider gets the whole allowed amount, the member owes D;
+- sent by the member (payee member, P = A - D): insurer:claims -> member (P); the deductible is
+  withheld from the payout, so nothing is owed.
+
+`due` is when the money is to be paid: a provider's contract term (calendar days after receipt,
+default `provider_payment_term_days`), a member's 6 working days (online) or 10 (post) after
+receipt (seed 002). A movement against the payee (a credit) is due at once, so it is offset against
+the next payout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from zorgclaim.ledger import accounts
+from zorgclaim.ledger.calendar import add_working_days
+from zorgclaim.policy.library import PolicyLibrary
+
+TRANSFER_SCHEMA = {"line_id": pl.String, "debit": pl.String, "credit": pl.String, "amount": pl.Int64, "due": pl.Date}
+
+
+def due_dates(lines: pl.DataFrame, contracts: pl.DataFrame, library: PolicyLibrary) -> pl.DataFrame:
+    """line_id -> due for a payout on each line (columns: line_id, submitted_by, channel, received,
+    provider, service_date). Contracts may carry `payment_term_days`."""
+    def working(day: dt.date, channel: str) -> dt.date:
+        name = "member_payment_working_days_post" if channel == "post" else "member_payment_working_days_online"
+        return add_working_days(day, int(library.param(name, day)))
+
+    by_member = lines.filter(pl.col("submitted_by") == "member").select("received", "channel").unique()
+    member_due = by_member.with_columns(pl.struct("received", "channel").map_elements(
+        lambda r: working(r["received"], r["channel"]), return_dtype=pl.Date).alias("m_due"))
+    terms = contracts.select("provider", "from", "to", pl.col("payment_term_days").cast(pl.Int64))
+    with_term = (lines.select("line_id", "provider", "service_date")
+                 .join(terms.filter(pl.col("payment_term_days").is_not_null()), on="provider", how="inner")
+                 .filter((pl.col("service_date") >= pl.col("from"))
+                         & (pl.col("to").is_null() | (pl.col("service_date") <= pl.col("to"))))
+                 .group_by("line_id").agg(pl.col("payment_term_days").min()))
+    default = lines.select("received").unique().with_columns(pl.col("received").map_elements(
+        lambda d: int(library.param("provider_payment_term_days", d)), return_dtype=pl.Int64).alias("default_term"))
+    out = (lines.select("line_id", "submitted_by", "channel", "received")
+           .join(member_due, on=["received", "channel"], how="left")
+           .join(with_term, on="line_id", how="left").join(default, on="received", how="left"))
+    term = pl.coalesce("payment_term_days", "default_term")
+    return out.select("line_id", pl.when(pl.col("submitted_by") == "member").then(pl.col("m_due"))
+                      .otherwise(pl.col("received") + pl.duration(days=term)).alias("due"))
+
+
+def decision_transfers(decisions: pl.DataFrame, lines: pl.DataFrame, due: pl.DataFrame) -> pl.DataFrame:
+    """The transfers for decided lines. `decisions`: line_id, member_id, provider, allowed, deductible,
+    paid, payee; `lines`: line_id, received; `due`: line_id, due."""
+    d = decisions.select("line_id", "member_id", "provider", "allowed", "deductible", "paid", "payee").join(
+        lines.select("line_id", "received"), on="line_id", how="left").join(due, on="line_id", how="left")
+    payee = pl.when(pl.col("payee") == "member").then(accounts.member_expr("member_id")) \
+              .otherwise(accounts.provider_expr("provider"))
+    legs = [
+        # the insurer's cost: allowed minus deductible, to whoever is paid
+        d.select("line_id", pl.lit(accounts.CLAIMS).alias("from_"), payee.alias("to"),
+                 (pl.col("allowed") - pl.col("deductible")).alias("signed"), "due", "received"),
+        # the deductible on directly billed care: the member owes it, the provider is paid it
+        d.filter(pl.col("payee") != "member").select(
+            "line_id", accounts.deductible_expr("member_id").alias("from_"), accounts.provider_expr("provider").alias("to"),
+            pl.col("deductible").alias("signed"), "due", "received"),
+    ]
+    return _normalize(pl.concat(legs))
+
+
+def _normalize(legs: pl.DataFrame) -> pl.DataFrame:
+    """Signed movements from_ -> to become transfers with amount > 0 (a negative one turns round and is
+    due at once, on receipt); zero movements are dropped."""
+    legs = legs.filter(pl.col("signed") != 0)
+    neg = pl.col("signed") < 0
+    return legs.select(
+        "line_id",
+        pl.when(neg).then(pl.col("to")).otherwise(pl.col("from_")).alias("debit"),
+        pl.when(neg).then(pl.col("from_")).otherwise(pl.col("to")).alias("credit"),
+        pl.col("signed").abs().alias("amount"),
+        pl.when(neg).then(pl.col("received")).otherwise(pl.col("due")).alias("due"),
+    ).cast(TRANSFER_SCHEMA)
+
+
+def balances(transfers: pl.DataFrame, due_by: dt.date | None = None) -> pl.DataFrame:
+    """account -> balance (credits minus debits), optionally over transfers due on or before `due_by`."""
+    t = transfers if due_by is None else transfers.filter(pl.col("due") <= due_by)
+    return (pl.concat([t.select(pl.col("credit").alias("account"), pl.col("amount")),
+                       t.select(pl.col("debit").alias("account"), -pl.col("amount"))])
+            .group_by("account").agg(pl.col("amount").sum().alias("balance")).sort("account"))

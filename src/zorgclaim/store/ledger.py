@@ -1,0 +1,190 @@
+"""The ledger in the store: postings for decisions, account statements, payment runs, deductible invoices.
+
+What is owed and paid is computed by the pure functions in `zorgclaim.ledger`; this module reads and
+writes the rows. Every transfer has amount > 0 and two different accounts (CHECK constraints), so the
+ledger balances to zero in the database whatever code writes to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, case, func, insert, literal, or_, select, text, union_all
+
+from zorgclaim.domain.world import World
+from zorgclaim.ledger import accounts
+from zorgclaim.ledger.calendar import next_working_day
+from zorgclaim.ledger.payments import Held, plan_payments
+from zorgclaim.ledger.postings import decision_transfers, due_dates
+from zorgclaim.ledger.sepa import pain001
+from zorgclaim.store.models import (DeductibleInvoice, DeductibleInvoiceItem, LedgerTransaction, Payment, PaymentRun,
+                                    Transfer)
+
+
+def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | None = None,
+                 payment_run_id: int | None = None) -> int:
+    return conn.execute(insert(LedgerTransaction).values(
+        kind=kind, booked=booked, batch_id=batch_id, payment_run_id=payment_run_id, memo=memo[:200],
+        created_at=dt.datetime.now()).returning(LedgerTransaction.id)).scalar_one()
+
+
+def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None:
+    if transfers.height:
+        conn.execute(insert(Transfer), transfers.with_columns(pl.lit(transaction_id).alias("transaction_id")).to_dicts())
+
+
+def post_decisions(conn, decisions: pl.DataFrame, lines: pl.DataFrame, world: World, booked: dt.date, kind: str,
+                   memo: str, batch_id: int | None = None) -> int:
+    """Write the transfers for decided lines as one transaction; returns how many transfers."""
+    due = due_dates(lines, world.contracts, world.library)
+    transfers = decision_transfers(decisions, lines, due)
+    tid = _transaction(conn, kind, booked, memo, batch_id=batch_id)
+    insert_transfers(conn, tid, transfers)
+    return transfers.height
+
+
+def _legs():
+    """Every transfer as two signed legs: (account, amount, due, transfer id)."""
+    return union_all(
+        select(Transfer.credit.label("account"), Transfer.amount.label("amount"), Transfer.due, Transfer.id,
+               Transfer.transaction_id, Transfer.line_id),
+        select(Transfer.debit.label("account"), (-Transfer.amount).label("amount"), Transfer.due, Transfer.id,
+               Transfer.transaction_id, Transfer.line_id)).subquery()
+
+
+def trial_balance(engine: Engine) -> pl.DataFrame:
+    """account -> balance over the whole ledger; the balances sum to zero."""
+    legs = _legs()
+    with engine.connect() as conn:
+        rows = conn.execute(select(legs.c.account, func.sum(legs.c.amount)).group_by(legs.c.account)
+                            .order_by(legs.c.account)).all()
+    return pl.DataFrame([(a, int(b)) for a, b in rows], schema={"account": pl.String, "balance": pl.Int64}, orient="row")
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str
+    start: dt.date
+    end: dt.date
+    opening: int
+    entries: pl.DataFrame       # booked, line_id, kind, memo, amount (signed), due, balance (running)
+    closing: int
+
+
+def statement(engine: Engine, account: str, start: dt.date, end: dt.date) -> Statement:
+    """The account's entries booked from `start` to `end` with the running balance."""
+    legs = _legs()
+    with engine.connect() as conn:
+        opening = conn.execute(select(func.coalesce(func.sum(legs.c.amount), 0)).select_from(
+            legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)).where(
+            (legs.c.account == account) & (LedgerTransaction.booked < start))).scalar_one()
+        rows = conn.execute(select(LedgerTransaction.booked, legs.c.line_id, LedgerTransaction.kind,
+                                   LedgerTransaction.memo, legs.c.amount, legs.c.due).select_from(
+            legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)).where(
+            (legs.c.account == account) & (LedgerTransaction.booked >= start) & (LedgerTransaction.booked <= end))
+            .order_by(LedgerTransaction.booked, legs.c.id)).all()
+    entries = pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
+        "booked": pl.Date, "line_id": pl.String, "kind": pl.String, "memo": pl.String, "amount": pl.Int64,
+        "due": pl.Date})
+    entries = entries.with_columns((pl.col("amount").cum_sum() + int(opening)).alias("balance"))
+    closing = int(opening) + int(entries["amount"].sum())
+    return Statement(account, start, end, int(opening), entries, closing)
+
+
+def owed_by_account(conn, run_date: dt.date) -> pl.DataFrame:
+    """account, due, balance for every payable account (SQL over the transfers)."""
+    legs = _legs()
+    payable = or_(legs.c.account.like("provider:%"), legs.c.account.like("member:%"))
+    due = func.sum(case((legs.c.due <= run_date, legs.c.amount), else_=literal(0)))
+    rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount)).where(payable)
+                        .group_by(legs.c.account)).all()
+    return pl.DataFrame([(a, int(d), int(b)) for a, d, b in rows], orient="row",
+                        schema={"account": pl.String, "due": pl.Int64, "balance": pl.Int64})
+
+
+def payees(world: World) -> pl.DataFrame:
+    """account, name, iban for every provider and member in the world."""
+    p = world.providers.select(accounts.provider_expr("agb").alias("account"), "name", "iban")
+    m = world.members.select(accounts.member_expr("member_id").alias("account"),
+                             pl.coalesce("name", pl.lit("Verzekerde ") + pl.col("member_id")).alias("name"), "iban")
+    return pl.concat([p, m]).unique("account", keep="first")
+
+
+@dataclass(frozen=True)
+class PaymentRunResult:
+    run_id: int
+    run_date: dt.date
+    execution_date: dt.date
+    payments: pl.DataFrame      # account, name, iban, bic, amount
+    held: list[Held]
+    file: Path | None
+
+
+def pay(engine: Engine, world: World, run_date: dt.date, out_dir: Path) -> PaymentRunResult:
+    """Pay what is due on `run_date` in one transaction: a payment transfer per payee, a payment run
+    row, and a pain.001 file. Runs are serialized (an advisory lock on PostgreSQL; SQLite has one
+    writer, taken first), so two runs never pay the same money."""
+    execution = next_working_day(run_date)
+    debtor = world.library.param("payer_account", run_date)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7305)"))
+        run_id = conn.execute(insert(PaymentRun).values(
+            run_date=run_date, execution_date=execution, payments=0, total=0, file=None,
+            created_at=dt.datetime.now()).returning(PaymentRun.id)).scalar_one()   # takes SQLite's write lock first
+        planned, held = plan_payments(owed_by_account(conn, run_date), payees(world))
+        path = None
+        if planned.height:
+            tid = _transaction(conn, "payment", run_date, f"payment run {run_id}", payment_run_id=run_id)
+            insert_transfers(conn, tid, planned.select(
+                pl.lit(None, pl.String).alias("line_id"), pl.col("account").alias("debit"),
+                pl.lit(accounts.BANK).alias("credit"), "amount", pl.lit(run_date).alias("due")))
+            conn.execute(insert(Payment), [{
+                "run_id": run_id, "account": p["account"], "name": p["name"], "iban": p["iban"], "amount": p["amount"],
+                "end_to_end": f"ZC{run_id:06d}{k + 1:08d}"} for k, p in enumerate(planned.iter_rows(named=True))])
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / f"pain001-run{run_id:06d}-{run_date}.xml"
+            path.write_bytes(pain001(planned, debtor, execution, run_id))
+        conn.execute(PaymentRun.__table__.update().where(PaymentRun.id == run_id).values(
+            payments=planned.height, total=int(planned["amount"].sum()), file=str(path) if path else None))
+    return PaymentRunResult(run_id, run_date, execution, planned, held, path)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: int
+    member_id: str
+    amount: int
+    lines: list[tuple[str, int]]    # (line id, deductible charged; negative = given back)
+
+
+def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
+    """Invoice each member for deductible charged on directly billed care booked up to `invoice_date`
+    and not invoiced before. Credits given back reduce the invoice; when they outweigh the charges no
+    invoice is made and they wait for the next run (refunding them is not built yet)."""
+    out = []
+    legs = _legs()
+    with engine.begin() as conn:
+        rows = conn.execute(select(legs.c.account, legs.c.id, legs.c.line_id, legs.c.amount).select_from(
+            legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)
+            .outerjoin(DeductibleInvoiceItem, DeductibleInvoiceItem.transfer_id == legs.c.id)).where(
+            legs.c.account.like("deductible:%") & (LedgerTransaction.booked <= invoice_date)
+            & DeductibleInvoiceItem.transfer_id.is_(None)).order_by(legs.c.account, legs.c.id)).all()
+        by_member: dict[str, list] = {}
+        for account, tid, line_id, amount in rows:
+            by_member.setdefault(accounts.holder(account), []).append((tid, line_id, -int(amount)))
+        for member_id, items in by_member.items():
+            total = sum(a for _, _, a in items)
+            if total <= 0:
+                continue
+            iid = conn.execute(insert(DeductibleInvoice).values(
+                member_id=member_id, invoice_date=invoice_date, amount=total, created_at=dt.datetime.now())
+                .returning(DeductibleInvoice.id)).scalar_one()
+            conn.execute(insert(DeductibleInvoiceItem), [{"transfer_id": t, "invoice_id": iid} for t, _, _ in items])
+            out.append(Invoice(iid, member_id, total, [(lid, a) for _, lid, a in items]))
+    return out
+
+
