@@ -151,3 +151,31 @@ def test_adjudicate_fhir_bundle(tmp_path):
     assert r.returncode == 0, r.stderr
     bundle = json.loads((tmp_path / "o" / "fhir-responses.json").read_text())
     assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["ClaimResponse", "ExplanationOfBenefit", "CodeSystem"]
+
+
+def test_books_demo_then_statement_ledger_pay_and_line(tmp_path):
+    env = {"ZORGCLAIM_HOME": str(tmp_path / "home")}
+    assert run("demo", "--members", "300", "--lines", "3000", cwd=tmp_path, env=env).returncode == 0
+    r = run("books-demo", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "total € 0,00" in r.stdout and "Reconsidered" in r.stdout
+    db = {**env, "ZORGCLAIM_DATABASE_URL": f"sqlite:///{tmp_path / 'home' / 'books-demo' / 'zorgclaim.db'}"}
+    led = run("ledger", cwd=tmp_path, env=db)
+    assert led.returncode == 0 and "total" in led.stdout, led.stderr
+    line_id = r.stdout.split("zorgclaim line ")[1].split()[0]
+    hist = run("line", line_id, cwd=tmp_path, env=db)
+    assert hist.returncode == 0 and "decided-again" in hist.stdout and f"{line_id}-R1" in hist.stdout
+    agb = r.stdout.split("zorgclaim statement ")[1].split()[0]
+    st = run("statement", agb, "--from", "2020-01-01", "--to", "2030-12-31", cwd=tmp_path, env=db)
+    assert st.returncode == 0 and "opening balance" in st.stdout and "closing balance" in st.stdout
+    # a run pays what fell due after the demo's last month; a second run on that date finds nothing left
+    for _ in range(2):
+        again = run("pay", "--date", "2035-01-01", "--world", tmp_path / "home" / "demo" / "world", cwd=tmp_path, env=db)
+        assert again.returncode == 0, again.stderr
+    assert "nothing due" in again.stdout
+    bad = run("reconsider", line_id, "--world", tmp_path / "home" / "demo" / "world", "--by", "x", "--reason", "y",
+              "--add-authorization", "nonsense", cwd=tmp_path, env=db)
+    assert bad.returncode == 2 and "ID:BENEFIT:FROM" in bad.stderr and "Traceback" not in bad.stderr
+    twice = run("reconsider", line_id, "--world", tmp_path / "home" / "demo" / "world", "--by", "x", "--reason", "y",
+                "--code", "fysio/1000", cwd=tmp_path, env=db)
+    assert twice.returncode == 2 and "reconsidered before" in twice.stderr

@@ -49,8 +49,11 @@ def process(
     world: Path = typer.Option(..., "--world", "-w", help="World folder"),
     batch_size: int = typer.Option(5000, help="Lines per batch (whole members of one receipt date)"),
     explain_steps: bool = typer.Option(True, "--explain/--no-explain"),
+    booked: Optional[str] = typer.Option(None, help="Booking date of the ledger transfers (YYYY-MM-DD; default today)"),
 ):
     """Decide the pending lines in the store, one transaction per batch (safe to interrupt and rerun)."""
+    import datetime as dt
+
     from zorgclaim.formats.tabular import read_world
     from zorgclaim.store.db import connect
     from zorgclaim.store.repository import process as run_process
@@ -60,7 +63,13 @@ def process(
         err.print(f"[yellow]skipped:[/] {e}", highlight=False)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Processing pending lines", total=None)
-        n = run_process(connect(), w, batch_size, explain=explain_steps,
+        day = None
+        if booked:
+            try:
+                day = dt.date.fromisoformat(booked)
+            except ValueError:
+                _fail(f"--booked: {booked!r} is not a date (YYYY-MM-DD)")
+        n = run_process(connect(), w, batch_size, explain=explain_steps, booked=day,
                         on_batch=lambda b, done: progress.update(task, description=f"batch {b}: {done:,} lines decided"))
     console.print(f"{n:,} lines decided")
 

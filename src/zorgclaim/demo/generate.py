@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from schwifty import IBAN
 
 from zorgclaim.domain.schema import LINE_SCHEMA, conform_lines
 from zorgclaim.domain.world import World
@@ -52,6 +53,11 @@ def _dates(days: np.ndarray) -> pl.Series:
     return pl.Series(days.astype(np.int32)).cast(pl.Date)
 
 
+def _iban(bank: str, number: int) -> str:
+    """A valid Dutch IBAN (check digits by schwifty) for a made-up account number."""
+    return IBAN.generate("NL", bank_code=bank, account_code=f"{number % 10**10:010d}").compact
+
+
 def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10_000, lines: int = 100_000,
              seed: int = 20251121) -> Book:
     rng = np.random.default_rng(seed)
@@ -73,8 +79,11 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     onvz_mod = rng.choice(["onvz/startfit", "onvz/topfit", "onvz/superfit", "onvz/zorgplan", ""], p=[.25, .3, .15, .1, .2], size=n)
     vgz_mod = np.where(rng.random(n) < 0.5, "vgz/aanvullend", "")
     module = np.where(insurer_vgz, vgz_mod, onvz_mod)
+    no_iban = np.random.default_rng(seed + 7).random(n) < 0.003   # a few members with no bank account on file: their payouts are held
     member_df = pl.DataFrame({"member_id": mid, "bsn": bsn.astype(str), "birth_date": _dates(birth),
-                              "death_date": _dates(np.where(dead, death, 0)), "voluntary_deductible": vol})
+                              "death_date": _dates(np.where(dead, death, 0)), "voluntary_deductible": vol,
+                              "name": [f"Verzekerde {i}" for i in range(n)],
+                              "iban": [None if no_iban[i] else _iban("INGB", i) for i in range(n)]})
     member_df = member_df.with_columns(pl.when(pl.Series(dead)).then(pl.col("death_date")).otherwise(None))
     cov = pl.DataFrame({"member_id": mid, "product": basic, "from": _dates(cov_from), "to": _dates(cov_to)})
     has_mod = module != ""
@@ -93,11 +102,12 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         agbs = [f"{prefix}{i + 100001:06d}" for i in range(count)]
         by_kind[kind] = np.array(agbs)
         for k, a in enumerate(agbs):
-            prov_rows.append({"agb": a, "name": f"{kind.capitalize()} {k + 1}", "kind": kind,
+            prov_rows.append({"agb": a, "name": f"{kind.capitalize()} {k + 1}", "kind": kind, "iban": _iban("RABO", int(a)),
                               "qualifications": ["bekkenfysiotherapie"] if kind == "fysiotherapie" and k % 5 == 0 else [],
                               "recognized_by": ["onvz"] if kind == "zorghotel" and k < 4 else []})
     providers = pl.DataFrame(prov_rows, schema={"agb": pl.String, "name": pl.String, "kind": pl.String,
-                                                "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String)})
+                                                "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String),
+                                                "iban": pl.String})
     kind_codes = {
         "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],
@@ -114,13 +124,14 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                 for year in (2023, 2024, 2025, 2026):
                     if rng.random() < share:
                         f, t = dt.date(year, 1, 1), dt.date(year, 12, 31)
-                        con_rows.append({"provider": a, "insurer": ins, "from": f, "to": t, "payment_agreement": True})
+                        con_rows.append({"provider": a, "insurer": ins, "from": f, "to": t, "payment_agreement": True,
+                                         "payment_term_days": 14 if kind == "fysiotherapie" else 30})
                         for code in sorted(set(kind_codes.get(kind, []))):
                             base = avg_map.get(code, 5000)
                             tar_rows.append({"provider": a, "insurer": ins, "from": f, "to": t, "code": code,
                                              "tariff": int(base * (0.95 + 0.1 * rng.random()) * (1 + 0.02 * (year - 2023)))})
     contracts = pl.DataFrame(con_rows, schema={"provider": pl.String, "insurer": pl.String, "from": pl.Date, "to": pl.Date,
-                                               "payment_agreement": pl.Boolean})
+                                               "payment_agreement": pl.Boolean, "payment_term_days": pl.Int64})
     tariffs = pl.DataFrame(tar_rows, schema={"provider": pl.String, "insurer": pl.String, "from": pl.Date, "to": pl.Date,
                                              "code": pl.String, "tariff": pl.Int64})
 

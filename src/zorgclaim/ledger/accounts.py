@@ -1,7 +1,7 @@
 """Account names. A balance is credits minus debits: what the insurer owes the account's holder.
 
-    insurer:claims    the insurer's cost of care (goes negative as claims are allowed)
-    insurer:bank      money paid out (goes negative as payments leave)
+    insurer:claims    the insurer's cost of care (debited, so negative, as claims are allowed)
+    insurer:bank      the insurer's bank account (credited, so positive, as payments leave)
     provider:<AGB>    the provider's current account (rekening courant): positive = owed to the provider,
                       negative = a credit the provider owes back, offset against its next payouts
     member:<id>       what is owed to a member who sent the claim himself

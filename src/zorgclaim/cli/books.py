@@ -1,0 +1,296 @@
+"""zorgclaim statement | pay | deductible-invoices | ledger | reconsider | line: the books."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from zorgclaim.cli.common import HOME, _fail, _library, app, console, err
+from zorgclaim.domain.money import fmt_eur
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+
+
+def _world(path: Path):
+    from zorgclaim.formats.tabular import read_world
+    lib, ref = _library()
+    w, errors = read_world(path, lib, ref)
+    for e in errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    return w
+
+
+@app.command()
+def statement(
+    account: str = typer.Argument(..., help="A provider's AGB code, or an account name (member:M1, deductible:M1, insurer:claims)"),
+    start: Optional[str] = typer.Option(None, "--from", help="First booking date (YYYY-MM-DD); default 1 January this year"),
+    end: Optional[str] = typer.Option(None, "--to", help="Last booking date; default today"),
+):
+    """A provider's current account (rekening courant), or any account: opening balance, every
+    movement with its line and due date, running balance, closing balance."""
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.ledger import statement as account_statement
+    today = dt.date.today()
+    first = _date(start, "--from") or dt.date(today.year, 1, 1)
+    last = _date(end, "--to") or today
+    if last < first:
+        _fail(f"--to {last} is before --from {first}")
+    name = account if ":" in account else f"provider:{account}"
+    st = account_statement(connect(), name, first, last)
+    t = Table(title=f"Statement {name}, {first} to {last}")
+    for col, just in (("booked", "left"), ("line", "left"), ("what", "left"), ("due", "left"),
+                      ("amount", "right"), ("balance", "right")):
+        t.add_column(col, justify=just)
+    t.add_row(str(first), "", "opening balance", "", "", fmt_eur(st.opening))
+    for e in st.entries.iter_rows(named=True):
+        t.add_row(str(e["booked"]), e["line_id"] or "", e["memo"], str(e["due"]), fmt_eur(e["amount"]), fmt_eur(e["balance"]))
+    t.add_row(str(last), "", "closing balance", "", "", fmt_eur(st.closing))
+    console.print(t)
+    if st.closing < 0:
+        console.print(f"The balance is negative: {fmt_eur(-st.closing)} is offset against the next payouts.")
+
+
+@app.command()
+def pay(
+    date: str = typer.Option(..., "--date", help="Run date (YYYY-MM-DD): pays what is due on or before it"),
+    world: Path = typer.Option(..., "--world", "-w", help="World folder (payees' names and IBANs)"),
+    out: Path = typer.Option(HOME / "payments", help="Folder for the pain.001 file"),
+):
+    """Pay what is due: providers per their contract's term, members within 6 (online) or 10 (post)
+    working days of receipt. Credits are offset, nothing is paid twice, a negative balance is never
+    paid out. Writes a SEPA pain.001 file."""
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.ledger import pay as run
+    day = _date(date, "--date")
+    r = run(connect(), _world(world), day, out)
+    if r.execution_date != day:
+        console.print(f"{day} is not a working day: execution date {r.execution_date}")
+    if r.payments.height:
+        t = Table(title=f"Payment run {r.run_id} on {day}")
+        for col in ("payee", "name", "IBAN", "amount"):
+            t.add_column(col, justify="right" if col == "amount" else "left")
+        for p in r.payments.iter_rows(named=True):
+            t.add_row(p["account"], p["name"], p["iban"], fmt_eur(p["amount"]))
+        console.print(t)
+        console.print(f"{r.payments.height:,} payments, {fmt_eur(int(r.payments['amount'].sum()))}; SEPA file: {r.file}")
+    else:
+        console.print(f"Payment run {r.run_id} on {day}: nothing due")
+    for h in r.held:
+        err.print(f"[yellow]held:[/] {h.account} {fmt_eur(h.amount)}: {h.reason}", highlight=False)
+
+
+@app.command("deductible-invoices")
+def deductible_invoices(
+    date: str = typer.Option(..., "--date", help="Invoice date: deductible booked up to this date"),
+    out: Optional[Path] = typer.Option(None, help="Also write the invoices as CSV (one row per line)"),
+):
+    """Invoice members for deductible charged on care their provider billed directly (once per charge)."""
+    import polars as pl
+
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.ledger import deductible_invoices as make
+    invoices = make(connect(), _date(date, "--date"))
+    for i in invoices:
+        console.print(f"invoice {i.invoice_id} to {i.member_id}: {fmt_eur(i.amount)} "
+                      f"({len(i.lines)} line{'s' if len(i.lines) != 1 else ''})", highlight=False)
+    console.print(f"{len(invoices):,} invoices, {fmt_eur(sum(i.amount for i in invoices))}")
+    if out:
+        rows = [(i.invoice_id, i.member_id, lid, a) for i in invoices for lid, a in i.lines]
+        frame = pl.DataFrame(rows, schema={"invoice": pl.Int64, "member_id": pl.String, "line_id": pl.String,
+                                           "deductible_cents": pl.Int64}, orient="row")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_csv(out)
+        console.print(f"written: {out}")
+
+
+@app.command()
+def ledger():
+    """The trial balance: every account's balance; they sum to zero."""
+    import polars as pl
+
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.ledger import trial_balance
+    tb = trial_balance(connect())
+    kinds = (tb.with_columns(pl.col("account").str.split(":").list.first().alias("kind"))
+             .group_by("kind").agg(pl.len().alias("accounts"), pl.col("balance").sum()).sort("kind"))
+    t = Table(title="Trial balance")
+    for col in ("accounts", "count", "balance"):
+        t.add_column(col, justify="left" if col == "accounts" else "right")
+    for k in kinds.iter_rows(named=True):
+        t.add_row(k["kind"], f"{k['accounts']:,}", fmt_eur(k["balance"]))
+    total = int(tb["balance"].sum())
+    t.add_row("total", "", fmt_eur(total))
+    console.print(t)
+    if total != 0:
+        _fail(f"the ledger does not balance: {fmt_eur(total)}", 1)
+
+
+@app.command()
+def reconsider(
+    line_id: str = typer.Argument(..., help="The line to decide again"),
+    world: Path = typer.Option(..., "--world", "-w", help="World folder"),
+    by: str = typer.Option(..., help="Who asks (member, provider or staff member)"),
+    reason: str = typer.Option(..., help="Why"),
+    add_authorization: Optional[str] = typer.Option(
+        None, help="An authorization to add: ID:BENEFIT:FROM[:TO], e.g. A-7:msr:2025-01-01:2025-12-31"),
+    code: Optional[str] = typer.Option(None, help="Corrected service code"),
+    diagnosis: Optional[str] = typer.Option(None, help="Corrected diagnosis code"),
+    csi: Optional[str] = typer.Option(None, help="Corrected CSI"),
+    referral_by: Optional[str] = typer.Option(None, help="Referrer's AGB (with --referral-date)"),
+    referral_date: Optional[str] = typer.Option(None, help="Referral date"),
+    indication_by: Optional[str] = typer.Option(None, help="AGB of whoever set the indication"),
+    indication_kind: Optional[str] = typer.Option(None, help="What the indication is for"),
+    booked: Optional[str] = typer.Option(None, help="Booking date of the money difference (default today)"),
+):
+    """Decide a line again with added facts. The old decision stays, linked to the new one; the money
+    difference is posted; every step goes to the audit trail."""
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.reconsider import NewAuthorization, ReconsiderError
+    from zorgclaim.store.reconsider import reconsider as run
+    auth = None
+    if add_authorization:
+        parts = add_authorization.split(":")
+        if len(parts) not in (3, 4) or not parts[0] or not parts[1]:
+            _fail(f"--add-authorization {add_authorization!r}: expected ID:BENEFIT:FROM[:TO]")
+        auth = NewAuthorization(parts[0], parts[1], _date(parts[2], "--add-authorization FROM"),
+                                _date(parts[3], "--add-authorization TO") if len(parts) == 4 and parts[3] else None)
+    changes = {k: v for k, v in {"code": code, "diagnosis": diagnosis, "csi": csi, "referral_by": referral_by,
+                                 "referral_date": _date(referral_date, "--referral-date"),
+                                 "indication_by": indication_by, "indication_kind": indication_kind}.items()
+               if v is not None}
+    try:
+        r = run(connect(), _world(world), line_id, by=by, reason=reason, authorization=auth, changes=changes,
+                booked=_date(booked, "--booked"))
+    except ReconsiderError as e:
+        _fail(str(e))
+    for field, (old, new) in r.changes.items():
+        console.print(f"{field}: {old} -> {new}", highlight=False)
+    if r.credit_line_id:
+        console.print(f"credit line {r.credit_line_id} reverses the old decision")
+    o, n = r.old, r.new
+    console.print(f"{line_id}: {o['status']} {'/'.join(o['codes'])}, paid {fmt_eur(o['paid'])}  ->  "
+                  f"{r.new_line_id}: {n['status']} {'/'.join(n['codes'])}, paid {fmt_eur(n['paid'])}", highlight=False)
+    console.print(f"difference posted: {fmt_eur(r.difference)}")
+
+
+@app.command()
+def line(line_id: str = typer.Argument(..., help="A line in the store")):
+    """A line's decisions through its reconsiderations, and its audit trail."""
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.reconsider import line_history
+    h = line_history(connect(), line_id)
+    if not h["chain"]:
+        _fail(f"no decided line {line_id!r} in the store")
+    t = Table(title=f"Line {line_id}")
+    for col in ("line", "status", "codes", "allowed", "deductible", "paid", "replaced by"):
+        t.add_column(col)
+    for lid, d in h["chain"]:
+        t.add_row(lid, d["status"], d["codes"].replace(";", " "), fmt_eur(d["allowed"]), fmt_eur(d["deductible"]),
+                  fmt_eur(d["paid"]), d["superseded_by"] or "")
+    console.print(t)
+    for at, actor, action, lid, detail, why in h["audit"]:
+        console.print(f"{at:%Y-%m-%d %H:%M:%S} {actor}: {action} {lid} {json.loads(detail)}"
+                      + (f" - {why}" if why else ""), highlight=False)
+
+
+@app.command("books-demo")
+def books_demo(
+    folder: Path = typer.Option(HOME / "books-demo", help="Where the demo store and payment files go (replaced)"),
+):
+    """The demo book through the store, month by month: intake, process, a payment run and deductible
+    invoices at each month's end; then the trial balance, a provider's statement and a reconsideration.
+    Uses the book `zorgclaim demo` wrote (generates it when missing)."""
+    import shutil
+    import time
+
+    import polars as pl
+    from rich.progress import Progress
+
+    from zorgclaim.store.db import connect
+    from zorgclaim.store.ledger import deductible_invoices as invoice
+    from zorgclaim.store.ledger import pay as pay_run
+    from zorgclaim.store.ledger import statement as account_statement
+    from zorgclaim.store.ledger import trial_balance
+    from zorgclaim.store.reconsider import NewAuthorization, line_history
+    from zorgclaim.store.reconsider import reconsider as run_reconsider
+    from zorgclaim.store.repository import intake as take
+    from zorgclaim.store.repository import process as run_process
+
+    book = HOME / "demo"
+    if not (book / "lines.parquet").exists():
+        from zorgclaim.demo.generate import generate, write_book
+        lib, ref = _library()
+        write_book(generate(lib, ref), book)
+    world = _world(book / "world")
+    lines = pl.read_parquet(book / "lines.parquet")
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    url = f"sqlite:///{folder / 'zorgclaim.db'}"
+    engine = connect(url)
+    months = lines.with_columns(pl.col("received").dt.month_end().alias("_m")).partition_by("_m", as_dict=True)
+    totals = {"lines": 0, "repeats": 0, "payments": 0, "paid": 0, "held": 0, "invoices": 0, "invoiced": 0}
+    t0 = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Month by month: intake, process, pay, invoice", total=len(months))
+        for (month_end,), part in sorted(months.items()):
+            r = take(engine, part.drop("_m"), f"claims-{month_end:%Y-%m}.parquet", f"demo-{month_end}", month_end)
+            totals["repeats"] += len(r.repeats)
+            totals["lines"] += run_process(engine, world, explain=True, booked=month_end)
+            p = pay_run(engine, world, month_end, folder / "payments")
+            totals["payments"] += p.payments.height
+            totals["paid"] += int(p.payments["amount"].sum())
+            totals["held"] += len(p.held)
+            inv = invoice(engine, month_end)
+            totals["invoices"] += len(inv)
+            totals["invoiced"] += sum(i.amount for i in inv)
+            progress.advance(task)
+    console.print(f"{len(months)} months in {time.perf_counter() - t0:.1f}s: {totals['lines']:,} lines decided "
+                  f"({totals['repeats']:,} resent lines refused, 8021); {totals['payments']:,} payments, "
+                  f"{fmt_eur(totals['paid'])}, {totals['held']:,} held for want of an IBAN; {totals['invoices']:,} "
+                  f"deductible invoices, {fmt_eur(totals['invoiced'])}")
+    tb = trial_balance(engine)
+    by_kind = tb.with_columns(pl.col("account").str.split(":").list.first().alias("kind")).group_by("kind").agg(
+        pl.col("balance").sum()).sort("kind")
+    console.print("Trial balance: " + ", ".join(f"{k} {fmt_eur(b)}" for k, b in by_kind.iter_rows())
+                  + f"; total {fmt_eur(int(tb['balance'].sum()))}")
+    last = max(months)[0]
+    # the busiest provider's statement over the busiest year of receipt
+    year = lines["received"].dt.year().mode().sort()[0]
+    provider = "provider:" + lines.filter(pl.col("received").dt.year() == year)["provider"].mode().sort()[0]
+    st = account_statement(engine, provider, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    console.print(f"{provider}: opening {fmt_eur(st.opening)} on {st.start}, {st.entries.height:,} movements, "
+                  f"closing {fmt_eur(st.closing)} on {st.end}")
+    # a reconsideration: a line refused for want of an authorization (0551), the authorization added
+    from sqlalchemy import select
+
+    from zorgclaim.store.models import ClaimLine, Decision
+    with engine.connect() as conn:
+        row = conn.execute(select(Decision.line_id, Decision.explanation, ClaimLine.service_date)
+                           .join(ClaimLine, ClaimLine.line_id == Decision.line_id)
+                           .where(Decision.codes == "0551").order_by(Decision.line_id).limit(1)).first()
+    if row:
+        steps = json.loads(row[1])
+        benefit = next(json.loads(s["params"])["benefit"] for s in steps if s["code"] == "0551")
+        r = run_reconsider(engine, world, row[0], by="demo: medisch adviseur", reason="machtiging alsnog afgegeven",
+                           authorization=NewAuthorization(f"A-{row[0]}", benefit, row[2], dt.date(row[2].year, 12, 31)),
+                           booked=last)
+        console.print(f"Reconsidered {row[0]} ({benefit}): {r.old['status']} {'/'.join(r.old['codes'])} -> "
+                      f"{r.new_line_id} {r.new['status']} {'/'.join(r.new['codes'])}, difference {fmt_eur(r.difference)}; "
+                      f"{len(line_history(engine, row[0])['audit'])} audit events")
+    console.print(f"Store: {url}; SEPA files in {folder / 'payments'}. Try:\n"
+                  f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim statement {provider.split(':')[1]} --from {year}-01-01 --to {year}-12-31\n"
+                  f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim ledger" + (f"\n  ZORGCLAIM_DATABASE_URL={url} zorgclaim line {row[0]}" if row else ""),
+                  highlight=False, soft_wrap=True)
