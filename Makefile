@@ -16,6 +16,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/zorgclaim demo
+	$(BIN)/zorgclaim books-demo
 	$(BIN)/zorgclaim dbc demo
 
 test: setup

@@ -214,3 +214,18 @@ def test_reconsideration_of_a_paid_line_credits_it_and_posts_the_difference(engi
     bal = trial_balance(engine).filter(pl.col("account") == f"provider:{FYSIO}")["balance"].item()
     assert bal == r.difference                        # what was paid too much is now owed back
     assert [e[2] for e in line_history(engine, "L1")["audit"]] == ["reconsideration-requested", "credited", "decided-again"]
+
+
+def test_reconsideration_refuses_what_it_cannot_do(engine, world):
+    take(engine, world, lines(("L1", "M2", D(2025, 3, 3), D(2025, 3, 1), 3850),
+                              ("L1c", "M2", D(2025, 3, 4), D(2025, 3, 1), -3850, "provider", "vecozo", "L1")), "f", D(2025, 3, 4))
+    intake(engine, lines(("P1", "M2", D(2025, 3, 5), D(2025, 3, 2), 3850)), "p", "p", D(2025, 3, 5))
+    cases = [("L1", {}, "nothing to reconsider"), ("L1", {"member_id": "M9"}, "cannot change member_id"),
+             ("L1", {"declared": "38.50"}, "declared: expected int"), ("L1c", {"code": "fysio/1000"}, "is a credit"),
+             ("P1", {"code": "fysio/1000"}, "not decided yet")]
+    for line_id, changes, message in cases:
+        with pytest.raises(ReconsiderError, match=message):
+            reconsider(engine, world, line_id, by="staff", reason="test", changes=changes)
+    with pytest.raises(ReconsiderError, match="who asks"):
+        reconsider(engine, world, "L1", by=" ", reason="test", changes={"code": "fysio/1000"})
+    assert line_history(engine, "L1")["audit"] == []           # nothing was written

@@ -72,6 +72,11 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
     unknown = sorted(set(changes) - set(CHANGEABLE))
     if unknown:
         raise ReconsiderError(f"cannot change {', '.join(unknown)}; changeable: {', '.join(CHANGEABLE)}")
+    python_type = {pl.String: str, pl.Int64: int, pl.Date: dt.date}
+    for field, value in changes.items():
+        want = python_type[CHANGEABLE[field]]
+        if value is not None and (not isinstance(value, want) or isinstance(value, bool)):
+            raise ReconsiderError(f"{field}: expected {want.__name__}, got {value!r}")
     if authorization and "authorization" not in changes:
         changes["authorization"] = authorization.id
     if not changes:
