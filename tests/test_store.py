@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import polars as pl
+import sqlalchemy
 import pytest
 
 from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
@@ -82,7 +83,7 @@ def test_concurrent_take_is_refused(engine, library, reference, monkeypatch):
 
     def stolen(conn, n):
         lines = real(conn, n)
-        conn.execute(repo.update(repo.ClaimLine).values(state="decided"))  # as if another process took them
+        conn.execute(sqlalchemy.update(repo.ClaimLine).values(state="decided"))  # as if another process took them
         return lines
     monkeypatch.setattr(repo, "_next_batch", stolen)
     with pytest.raises(ConcurrentBatch):

@@ -20,6 +20,7 @@ from zorgclaim.ledger.calendar import next_working_day
 from zorgclaim.ledger.payments import Held, plan_payments
 from zorgclaim.ledger.postings import decision_transfers, due_dates
 from zorgclaim.ledger.sepa import pain001
+from zorgclaim.store.bulk import bulk_insert
 from zorgclaim.store.models import (DeductibleInvoice, DeductibleInvoiceItem, LedgerTransaction, Payment, PaymentRun,
                                     Transfer)
 
@@ -32,8 +33,7 @@ def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | No
 
 
 def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None:
-    if transfers.height:
-        conn.execute(insert(Transfer), transfers.with_columns(pl.lit(transaction_id).alias("transaction_id")).to_dicts())
+    bulk_insert(conn, Transfer.__table__, transfers.with_columns(pl.lit(transaction_id, pl.Int64).alias("transaction_id")))
 
 
 def post_decisions(conn, decisions: pl.DataFrame, lines: pl.DataFrame, world: World, booked: dt.date, kind: str,

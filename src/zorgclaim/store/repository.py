@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, delete, func, insert, select, text
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
+from zorgclaim.store.bulk import bulk_insert, mark_decided
 from zorgclaim.store.ledger import post_decisions
 from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
                                     StateHistory, StateShare)
@@ -50,9 +50,11 @@ def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received
             digest=digest, name=name, received=received, lines=fresh.height, repeats=len(repeats),
             taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
         if fresh.height:
-            conn.execute(insert(ClaimLine), [dict(r, file_id=file_id, state="pending") for r in fresh.iter_rows(named=True)])
+            bulk_insert(conn, ClaimLine.__table__, fresh.with_columns(
+                pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("pending").alias("state")))
         if repeats:
-            conn.execute(insert(IntakeRepeat), [{"file_id": file_id, "line_id": lid, "code": "8021"} for lid in repeats])
+            bulk_insert(conn, IntakeRepeat.__table__, pl.DataFrame({"line_id": repeats}).with_columns(
+                pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("8021").alias("code")))
     return IntakeResult(file_id, fresh.height, repeats, False)
 
 
@@ -151,14 +153,19 @@ def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bo
     decisions, after = adjudicate(lines, world, before, explain=explain)
     batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
                             .returning(Batch.id)).scalar_one()
-    conn.execute(insert(Decision), [{
-        "line_id": d["line_id"], "batch_id": batch_id, "member_id": d["member_id"], "status": d["status"],
-        "declared": d["declared"], "allowed": d["allowed"], "deductible": d["deductible"], "paid": d["paid"],
-        "payee": d["payee"], "payer": d["payer"], "codes": ";".join(d["codes"]),
-        "explanation": json.dumps(d["steps"], ensure_ascii=False)} for d in decisions.iter_rows(named=True)])
+    bulk_insert(conn, Decision.__table__, decisions_rows(decisions, batch_id))
     _save_state(conn, members, before, after)
     post_decisions(conn, decisions, lines, world, booked, kind, memo or f"batch {batch_id}", batch_id=batch_id)
     return decisions
+
+
+def decisions_rows(decisions: pl.DataFrame, batch_id: int) -> pl.DataFrame:
+    """Decisions as rows of the decision table: codes ';'-joined, the steps as a JSON list."""
+    wrapped = pl.struct("steps").struct.json_encode()          # {"steps":[...]}
+    return decisions.select(
+        "line_id", pl.lit(batch_id, pl.Int64).alias("batch_id"), "member_id", "status", "declared", "allowed",
+        "deductible", "paid", "payee", "payer", pl.col("codes").list.join(";").alias("codes"),
+        wrapped.str.slice(len('{"steps":'), wrapped.str.len_bytes() - len('{"steps":}')).alias("explanation"))
 
 
 def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, booked: dt.date) -> int:
@@ -169,10 +176,7 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
         if lines.height == 0:
             return 0
         lock_for_writing(conn, lines["member_id"].unique().to_list())
-        taken = 0
-        for chunk in _chunks(lines["line_id"].to_list()):
-            taken += conn.execute(update(ClaimLine).where(ClaimLine.line_id.in_(chunk) & (ClaimLine.state == "pending"))
-                                  .values(state="decided")).rowcount
+        taken = mark_decided(conn, ClaimLine.__table__, lines["line_id"].to_list())
         if taken != lines.height:
             raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
         decide(conn, lines, world, booked, explain)
@@ -181,19 +185,16 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
 
 def _save_state(conn, members: list[str], before: State, after: State) -> None:
     new_hist = after.history.join(before.history.select("line_id"), on="line_id", how="anti")
-    if new_hist.height:
-        conn.execute(insert(StateHistory), new_hist.to_dicts())
+    bulk_insert(conn, StateHistory.__table__, new_hist)
     member_of = after.history.select("line_id", "member_id")
     for frame, table in ((after.shares, StateShare), (after.effects, StateEffect)):
         old = before.shares if table is StateShare else before.effects
         new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
-        if new.height:
-            conn.execute(insert(table), new.to_dicts())
+        bulk_insert(conn, table.__table__, new)
     for chunk in _chunks(members):
         conn.execute(delete(StateCounter).where(StateCounter.member_id.in_(chunk)))
     counters = after.counters.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
-    if counters.height:
-        conn.execute(insert(StateCounter), counters.to_dicts())
+    bulk_insert(conn, StateCounter.__table__, counters)
 
 
 def decisions_frame(engine: Engine) -> pl.DataFrame:
