@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-store clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: setup
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	cd bench && ../$(BIN)/python run.py $(BENCH_ARGS)
+
+bench-store: setup
+	cd bench && ../scripts/with-postgres.sh ../$(BIN)/python store.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .zorgclaim build src/*.egg-info

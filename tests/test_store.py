@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import polars as pl
-import sqlalchemy
 import pytest
+import sqlalchemy
 
 from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
 from zorgclaim.store.db import connect
@@ -138,6 +138,8 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, new_url, libra
     assert partial >= 2 and pending > 0  # really interrupted half-way
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
     assert decisions_frame(killed).sort("line_id").equals(decisions_frame(whole).sort("line_id"))
+    # and the money: every account's balance as after the uninterrupted run
+    assert trial_balance(killed).equals(trial_balance(whole)) and trial_balance(whole).height > 10
 
 
 def test_two_processes_at_once_never_double_count(tmp_path, new_url, library, reference):
@@ -162,3 +164,39 @@ def test_two_processes_at_once_never_double_count(tmp_path, new_url, library, re
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()[-2000:]
     assert decisions_frame(both).sort("line_id").equals(decisions_frame(alone).sort("line_id"))
+    assert trial_balance(both).equals(trial_balance(alone))
+
+
+def test_a_second_processor_waits_for_the_member_and_reads_fresh_state(engine, library, reference):
+    """Process A holds member M1 (deciding L2); process B, started meanwhile for M1's next line L3,
+    waits and then decides against the state A wrote: the deductible is counted once."""
+    import threading
+
+    import zorgclaim.store.repository as repo
+    sc = load_scenario(Path(__file__).parent / "scenarios" / "design_example_artrose_tariff.yaml")
+    world = scenario_world(sc, library, reference)
+    base = scenario_lines(sc).with_columns(pl.lit(10, pl.Int64).alias("quantity"), pl.col("declared") * 10)
+    more = [scenario_lines(sc).with_columns(pl.lit(f"L{k}").alias("line_id"), pl.lit(dt.date(2025, 4, 17 + k)).alias("service_date"))
+            for k in (2, 3)]
+    for k, part in enumerate([base] + more):
+        intake(engine, part, f"f{k}", f"f{k}", sc.today)
+        if k == 0:
+            process(engine, world)
+    finished = threading.Event()
+    with engine.begin() as conn:          # process A, by hand: takes M1 and decides L2
+        repo.lock_for_writing(conn, [])
+        repo.lock_for_writing(conn, ["M1"])
+        b = threading.Thread(target=lambda: (process(engine, world), finished.set()))
+        b.start()
+        l2 = repo._next_batch(conn, 5000).filter(pl.col("line_id") == "L2")
+        assert repo.mark_decided(conn, repo.ClaimLine.__table__, ["L2"]) == 1
+        repo.decide(conn, l2, world, sc.today)
+        assert not finished.wait(1.5)       # B waits for A
+    b.join(60)
+    assert finished.is_set()
+    got = decisions_frame(engine).sort("line_id")
+    assert got["line_id"].to_list() == ["L1", "L2", "L3"]
+    # L1 (10 x 36.50) leaves 20.00 of the 385.00; L2 takes it; B, had it read the state before A
+    # wrote, would have charged L3 those 20.00 again
+    assert got["deductible"].to_list() == [36500, 2000, 0]
+    assert member_meter(engine, "M1")["used"] == {2025: 38500}

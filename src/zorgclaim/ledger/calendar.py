@@ -32,6 +32,7 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in _holidays(day.year)
 
 
+@lru_cache(maxsize=4096)
 def add_working_days(day: dt.date, n: int) -> dt.date:
     """The n-th working day after `day` (the day itself does not count)."""
     if n < 0:
