@@ -200,3 +200,13 @@ def test_a_second_processor_waits_for_the_member_and_reads_fresh_state(engine, l
     # wrote, would have charged L3 those 20.00 again
     assert got["deductible"].to_list() == [36500, 2000, 0]
     assert member_meter(engine, "M1")["used"] == {2025: 38500}
+
+
+def test_the_migrations_give_the_models_schema(engine):
+    """Alembic's migrations and the SQLAlchemy models describe the same tables and indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from zorgclaim.store.models import Base
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

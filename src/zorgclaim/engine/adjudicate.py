@@ -110,7 +110,11 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         hs = b["s"].cast(pl.Int64).fill_null(0).to_numpy()
         he = b["e"].cast(pl.Int64).fill_null(0).to_numpy()
 
-    min_age = world.library.param("deductible_min_age", dt.date.today())
+    # the deductible's minimum age as it stood on each line's service date
+    ages = world.library.param_frame("deductible_min_age").sort("from")
+    min_age = (df.select("i", "service_date").sort("service_date")
+               .join_asof(ages, left_on="service_date", right_on="from")
+               .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())   # before the first date: the first value
     mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(2).otherwise(1))
             .to_series().cast(pl.Int8).to_numpy())
     window_code = {"calendar_year": 1, "12_months": 2, "lifetime": 3}

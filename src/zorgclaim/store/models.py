@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -28,6 +28,7 @@ class IntakeFile(Base):
 class ClaimLine(Base):
     """A claim line as taken in (the engine's line schema), once per line id."""
     __tablename__ = "claim_line"
+    __table_args__ = (Index("ix_claim_line_state_member", "state", "member_id"),)
     line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("intake_file.id"))
     claim_id: Mapped[str | None] = mapped_column(String(64))
