@@ -83,7 +83,7 @@ def test_concurrent_take_is_refused(engine, library, reference, monkeypatch):
 
     def stolen(conn, n):
         lines = real(conn, n)
-        conn.execute(sqlalchemy.update(repo.ClaimLine).values(state="decided"))  # as if another process took them
+        conn.execute(sqlalchemy.delete(repo.PendingLine))  # as if another process took them
         return lines
     monkeypatch.setattr(repo, "_next_batch", stolen)
     with pytest.raises(ConcurrentBatch):
@@ -131,10 +131,10 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path, new_url, libra
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    from zorgclaim.store.models import ClaimLine
+    from zorgclaim.store.models import PendingLine
     with killed.connect() as c:
         partial = c.execute(select(func.count()).select_from(Batch)).scalar()
-        pending = c.execute(select(func.count()).where(ClaimLine.state == "pending")).scalar()
+        pending = c.execute(select(func.count()).select_from(PendingLine)).scalar()
     assert partial >= 2 and pending > 0  # really interrupted half-way
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
     assert decisions_frame(killed).sort("line_id").equals(decisions_frame(whole).sort("line_id"))
@@ -189,7 +189,7 @@ def test_a_second_processor_waits_for_the_member_and_reads_fresh_state(engine, l
         b = threading.Thread(target=lambda: (process(engine, world), finished.set()))
         b.start()
         l2 = repo._next_batch(conn, 5000).filter(pl.col("line_id") == "L2")
-        assert repo.mark_decided(conn, repo.ClaimLine.__table__, ["L2"]) == 1
+        assert repo.take_pending(conn, repo.PendingLine.__table__, ["L2"]) == 1
         repo.decide(conn, l2, world, sc.today)
         assert not finished.wait(1.5)       # B waits for A
     b.join(60)

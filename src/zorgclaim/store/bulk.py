@@ -34,15 +34,13 @@ def bulk_insert(conn, table: Table, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def mark_decided(conn, table: Table, line_ids: list[str]) -> int:
-    """Set state 'decided' on these pending lines; returns how many were still pending."""
+def take_pending(conn, queue: Table, line_ids: list[str]) -> int:
+    """Delete these lines from the work queue; returns how many were still there (fewer: another
+    process took some first)."""
     if not line_ids:
         return 0
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.cursor()
-        cursor.execute(f"UPDATE \"{table.name}\" SET state = 'decided' FROM unnest(%s::text[]) AS u(id) "
-                       "WHERE line_id = u.id AND state = 'pending'", (line_ids,))
+        cursor.execute(f'DELETE FROM "{queue.name}" WHERE line_id = ANY(%s)', (line_ids,))
         return cursor.rowcount
-    result = conn.exec_driver_sql(f"UPDATE \"{table.name}\" SET state = 'decided' WHERE line_id = ? AND state = 'pending'",
-                                  [(i,) for i in line_ids])
-    return result.rowcount
+    return conn.exec_driver_sql(f'DELETE FROM "{queue.name}" WHERE line_id = ?', [(i,) for i in line_ids]).rowcount

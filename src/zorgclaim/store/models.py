@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,9 +26,8 @@ class IntakeFile(Base):
 
 
 class ClaimLine(Base):
-    """A claim line as taken in (the engine's line schema), once per line id."""
+    """A claim line as taken in (the engine's line schema), once per line id; never updated."""
     __tablename__ = "claim_line"
-    __table_args__ = (Index("ix_claim_line_state_member", "state", "member_id"),)
     line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("intake_file.id"))
     claim_id: Mapped[str | None] = mapped_column(String(64))
@@ -51,7 +50,13 @@ class ClaimLine(Base):
     indication_kind: Mapped[str | None] = mapped_column(String(32))
     authorization: Mapped[str | None] = mapped_column(String(64))
     credits: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)   # pending | decided
+
+
+class PendingLine(Base):
+    """The work queue: a line waits here from intake until the batch that decides it deletes it."""
+    __tablename__ = "pending_line"
+    line_id: Mapped[str] = mapped_column(ForeignKey("claim_line.line_id"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class IntakeRepeat(Base):
@@ -252,6 +257,6 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-__all__ = ["Base", "IntakeFile", "ClaimLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
+__all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
            "StateCounter", "StateEffect", "Boolean", "StoreLock", "LedgerTransaction", "Transfer", "PaymentRun", "Payment",
            "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent"]

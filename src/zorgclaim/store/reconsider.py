@@ -84,16 +84,16 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
     booked = booked or dt.date.today()
     with engine.begin() as conn:
         lock_for_writing(conn, [])
-        row = conn.execute(select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA], ClaimLine.state)
+        row = conn.execute(select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA])
                            .where(ClaimLine.line_id == line_id)).first()
         if row is None:
             raise ReconsiderError(f"no line {line_id!r} in the store")
         line = dict(row._mapping)
-        if line.pop("state") != "decided":
+        old = _decision(conn, line_id)
+        if old is None:
             raise ReconsiderError(f"line {line_id!r} is not decided yet; run `zorgclaim process` first")
         if line["credits"]:
             raise ReconsiderError(f"line {line_id!r} is a credit of {line['credits']!r}; reconsider that line instead")
-        old = _decision(conn, line_id)
         if old["superseded_by"]:
             raise ReconsiderError(f"line {line_id!r} was reconsidered before; its decision now is line "
                                   f"{old['superseded_by']!r}: reconsider that one")
@@ -144,7 +144,7 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
 
 
 def _store_line(conn, line: dict) -> None:
-    conn.execute(insert(ClaimLine).values(**line, file_id=None, state="decided"))
+    conn.execute(insert(ClaimLine).values(**line, file_id=None))
 
 
 def _frame(line: dict) -> pl.DataFrame:

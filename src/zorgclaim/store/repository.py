@@ -7,15 +7,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import ARRAY, Engine, String, any_, bindparam, delete, func, insert, select, text
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
-from zorgclaim.store.bulk import bulk_insert, mark_decided
+from zorgclaim.store.bulk import bulk_insert, take_pending
 from zorgclaim.store.ledger import post_decisions
-from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
+from zorgclaim.store.models import (AddedAuthorization, Batch, PendingLine, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
                                     StateHistory, StateShare)
 
 
@@ -50,46 +50,52 @@ def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received
             digest=digest, name=name, received=received, lines=fresh.height, repeats=len(repeats),
             taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
         if fresh.height:
-            bulk_insert(conn, ClaimLine.__table__, fresh.with_columns(
-                pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("pending").alias("state")))
+            bulk_insert(conn, ClaimLine.__table__, fresh.with_columns(pl.lit(file_id, pl.Int64).alias("file_id")))
+            bulk_insert(conn, PendingLine.__table__, fresh.select("line_id", "member_id"))
         if repeats:
             bulk_insert(conn, IntakeRepeat.__table__, pl.DataFrame({"line_id": repeats}).with_columns(
                 pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("8021").alias("code")))
     return IntakeResult(file_id, fresh.height, repeats, False)
 
 
-def _frame(conn, table, schema: dict, where) -> pl.DataFrame:
+def member_in(conn, column, members: list[str]):
+    """`column IN members` as conditions to OR over: one `= ANY(array)` on PostgreSQL, chunks of
+    bound parameters elsewhere."""
+    if conn.dialect.name == "postgresql":
+        return [column == any_(bindparam("members", list(members), type_=ARRAY(String)))]
+    return [column.in_(chunk) for chunk in _chunks(list(members), 10_000)]
+
+
+def _frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
     cols = [getattr(table, c) for c in schema]
-    rows = conn.execute(select(*cols).where(where)).all()
+    rows = []
+    for where in member_in(conn, table.member_id, members):
+        rows += conn.execute(select(*cols).where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
 def load_state(conn, members: list[str]) -> State:
-    parts = {"history": [], "shares": [], "counters": [], "effects": []}
-    for chunk in _chunks(members):
-        parts["history"].append(_frame(conn, StateHistory, HISTORY_SCHEMA, StateHistory.member_id.in_(chunk)))
-        parts["shares"].append(_frame(conn, StateShare, SHARES_SCHEMA, StateShare.member_id.in_(chunk)))
-        parts["counters"].append(_frame(conn, StateCounter, COUNTERS_SCHEMA, StateCounter.member_id.in_(chunk)))
-        parts["effects"].append(_frame(conn, StateEffect, EFFECTS_SCHEMA, StateEffect.member_id.in_(chunk)))
-    schemas = {"history": HISTORY_SCHEMA, "shares": SHARES_SCHEMA, "counters": COUNTERS_SCHEMA, "effects": EFFECTS_SCHEMA}
-    return State(**{k: pl.concat(v) if v else pl.DataFrame(schema=schemas[k]) for k, v in parts.items()})
+    return State(history=_frame(conn, StateHistory, HISTORY_SCHEMA, members),
+                 shares=_frame(conn, StateShare, SHARES_SCHEMA, members),
+                 counters=_frame(conn, StateCounter, COUNTERS_SCHEMA, members),
+                 effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, members))
 
 
 def _next_batch(conn, batch_size: int) -> pl.DataFrame:
     """Pending lines of whole members (in member order), about batch_size lines: everything a member
     has pending is decided together, in the engine's order (service date, receipt, id). Reads the
-    head of the (state, member_id) index only, so a batch costs the same however much is pending."""
-    head = [r[0] for r in conn.execute(select(ClaimLine.member_id).where(ClaimLine.state == "pending")
-                                       .order_by(ClaimLine.member_id).limit(batch_size + 1))]
+    head of the queue's member index only, so a batch costs the same however much is pending."""
+    head = [r[0] for r in conn.execute(select(PendingLine.member_id).order_by(PendingLine.member_id)
+                                       .limit(batch_size + 1))]
     if not head:
         return pl.DataFrame(schema=LINE_SCHEMA)
     members = list(dict.fromkeys(head))
     if len(head) > batch_size and len(members) > 1:
         members = members[:-1]        # the last member's lines go past the limit: it waits for the next batch
     rows = []
-    for chunk in _chunks(members):
-        rows += conn.execute(select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA]).where(
-            (ClaimLine.state == "pending") & ClaimLine.member_id.in_(chunk))).all()
+    q = select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA]).join(PendingLine, PendingLine.line_id == ClaimLine.line_id)
+    for where in member_in(conn, PendingLine.member_id, members):
+        rows += conn.execute(q.where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=LINE_SCHEMA, orient="row")
 
 
@@ -123,8 +129,8 @@ def with_added_facts(conn, world: World, members: list[str] | None = None) -> Wo
     q = select(AddedAuthorization.id, AddedAuthorization.member_id, AddedAuthorization.benefit,
                AddedAuthorization.from_, AddedAuthorization.to, AddedAuthorization.status)
     rows = []
-    for chunk in (_chunks(members) if members is not None else [None]):
-        rows += conn.execute(q if chunk is None else q.where(AddedAuthorization.member_id.in_(chunk))).all()
+    for where in (member_in(conn, AddedAuthorization.member_id, members) if members is not None else [None]):
+        rows += conn.execute(q if where is None else q.where(where)).all()
     if not rows:
         return world
     added = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=world.authorizations.schema)
@@ -176,7 +182,7 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
         if lines.height == 0:
             return 0
         lock_for_writing(conn, lines["member_id"].unique().to_list())
-        taken = mark_decided(conn, ClaimLine.__table__, lines["line_id"].to_list())
+        taken = take_pending(conn, PendingLine.__table__, lines["line_id"].to_list())
         if taken != lines.height:
             raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
         decide(conn, lines, world, booked, explain)
@@ -191,8 +197,8 @@ def _save_state(conn, members: list[str], before: State, after: State) -> None:
         old = before.shares if table is StateShare else before.effects
         new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
         bulk_insert(conn, table.__table__, new)
-    for chunk in _chunks(members):
-        conn.execute(delete(StateCounter).where(StateCounter.member_id.in_(chunk)))
+    for where in member_in(conn, StateCounter.member_id, members):
+        conn.execute(delete(StateCounter).where(where))
     counters = after.counters.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
     bulk_insert(conn, StateCounter.__table__, counters)
 
