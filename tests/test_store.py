@@ -2,6 +2,7 @@
 idempotent resends; a batch is all or nothing."""
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -41,6 +42,12 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
     expected = (pure.unique("line_id", keep="first").sort("line_id")
                 .select("line_id", "status", "allowed", "deductible", "paid", "payer", pl.col("codes").list.join(";")))
     assert stored.equals(expected)
+    # the explanation is stored whole: the steps read back equal the engine's
+    from zorgclaim.store.models import Decision
+    with eng.connect() as conn:
+        explained = dict(conn.execute(sqlalchemy.select(Decision.line_id, Decision.explanation)).all())
+    for row in pure.unique("line_id", keep="first").iter_rows(named=True):
+        assert json.loads(explained[row["line_id"]]) == row["steps"], row["line_id"]
 
 
 def test_resend_and_repeated_file(engine, library, reference):

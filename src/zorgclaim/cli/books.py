@@ -186,10 +186,14 @@ def reconsider(
 
 
 @app.command()
-def line(line_id: str = typer.Argument(..., help="A line in the store")):
-    """A line's decisions through its reconsiderations, and its audit trail."""
+def line(line_id: str = typer.Argument(..., help="A line in the store"),
+         lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en")):
+    """A line's decisions through its reconsiderations, why each was made, and its audit trail."""
+    from zorgclaim.engine.explain import explain as render
     from zorgclaim.store.db import connect
     from zorgclaim.store.reconsider import line_history
+    if lang not in ("nl", "en"):
+        _fail("--lang must be nl or en")
     h = line_history(connect(), line_id)
     if not h["chain"]:
         _fail(f"no decided line {line_id!r} in the store")
@@ -200,6 +204,11 @@ def line(line_id: str = typer.Argument(..., help="A line in the store")):
         t.add_row(lid, d["status"], d["codes"].replace(";", " "), fmt_eur(d["allowed"]), fmt_eur(d["deductible"]),
                   fmt_eur(d["paid"]), d["superseded_by"] or "")
     console.print(t)
+    for lid, _ in h["chain"]:
+        if h["steps"].get(lid):
+            console.print(f"[bold]{lid}[/]")
+            for sentence in render({"steps": h["steps"][lid]}, lang):
+                console.print(f"  {sentence}", highlight=False)
     for at, actor, action, lid, detail, why in h["audit"]:
         console.print(f"{at:%Y-%m-%d %H:%M:%S} {actor}: {action} {lid} {json.loads(detail)}"
                       + (f" - {why}" if why else ""), highlight=False)
@@ -267,15 +276,18 @@ def books_demo(
     console.print("Trial balance: " + ", ".join(f"{k} {fmt_eur(b)}" for k, b in by_kind.iter_rows())
                   + f"; total {fmt_eur(int(tb['balance'].sum()))}")
     last = max(months)[0]
-    # the busiest provider's statement over the busiest year of receipt
+    # the statement of the provider with the most movements, over the busiest year of receipt
+    from sqlalchemy import func, select
+
+    from zorgclaim.store.models import Transfer
     year = lines["received"].dt.year().mode().sort()[0]
-    provider = "provider:" + lines.filter(pl.col("received").dt.year() == year)["provider"].mode().sort()[0]
+    with engine.connect() as conn:
+        provider = conn.execute(select(Transfer.credit).where(Transfer.credit.like("provider:%"))
+                                .group_by(Transfer.credit).order_by(func.count().desc(), Transfer.credit).limit(1)).scalar_one()
     st = account_statement(engine, provider, dt.date(year, 1, 1), dt.date(year, 12, 31))
     console.print(f"{provider}: opening {fmt_eur(st.opening)} on {st.start}, {st.entries.height:,} movements, "
                   f"closing {fmt_eur(st.closing)} on {st.end}")
     # a reconsideration: a line refused for want of an authorization (0551), the authorization added
-    from sqlalchemy import select
-
     from zorgclaim.store.models import ClaimLine, Decision
     with engine.connect() as conn:
         row = conn.execute(select(Decision.line_id, Decision.explanation, ClaimLine.service_date)

@@ -97,6 +97,7 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
         if old["superseded_by"]:
             raise ReconsiderError(f"line {line_id!r} was reconsidered before; its decision now is line "
                                   f"{old['superseded_by']!r}: reconsider that one")
+        old["codes"] = old["codes"].split(";") if old["codes"] else []
         member = line["member_id"]
         lock_for_writing(conn, [member])
 
@@ -136,7 +137,7 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
         conn.execute(insert(Reconsideration).values(
             line_id=line_id, credit_line_id=credit_id, new_line_id=new_id, requested_by=by, reason=reason,
             changes=json.dumps(diff, default=str, ensure_ascii=False), at=dt.datetime.now()))
-        old_summary = {k: old[k] for k in ("status", "allowed", "deductible", "paid")} | {"codes": old["codes"].split(";")}
+        old_summary = {k: old[k] for k in ("status", "allowed", "deductible", "paid", "codes")}
         difference = new["paid"] - old["paid"]
         _audit(conn, by, "decided-again", new_id, {"old": old_summary, "new": new, "difference": difference,
                                                    "replaces": line_id}, reason)
@@ -169,7 +170,9 @@ def line_history(engine: Engine, line_id: str) -> dict:
         ids = [c[0] for c in chain]
         credits = [r[0] for r in conn.execute(select(Reconsideration.credit_line_id).where(
             Reconsideration.line_id.in_(ids) & Reconsideration.credit_line_id.is_not(None)))]
+        steps = dict(conn.execute(select(Decision.line_id, Decision.explanation).where(Decision.line_id.in_(ids))).all())
         events = conn.execute(select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.line_id,
                                      AuditEvent.detail, AuditEvent.reason)
                               .where(AuditEvent.line_id.in_(ids + credits)).order_by(AuditEvent.id)).all()
-    return {"chain": chain, "credits": credits, "audit": [tuple(e) for e in events]}
+    return {"chain": chain, "credits": credits, "audit": [tuple(e) for e in events],
+            "steps": {k: json.loads(v) if v else [] for k, v in steps.items()}}

@@ -171,7 +171,7 @@ def decisions_rows(decisions: pl.DataFrame, batch_id: int) -> pl.DataFrame:
     return decisions.select(
         "line_id", pl.lit(batch_id, pl.Int64).alias("batch_id"), "member_id", "status", "declared", "allowed",
         "deductible", "paid", "payee", "payer", pl.col("codes").list.join(";").alias("codes"),
-        wrapped.str.slice(len('{"steps":'), wrapped.str.len_bytes() - len('{"steps":}')).alias("explanation"))
+        wrapped.str.strip_prefix('{"steps":').str.strip_suffix("}").alias("explanation"))
 
 
 def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, booked: dt.date) -> int:
