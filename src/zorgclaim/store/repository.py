@@ -41,8 +41,8 @@ def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received
             return IntakeResult(None, 0, [], True)
         ids = lines["line_id"].to_list()
         known: set[str] = set()
-        for chunk in _chunks(list(set(ids))):
-            known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(ClaimLine.line_id.in_(chunk))))
+        for where in where_in(conn, ClaimLine.line_id, list(set(ids))):
+            known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(where)))
         first = lines.with_columns(pl.col("line_id").is_first_distinct().alias("_first"))
         fresh = first.filter(pl.col("_first") & ~pl.col("line_id").is_in(list(known))).drop("_first")
         repeats = first.filter(~pl.col("_first") | pl.col("line_id").is_in(list(known)))["line_id"].to_list()
@@ -58,18 +58,18 @@ def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received
     return IntakeResult(file_id, fresh.height, repeats, False)
 
 
-def member_in(conn, column, members: list[str]):
-    """`column IN members` as conditions to OR over: one `= ANY(array)` on PostgreSQL, chunks of
+def where_in(conn, column, values: list[str]):
+    """`column IN values` as conditions to OR over: one `= ANY(array)` on PostgreSQL, chunks of
     bound parameters elsewhere."""
     if conn.dialect.name == "postgresql":
-        return [column == any_(bindparam("members", list(members), type_=ARRAY(String)))]
-    return [column.in_(chunk) for chunk in _chunks(list(members), 10_000)]
+        return [column == any_(bindparam("values", list(values), type_=ARRAY(String)))]
+    return [column.in_(chunk) for chunk in _chunks(list(values), 10_000)]
 
 
 def _frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
     cols = [getattr(table, c) for c in schema]
     rows = []
-    for where in member_in(conn, table.member_id, members):
+    for where in where_in(conn, table.member_id, members):
         rows += conn.execute(select(*cols).where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
@@ -94,7 +94,7 @@ def _next_batch(conn, batch_size: int) -> pl.DataFrame:
         members = members[:-1]        # the last member's lines go past the limit: it waits for the next batch
     rows = []
     q = select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA]).join(PendingLine, PendingLine.line_id == ClaimLine.line_id)
-    for where in member_in(conn, PendingLine.member_id, members):
+    for where in where_in(conn, PendingLine.member_id, members):
         rows += conn.execute(q.where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=LINE_SCHEMA, orient="row")
 
@@ -129,7 +129,7 @@ def with_added_facts(conn, world: World, members: list[str] | None = None) -> Wo
     q = select(AddedAuthorization.id, AddedAuthorization.member_id, AddedAuthorization.benefit,
                AddedAuthorization.from_, AddedAuthorization.to, AddedAuthorization.status)
     rows = []
-    for where in (member_in(conn, AddedAuthorization.member_id, members) if members is not None else [None]):
+    for where in (where_in(conn, AddedAuthorization.member_id, members) if members is not None else [None]):
         rows += conn.execute(q if where is None else q.where(where)).all()
     if not rows:
         return world
@@ -197,7 +197,7 @@ def _save_state(conn, members: list[str], before: State, after: State) -> None:
         old = before.shares if table is StateShare else before.effects
         new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
         bulk_insert(conn, table.__table__, new)
-    for where in member_in(conn, StateCounter.member_id, members):
+    for where in where_in(conn, StateCounter.member_id, members):
         conn.execute(delete(StateCounter).where(where))
     counters = after.counters.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
     bulk_insert(conn, StateCounter.__table__, counters)
