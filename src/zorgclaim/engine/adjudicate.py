@@ -173,7 +173,7 @@ _OUTCOME_CODES = {kernel.BELOW_NTH: "0613", kernel.TERM: "0584", kernel.COUNT_LI
 
 def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame:
     share = pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible"))
-    paid = cands.filter(pl.col("amount") != 0)
+    paid = cands.select("i", "product", "benefit", "amount", "c_ded").filter(pl.col("amount") != 0)
     payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
     debit_money = paid.group_by("i").agg(
         share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"), payer)
@@ -193,7 +193,8 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
 
     code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
     pricing_cut = (pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))
-    cc = cands.filter((pl.col("outcome") != kernel.PAID) | pricing_cut).with_columns(
+    cc = cands.select("i", "cand_rank", "outcome", "req_codes", "amount", "price", "declared").filter(
+        (pl.col("outcome") != kernel.PAID) | pricing_cut).with_columns(
         pl.when(pl.col("outcome") == kernel.REQUIREMENTS).then(pl.col("req_codes"))
         .otherwise(pl.concat_list(code_of)).list.drop_nulls().alias("_fail_codes"),
         pl.concat_list(pl.when(pl.col("outcome").is_in([kernel.COUNT_PARTIAL, kernel.AMOUNT_PARTIAL])).then(code_of),

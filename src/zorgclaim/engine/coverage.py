@@ -80,23 +80,35 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
           .select("i", "product").unique())
     # join on (product, care kind) and (product, code): a benefit only ever matches lines of its
     # care kinds or codes, so the join stays the size of the answer
-    lpk = base.join(lp, on="i", how="inner")
-    by_kind = lpk.join(_pairs(bt, "care_kinds", "care_kind", ("brow", "product")), on=["product", "care_kind"], how="inner")
-    by_code = lpk.join(_pairs(bt, "codes", "code", ("brow", "product")), on=["product", "code"], how="inner")
-    by_code = by_code.join(by_kind.select("i", "brow"), on=["i", "brow"], how="anti")  # matched by both: keep one
-    c = pl.concat([by_kind, by_code.select(by_kind.columns)])
+    # matching runs on a narrow frame (line index, benefit row and the few columns the match reads):
+    # the join fans out to every benefit of the product's care kind, most of which the filters drop
+    narrow = base.select("i", "service_date", "care_kind", "code", "diagnosis", "csi", "age")
+    lpk = narrow.join(lp, on="i", how="inner")
+    # a benefit that lists diagnoses matches on the diagnosis too, so the join does not fan out to
+    # every benefit of the care kind (fysio: a dozen chronic-condition benefits per line)
+    parts = []
+    for list_col, key in (("care_kinds", "care_kind"), ("codes", "code")):
+        pairs = _pairs(bt, list_col, key, ("brow", "product", "has_diagnoses"))
+        parts.append(lpk.join(pairs.filter(~pl.col("has_diagnoses")).drop("has_diagnoses"), on=["product", key], how="inner"))
+        with_diag = (pairs.filter(pl.col("has_diagnoses")).drop("has_diagnoses")
+                     .join(_pairs(bt, "diagnoses", "diagnosis"), on="brow", how="inner"))
+        parts.append(lpk.join(with_diag, on=["product", key, "diagnosis"], how="inner"))
+    c = pl.concat([p.select(parts[0].columns) for p in parts])   # a benefit matched both ways: deduplicated below
     c = (attach(c, bt.select("brow", "seg_from", "seg_to", "has_diagnoses", "diag_bijlage1", "has_csi", "min_age", "max_age"), "brow")
          .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date"))))
-    c = _flag(c, _pairs(bt, "diagnoses", "diagnosis"), "_diag_in")
-    c = _flag(c, _pairs(bt, "csi", "csi"), "_csi_in")
+    c = c.filter((pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
+                 & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age"))))
+    # a benefit that lists CSI codes takes only lines with one of them
+    c = pl.concat([c.filter(~pl.col("has_csi")),
+                   c.filter(pl.col("has_csi")).join(_pairs(bt, "csi", "csi"), on=["brow", "csi"], how="semi")])
     bij = world.reference.bijlage1.select("diagnosis", pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
-    c = attach(c, bij.unique("diagnosis"), "diagnosis")
-    match = ((~pl.col("has_diagnoses") | pl.col("_diag_in"))
-             & (~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
-             & (~pl.col("has_csi") | pl.col("_csi_in"))
-             & (pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
-             & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age"))))
-    c = c.filter(match).drop("seg_to", "has_diagnoses", "has_csi", "min_age", "max_age", "_diag_in", "_csi_in", "_bij")
+    c = attach(c, bij.unique("diagnosis"), "diagnosis").filter(~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
+    c = c.select("i", "product", "brow", "diag_bijlage1", "bij_term").unique(["i", "brow"], keep="first")
+    # candidate order: per line, basic products first, then modules, each in its file's order
+    c = (attach(c, bt.select("brow", "product_kind", "rank"), "brow")
+         .sort("i", pl.col("product_kind") != "basic", "product", "rank").drop("product_kind", "rank"))
+    # only now the matched candidates get the line's other columns
+    c = attach(c, base.drop("product", strict=False), "i")
     scalars = bt.select(
         "brow", "benefit", "label", "insurer", "product_kind", "nc_pct", "rank", "req_referral", "auth", "auth_after_days",
         "recognized_by", "qualification", "price_method", "per_day", "percentage", "from_nth", "max_count", "window",
@@ -145,8 +157,6 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = c.with_columns(*(e.fill_null(False).alias(f"req_{n}") for n, e in fails.items()))
     c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
     c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
-    c = (c.with_columns((pl.col("product_kind") != "basic").alias("_supp"))
-          .sort("i", "_supp", "product", "rank").drop("_supp"))
     c = c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())))
     failing = c.with_row_index("_r").filter(~pl.col("req_ok")).select(
         "_r", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
