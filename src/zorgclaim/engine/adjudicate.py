@@ -189,7 +189,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
     credit_money = (rev.with_columns(-pl.col("amount"), -pl.col("c_ded"))
                     .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
                                        pl.col("c_ded").sum().alias("deductible"), payer))
-    money = pl.concat([debit_money, credit_money])
+    money = pl.concat([debit_money, credit_money], rechunk=True)
 
     code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
     pricing_cut = (pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))
@@ -226,16 +226,19 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
 
 
 def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:
-    taken = d.filter(~pl.col("fail_duplicate-line"))  # a line sent again is not taken in twice
+    # a line sent again is not taken in twice
+    taken = d.select(*HISTORY_SCHEMA, "shares", "fail_duplicate-line").filter(~pl.col("fail_duplicate-line"))
     history = taken.select(list(HISTORY_SCHEMA))
     shares = (taken.select("line_id", "shares").explode("shares").drop_nulls("shares")
               .unnest("shares").select(list(SHARES_SCHEMA)))
-    effects = (cands.join(df.select("i", "line_id"), on="i")
+    effects = (cands.select("i", "counter_key", "e_count", "e_pcount", "e_amount", "e_period")
                .filter((pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
+               .join(df.select("i", "line_id"), on="i")
                .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
                        pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period")))
     kept = state.counters.join(counters.select("counter_key"), on="counter_key", how="anti")
-    return State(pl.concat([state.history, history.cast(HISTORY_SCHEMA)]),
-                 pl.concat([state.shares, shares.cast(SHARES_SCHEMA)]),
-                 pl.concat([kept, counters]),
-                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)]))
+    # rechunked: a frame of many chunks makes later joins gather slowly (seen: 20x on a list column)
+    return State(pl.concat([state.history, history.cast(HISTORY_SCHEMA)], rechunk=True),
+                 pl.concat([state.shares, shares.cast(SHARES_SCHEMA)], rechunk=True),
+                 pl.concat([kept, counters], rechunk=True),
+                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)], rechunk=True))
