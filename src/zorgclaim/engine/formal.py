@@ -156,7 +156,7 @@ def summarize(df: pl.DataFrame) -> pl.DataFrame:
 
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
     """Explanation steps: each failed check, or one step saying all passed."""
-    failed = (df.select("i", *[pl.col(f"fail_{c.name}") for c in CHECKS])
+    failed = (df.filter(~pl.col("formal_ok")).select("i", *[pl.col(f"fail_{c.name}") for c in CHECKS])
               .unpivot(index="i", variable_name="check", value_name="failed")
               .filter(pl.col("failed"))
               .with_columns(pl.col("check").str.strip_prefix("fail_")))

@@ -10,6 +10,7 @@ from zorgclaim.domain.schema import STEP_TYPE
 from zorgclaim.engine import kernel
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
+from zorgclaim.engine.frames import attach
 
 STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
 _LIMIT_STEP = {
@@ -28,7 +29,15 @@ def _json(*cols: str) -> pl.Expr:
 
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
     parts = [formal_steps(df).with_columns(pl.lit(0, pl.Int64).alias("cand"))]
-    c = cands.with_columns(pl.col("cand_rank").cast(pl.Int64).alias("cand"))
+    # narrow copies first: filtering the wide candidate and decision frames would gather every column
+    c = cands.select(
+        "i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "source", "product", "benefit", "label", "outcome",
+        "req_ok", *[f"req_{n}" for n, _ in REQUIREMENTS], "indication_kind", "provider_kind", "recognized_by",
+        "qualification", "referrer_kind", "price_basis", "price", "declared", "amount", "unit_rate", "quantity",
+        "nc_pct", "per_day", "percentage", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
+        "units")
+    d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "ded_after", "ded_total",
+                 "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer")
     parts.append(c.select("i", pl.lit("coverage").alias("stage"), pl.lit("benefit").alias("check"),
                           pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
@@ -37,11 +46,14 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
         "i", pl.lit("coverage").alias("stage"), pl.lit("not-needed").alias("check"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
-    req = (tried.select("i", "cand", "source", "product", "benefit", *[f"req_{n}" for n, _ in REQUIREMENTS],
-                    "indication_kind", "provider_kind", "recognized_by", "qualification", "referrer_kind")
-           .unpivot(index=["i", "cand", "source", "product", "benefit", "indication_kind", "provider_kind",
-                           "recognized_by", "qualification", "referrer_kind"], variable_name="check", value_name="failed")
+    # one row per failed requirement: unpivot only the candidates that failed one, on a row id, and
+    # attach their other columns afterwards (unpivoting wide string columns copies them 14 times)
+    failed = tried.filter(~pl.col("req_ok")).with_row_index("_t")
+    req = (failed.select("_t", *[f"req_{n}" for n, _ in REQUIREMENTS])
+           .unpivot(index="_t", variable_name="check", value_name="failed")
            .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
+    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "indication_kind", "provider_kind",
+                                    "recognized_by", "qualification", "referrer_kind"), "_t")
     codes = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code": [k for _, k in REQUIREMENTS],
                           "seq": list(range(1, len(REQUIREMENTS) + 1))})
     parts.append(req.join(codes, on="check").select(
@@ -66,7 +78,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
                         "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [v[2] for v in _LIMIT_STEP.values()]},
                        schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
-    parts.append(reached.join(lim, on="outcome", how="inner").select(
+    parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
                         "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand"))
@@ -103,7 +115,8 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand"]
-    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String}) for p in parts])
+    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String})
+                          for p in parts])
     allsteps = (allsteps.with_columns(pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64).alias("_st"))
                 .sort("i", pl.when(pl.col("_st") == 0).then(-1).when(pl.col("_st") >= 4).then(1000 + pl.col("_st")).otherwise(pl.col("cand")),
                       "_st", "cand", "seq", "check", maintain_order=True))
