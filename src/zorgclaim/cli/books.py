@@ -10,17 +10,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import HOME, _fail, _library, app, console, err
+from zorgclaim.cli.common import HOME, _fail, _library, app, console, err, parse_date
 from zorgclaim.domain.money import fmt_eur
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 def _world(path: Path):
@@ -43,8 +34,8 @@ def statement(
     from zorgclaim.store.db import connect
     from zorgclaim.store.ledger import statement as account_statement
     today = dt.date.today()
-    first = _date(start, "--from") or dt.date(today.year, 1, 1)
-    last = _date(end, "--to") or today
+    first = parse_date(start, "--from") or dt.date(today.year, 1, 1)
+    last = parse_date(end, "--to") or today
     if last < first:
         _fail(f"--to {last} is before --from {first}")
     name = account if ":" in account else f"provider:{account}"
@@ -73,7 +64,7 @@ def pay(
     paid out. Writes a SEPA pain.001 file."""
     from zorgclaim.store.db import connect
     from zorgclaim.store.ledger import pay as run
-    day = _date(date, "--date")
+    day = parse_date(date, "--date")
     r = run(connect(), _world(world), day, out)
     if r.execution_date != day:
         console.print(f"{day} is not a working day: execution date {r.execution_date}")
@@ -101,7 +92,7 @@ def deductible_invoices(
 
     from zorgclaim.store.db import connect
     from zorgclaim.store.ledger import deductible_invoices as make
-    invoices = make(connect(), _date(date, "--date"))
+    invoices = make(connect(), parse_date(date, "--date"))
     for i in invoices:
         console.print(f"invoice {i.invoice_id} to {i.member_id}: {fmt_eur(i.amount)} "
                       f"({len(i.lines)} line{'s' if len(i.lines) != 1 else ''})", highlight=False)
@@ -164,15 +155,15 @@ def reconsider(
         parts = add_authorization.split(":")
         if len(parts) not in (3, 4) or not parts[0] or not parts[1]:
             _fail(f"--add-authorization {add_authorization!r}: expected ID:BENEFIT:FROM[:TO]")
-        auth = NewAuthorization(parts[0], parts[1], _date(parts[2], "--add-authorization FROM"),
-                                _date(parts[3], "--add-authorization TO") if len(parts) == 4 and parts[3] else None)
+        auth = NewAuthorization(parts[0], parts[1], parse_date(parts[2], "--add-authorization FROM"),
+                                parse_date(parts[3], "--add-authorization TO") if len(parts) == 4 and parts[3] else None)
     changes = {k: v for k, v in {"code": code, "diagnosis": diagnosis, "csi": csi, "referral_by": referral_by,
-                                 "referral_date": _date(referral_date, "--referral-date"),
+                                 "referral_date": parse_date(referral_date, "--referral-date"),
                                  "indication_by": indication_by, "indication_kind": indication_kind}.items()
                if v is not None}
     try:
         r = run(connect(), _world(world), line_id, by=by, reason=reason, authorization=auth, changes=changes,
-                booked=_date(booked, "--booked"))
+                booked=parse_date(booked, "--booked"))
     except ReconsiderError as e:
         _fail(str(e))
     for field, (old, new) in r.changes.items():

@@ -37,6 +37,17 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
+def parse_date(value: str | None, option: str):
+    """A YYYY-MM-DD option as a date (None stays None); a clear error naming the option otherwise."""
+    import datetime as dt
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+
+
 def flat_decisions(decisions: pl.DataFrame | pl.LazyFrame):
     """Decisions for CSV: no steps; codes and shares as text; money as exact euro text."""
     return decisions.drop("steps").with_columns(

@@ -9,7 +9,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import (HOME, _fail, _library, console, dbc_app, err,
+from zorgclaim.cli.common import (HOME, _fail, _library, console, dbc_app, err, parse_date,
                                   write_decisions)
 from zorgclaim.domain.money import cents_text, fmt_eur
 
@@ -58,17 +58,10 @@ def dbc_group(
     html: bool = typer.Option(True, help="Write a printable HTML invoice per closed DBC"),
 ):
     """Group activities into DBCs, products and invoices; route each invoice."""
-    import datetime as dt
-
     from zorgclaim.dbc.billing import bill
     from zorgclaim.dbc.io import read_activities, read_patients
     from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
-    day = None
-    if as_of:
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+    day = parse_date(as_of, "--as-of")
     acts, errors = read_activities(activities)
     pats = None
     if patients:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.cli.common import (_fail, _library, app, console, err)
+from zorgclaim.cli.common import _fail, _library, app, console, err, parse_date
 from zorgclaim.domain.money import fmt_eur
 
 
@@ -30,7 +30,7 @@ def intake(
     df, errors = read_lines(lines)
     for e in errors[:50]:
         err.print(f"[yellow]skipped:[/] {e}", highlight=False)
-    day = dt.date.fromisoformat(received) if received else dt.date.today()
+    day = parse_date(received, "--received") or dt.date.today()
     if received:
         df = df.with_columns(pl.lit(day).alias("received"))
     digest = hashlib.sha256(lines.read_bytes()).hexdigest()
@@ -52,8 +52,6 @@ def process(
     booked: Optional[str] = typer.Option(None, help="Booking date of the ledger transfers (YYYY-MM-DD; default today)"),
 ):
     """Decide the pending lines in the store, one transaction per batch (safe to interrupt and rerun)."""
-    import datetime as dt
-
     from zorgclaim.formats.tabular import read_world
     from zorgclaim.store.db import connect
     from zorgclaim.store.repository import process as run_process
@@ -63,13 +61,7 @@ def process(
         err.print(f"[yellow]skipped:[/] {e}", highlight=False)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Processing pending lines", total=None)
-        day = None
-        if booked:
-            try:
-                day = dt.date.fromisoformat(booked)
-            except ValueError:
-                _fail(f"--booked: {booked!r} is not a date (YYYY-MM-DD)")
-        n = run_process(connect(), w, batch_size, explain=explain_steps, booked=day,
+        n = run_process(connect(), w, batch_size, explain=explain_steps, booked=parse_date(booked, "--booked"),
                         on_batch=lambda b, done: progress.update(task, description=f"batch {b}: {done:,} lines decided"))
     console.print(f"{n:,} lines decided")
 
