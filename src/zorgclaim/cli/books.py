@@ -62,6 +62,8 @@ def pay(
     """Pay what is due: providers per their contract's term, members within 6 (online) or 10 (post)
     working days of receipt. Credits are offset, nothing is paid twice, a negative balance is never
     paid out. Writes a SEPA pain.001 file."""
+    import polars as pl
+
     from zorgclaim.store.db import connect
     from zorgclaim.store.ledger import pay as run
     day = parse_date(date, "--date")
@@ -72,14 +74,23 @@ def pay(
         t = Table(title=f"Payment run {r.run_id} on {day}")
         for col in ("payee", "name", "IBAN", "amount"):
             t.add_column(col, justify="right" if col == "amount" else "left")
-        for p in r.payments.iter_rows(named=True):
+        shown = 25
+        for p in r.payments.head(shown).iter_rows(named=True):
             t.add_row(p["account"], p["name"], p["iban"], fmt_eur(p["amount"]))
+        if r.payments.height > shown:
+            t.add_row(f"... {r.payments.height - shown:,} more (all in the SEPA file)", "", "", "")
         console.print(t)
+        kinds = r.payments.group_by(pl.col("account").str.split(":").list.first().alias("kind")).agg(
+            pl.len(), pl.col("amount").sum()).sort("kind")
+        console.print("; ".join(f"{k}s: {n:,} payments, {fmt_eur(a)}" for k, n, a in kinds.iter_rows()), highlight=False)
         console.print(f"{r.payments.height:,} payments, {fmt_eur(int(r.payments['amount'].sum()))}; SEPA file: {r.file}")
     else:
         console.print(f"Payment run {r.run_id} on {day}: nothing due")
-    for h in r.held:
+    for h in r.held[:25]:
         err.print(f"[yellow]held:[/] {h.account} {fmt_eur(h.amount)}: {h.reason}", highlight=False)
+    if len(r.held) > 25:
+        err.print(f"[yellow]held:[/] ... {len(r.held) - 25:,} more, {fmt_eur(sum(h.amount for h in r.held))} in all",
+                  highlight=False)
 
 
 @app.command("deductible-invoices")

@@ -108,7 +108,7 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = (attach(c, bt.select("brow", "product_kind", "rank"), "brow")
          .sort("i", pl.col("product_kind") != "basic", "product", "rank").drop("product_kind", "rank"))
     # only now the matched candidates get the line's other columns
-    c = attach(c, base.drop("product", strict=False), "i")
+    c = attach(c, base.drop("product", strict=False), "i").with_row_index("cr")   # cr: the candidate's row id
     scalars = bt.select(
         "brow", "benefit", "label", "insurer", "product_kind", "nc_pct", "rank", "req_referral", "auth", "auth_after_days",
         "recognized_by", "qualification", "price_method", "per_day", "percentage", "from_nth", "max_count", "window",
@@ -158,22 +158,22 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
     c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
     c = c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())))
-    failing = c.with_row_index("_r").filter(~pl.col("req_ok")).select(
-        "_r", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
+    failing = c.select("cr", "req_ok", *(f"req_{n}" for n, _ in REQUIREMENTS)).filter(~pl.col("req_ok")).select(
+        "cr", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
         .list.drop_nulls().alias("req_codes"))
-    return (c.with_row_index("_r").join(failing, on="_r", how="left", maintain_order="left")
-             .with_columns(pl.col("req_codes").fill_null(pl.lit([], pl.List(pl.String)))).drop("_r"))
+    return (attach(c, failing, "cr")
+            .with_columns(pl.col("req_codes").fill_null(pl.lit([], pl.List(pl.String)))).drop("cr"))
 
 
 def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
     """Contracted tariff for the line's code with the candidate's insurer on the service date."""
     ct = world.contract_tariffs.rename({"from": "t_from", "to": "t_to"})
-    keyed = (c.select("i", "product", "benefit", "provider", "insurer", "code", "service_date")
+    keyed = (c.select("cr", "provider", "insurer", "code", "service_date")
              .join(ct, on=["provider", "insurer", "code"], how="inner")
              .filter((pl.col("t_from") <= pl.col("service_date"))
                      & (pl.col("t_to").is_null() | (pl.col("t_to") >= pl.col("service_date"))))
-             .group_by("i", "product", "benefit").agg(pl.col("tariff").min().alias("contract_tariff")))
-    return attach(c, keyed, ["i", "product", "benefit"]).with_columns(pl.col("contract_tariff").is_not_null().alias("contracted"))
+             .group_by("cr").agg(pl.col("tariff").min().alias("contract_tariff")))
+    return attach(c, keyed, "cr").with_columns(pl.col("contract_tariff").is_not_null().alias("contracted"))
 
 
 def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
@@ -184,7 +184,7 @@ def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
                                         pl.col("benefit").alias("a_benefit"), pl.col("from").alias("a_from"),
                                         pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status")
                                         ).unique("authorization", keep="first")
-    named = c.select("i", "product", "benefit", "member_id", "service_date", "authorization").join(
+    named = c.select("cr", "benefit", "member_id", "service_date", "authorization").join(
         auths, on="authorization", how="left")
     in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
     named = named.with_columns(
@@ -195,32 +195,31 @@ def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
         .when(~in_period).then(pl.lit("authorization-period"))
         .otherwise(None).alias("auth_problem"))
     # a line without a number: look for one on file for this member and benefit
-    on_file = (named.filter(pl.col("authorization").is_null()).select("i", "product", "benefit", "member_id", "service_date")
+    on_file = (named.filter(pl.col("authorization").is_null()).select("cr", "benefit", "member_id", "service_date")
                .join(auths.drop("authorization").rename({"a_member": "member_id", "a_benefit": "benefit"}),
                      on=["member_id", "benefit"], how="inner")
                .with_columns(in_period.alias("_in"), (pl.col("a_status") == "active").alias("_active"))
-               .group_by("i", "product", "benefit")
+               .group_by("cr")
                .agg((pl.col("_in") & pl.col("_active")).any().alias("_any_ok"), pl.col("_active").any().alias("_any_active")))
-    named = (named.join(on_file, on=["i", "product", "benefit"], how="left")
+    named = (attach(named, on_file, "cr")
              .with_columns(
                  pl.when(pl.col("authorization").is_not_null()).then(pl.col("auth_problem"))
                  .when(pl.col("_any_ok").fill_null(False)).then(None)
                  .when(pl.col("_any_active").fill_null(False)).then(pl.lit("authorization-period"))
                  .when(pl.col("_any_ok").is_not_null()).then(pl.lit("authorization-expired"))
                  .otherwise(pl.lit("authorization-missing")).alias("auth_problem")))
-    named = named.select("i", "product", "benefit", "auth_problem",
-                         pl.col("auth_problem").is_null().alias("auth_ok"))
-    return attach(c, named, ["i", "product", "benefit"])
+    named = named.select("cr", "auth_problem", pl.col("auth_problem").is_null().alias("auth_ok"))
+    return attach(c, named, "cr")
 
 
 def _restrictions(c: pl.DataFrame, world: World) -> pl.DataFrame:
     """Package-wide code restrictions (e.g. long sessions only for listed indications)."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
-    hit = (c.select("i", "product", "benefit", "code", "diagnosis").join(r, on=["product", "code"], how="inner")
+    hit = (c.select("cr", "product", "code", "diagnosis").join(r, on=["product", "code"], how="inner")
            .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False))
-           .select("i", "product", "benefit", pl.lit(True).alias("_restricted"), pl.col("source").alias("restriction_source"))
-           .unique(["i", "product", "benefit"]))
-    return attach(c, hit, ["i", "product", "benefit"]).with_columns(pl.col("_restricted").fill_null(False))
+           .select("cr", pl.lit(True).alias("_restricted"), pl.col("source").alias("restriction_source"))
+           .unique("cr"))
+    return attach(c, hit, "cr").with_columns(pl.col("_restricted").fill_null(False))
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
