@@ -24,7 +24,7 @@ import datetime as dt
 import polars as pl
 
 from zorgclaim.ledger import accounts
-from zorgclaim.ledger.calendar import add_working_days
+from zorgclaim.ledger.calendar import add_working_days, working_days
 from zorgclaim.policy.library import PolicyLibrary
 
 TRANSFER_SCHEMA = {"line_id": pl.String, "debit": pl.String, "credit": pl.String, "amount": pl.Int64, "due": pl.Date}
@@ -35,7 +35,7 @@ def due_dates(lines: pl.DataFrame, contracts: pl.DataFrame, library: PolicyLibra
     provider, service_date). Contracts may carry `payment_term_days`."""
     def working(day: dt.date, channel: str) -> dt.date:
         name = "member_payment_working_days_post" if channel == "post" else "member_payment_working_days_online"
-        return add_working_days(day, int(library.param(name, day)))
+        return add_working_days(day, int(library.param(name, day)), working_days(library, day))
 
     by_member = lines.filter(pl.col("submitted_by") == "member").select("received", "channel").unique()
     member_due = by_member.with_columns(pl.struct("received", "channel").map_elements(

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, case, func, insert, literal, or_, select, text, u
 
 from zorgclaim.domain.world import World
 from zorgclaim.ledger import accounts
-from zorgclaim.ledger.calendar import next_working_day
+from zorgclaim.ledger.calendar import next_working_day, working_days
 from zorgclaim.ledger.payments import Held, plan_payments
 from zorgclaim.ledger.postings import decision_transfers, due_dates
 from zorgclaim.ledger.sepa import pain001
@@ -127,7 +127,7 @@ def pay(engine: Engine, world: World, run_date: dt.date, out_dir: Path) -> Payme
     """Pay what is due on `run_date` in one transaction: a payment transfer per payee, a payment run
     row, and a pain.001 file. Runs are serialized (an advisory lock on PostgreSQL; SQLite has one
     writer, taken first), so two runs never pay the same money."""
-    execution = next_working_day(run_date)
+    execution = next_working_day(run_date, working_days(world.library, run_date))
     debtor = world.library.param("payer_account", run_date)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
