@@ -191,8 +191,8 @@ def test_a_second_processor_waits_for_the_member_and_reads_fresh_state(engine, l
             process(engine, world)
     finished = threading.Event()
     with engine.begin() as conn:          # process A, by hand: takes M1 and decides L2
-        repo.lock_for_writing(conn, [])
-        repo.lock_for_writing(conn, ["M1"])
+        repo.take_write_lock(conn)
+        repo.lock_members(conn, ["M1"])
         b = threading.Thread(target=lambda: (process(engine, world), finished.set()))
         b.start()
         l2 = repo._next_batch(conn, 5000).filter(pl.col("line_id") == "L2")

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.store.models import (AddedAuthorization, AuditEvent, ClaimLine, Decision, Reconsideration)
-from zorgclaim.store.repository import decide, lock_for_writing
+from zorgclaim.store.repository import decide, lock_members, take_write_lock
 
 # the facts a reconsideration may change, with their types
 CHANGEABLE = {"code": pl.String, "quantity": pl.Int64, "declared": pl.Int64, "diagnosis": pl.String,
@@ -83,7 +83,7 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
         raise ReconsiderError("nothing to reconsider: add an authorization or change a fact of the line")
     booked = booked or dt.date.today()
     with engine.begin() as conn:
-        lock_for_writing(conn, [])
+        take_write_lock(conn)
         row = conn.execute(select(*[getattr(ClaimLine, c) for c in LINE_SCHEMA])
                            .where(ClaimLine.line_id == line_id)).first()
         if row is None:
@@ -99,7 +99,7 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
                                   f"{old['superseded_by']!r}: reconsider that one")
         old["codes"] = old["codes"].split(";") if old["codes"] else []
         member = line["member_id"]
-        lock_for_writing(conn, [member])
+        lock_members(conn, [member])
 
         if authorization:
             known = set(world.authorizations["id"].to_list()) | {

@@ -137,13 +137,18 @@ def with_added_facts(conn, world: World, members: list[str] | None = None) -> Wo
     return dataclasses.replace(world, authorizations=pl.concat([world.authorizations, added]))
 
 
-def lock_for_writing(conn, members: list[str]) -> None:
-    """Serialize writers of the same members' state. SQLite: take the database's write lock now, before
-    reading any state (a one-row lock table); PostgreSQL: a transaction-scoped advisory lock per member,
-    in sorted order, so two processes on one member wait for each other and never read stale state."""
+def take_write_lock(conn) -> None:
+    """SQLite: take the database's single write lock now, before reading any state (by updating a
+    one-row lock table), so a writer never reads state another writer is changing. A no-op elsewhere."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("UPDATE store_lock SET n = n + 1 WHERE id = 1"))
-    elif conn.dialect.name == "postgresql" and members:
+
+
+def lock_members(conn, members: list[str]) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock per member, in sorted order, so two processes
+    on one member wait for each other and never read stale state. A no-op elsewhere (SQLite has
+    one writer, see take_write_lock)."""
+    if conn.dialect.name == "postgresql" and members:
         conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(m))) FROM "
                           "(SELECT unnest(CAST(:ms AS text[])) AS m ORDER BY 1) AS s"), {"ms": sorted(members)})
 
@@ -177,11 +182,11 @@ def decisions_rows(decisions: pl.DataFrame, batch_id: int) -> pl.DataFrame:
 def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, booked: dt.date) -> int:
     """One batch in one transaction; returns its lines (0: nothing pending)."""
     with engine.begin() as conn:
-        lock_for_writing(conn, [])
+        take_write_lock(conn)
         lines = _next_batch(conn, batch_size)
         if lines.height == 0:
             return 0
-        lock_for_writing(conn, lines["member_id"].unique().to_list())
+        lock_members(conn, lines["member_id"].unique().to_list())
         taken = take_pending(conn, PendingLine.__table__, lines["line_id"].to_list())
         if taken != lines.height:
             raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
