@@ -10,17 +10,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import HOME, _fail, _library, app, console, err, parse_date
+from zorgclaim.cli.common import HOME, _fail, _library, app, console, err, load_world, parse_date
 from zorgclaim.domain.money import fmt_eur
-
-
-def _world(path: Path):
-    from zorgclaim.formats.tabular import read_world
-    lib, ref = _library()
-    w, errors = read_world(path, lib, ref)
-    for e in errors[:50]:
-        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
-    return w
 
 
 @app.command()
@@ -67,7 +58,7 @@ def pay(
     from zorgclaim.store.db import connect
     from zorgclaim.store.ledger import pay as run
     day = parse_date(date, "--date")
-    r = run(connect(), _world(world), day, out)
+    r = run(connect(), load_world(world), day, out)
     if r.execution_date != day:
         console.print(f"{day} is not a working day: execution date {r.execution_date}")
     if r.payments.height:
@@ -173,7 +164,7 @@ def reconsider(
                                  "indication_by": indication_by, "indication_kind": indication_kind}.items()
                if v is not None}
     try:
-        r = run(connect(), _world(world), line_id, by=by, reason=reason, authorization=auth, changes=changes,
+        r = run(connect(), load_world(world), line_id, by=by, reason=reason, authorization=auth, changes=changes,
                 booked=parse_date(booked, "--booked"))
     except ReconsiderError as e:
         _fail(str(e))
@@ -244,7 +235,7 @@ def books_demo(
         from zorgclaim.demo.generate import generate, write_book
         lib, ref = _library()
         write_book(generate(lib, ref), book)
-    world = _world(book / "world")
+    world = load_world(book / "world")
     lines = pl.read_parquet(book / "lines.parquet")
     if folder.exists():
         shutil.rmtree(folder)

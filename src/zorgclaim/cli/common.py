@@ -37,6 +37,17 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
+def load_world(path: Path):
+    """Read a world folder with the packaged library and reference tables; rows that cannot be read
+    are reported (file, line, field) and skipped."""
+    from zorgclaim.formats.tabular import read_world
+    lib, ref = _library()
+    w, errors = read_world(path, lib, ref)
+    for e in errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    return w
+
+
 def parse_date(value: str | None, option: str):
     """A YYYY-MM-DD option as a date (None stays None); a clear error naming the option otherwise."""
     import datetime as dt

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.cli.common import _fail, _library, app, console, err, parse_date
+from zorgclaim.cli.common import _fail, _library, app, console, err, load_world, parse_date
 from zorgclaim.domain.money import fmt_eur
 
 
@@ -52,13 +52,9 @@ def process(
     booked: Optional[str] = typer.Option(None, help="Booking date of the ledger transfers (YYYY-MM-DD; default today)"),
 ):
     """Decide the pending lines in the store, one transaction per batch (safe to interrupt and rerun)."""
-    from zorgclaim.formats.tabular import read_world
     from zorgclaim.store.db import connect
     from zorgclaim.store.repository import process as run_process
-    lib, ref = _library()
-    w, werr = read_world(world, lib, ref)
-    for e in werr[:50]:
-        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    w = load_world(world)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Processing pending lines", total=None)
         n = run_process(connect(), w, batch_size, explain=explain_steps, booked=parse_date(booked, "--booked"),

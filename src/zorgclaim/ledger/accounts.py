@@ -28,9 +28,11 @@ def deductible(member_id: str) -> str:
     return f"deductible:{member_id}"
 
 
-def is_payable(account: str) -> bool:
-    """Accounts a payment run pays out to."""
-    return account.startswith(("provider:", "member:"))
+PAYABLE = ("provider:", "member:")   # prefixes of the accounts a payment run pays out to
+
+
+def payable_expr(col: str) -> pl.Expr:
+    return pl.any_horizontal(*(pl.col(col).str.starts_with(p) for p in PAYABLE))
 
 
 def holder(account: str) -> str:

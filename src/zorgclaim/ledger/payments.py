@@ -16,6 +16,7 @@ import polars as pl
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from zorgclaim.ledger import accounts
 from zorgclaim.ledger.postings import balances
 
 
@@ -46,7 +47,7 @@ def owed(transfers: pl.DataFrame, run_date: dt.date) -> pl.DataFrame:
     accounts a run pays out to. The store computes the same in SQL."""
     due = balances(transfers, due_by=run_date).rename({"balance": "due"})
     return (balances(transfers).join(due, on="account", how="left").with_columns(pl.col("due").fill_null(0))
-            .filter(pl.col("account").str.starts_with("provider:") | pl.col("account").str.starts_with("member:"))
+            .filter(accounts.payable_expr("account"))
             .select("account", "due", "balance"))
 
 

@@ -97,7 +97,7 @@ def statement(engine: Engine, account: str, start: dt.date, end: dt.date) -> Sta
 def owed_by_account(conn, run_date: dt.date) -> pl.DataFrame:
     """account, due, balance for every payable account (SQL over the transfers)."""
     legs = _legs()
-    payable = or_(legs.c.account.like("provider:%"), legs.c.account.like("member:%"))
+    payable = or_(*(legs.c.account.like(f"{prefix}%") for prefix in accounts.PAYABLE))
     due = func.sum(case((legs.c.due <= run_date, legs.c.amount), else_=literal(0)))
     rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount)).where(payable)
                         .group_by(legs.c.account)).all()
