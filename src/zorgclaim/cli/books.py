@@ -224,9 +224,10 @@ def books_demo(
     from zorgclaim.store.ledger import deductible_invoices as invoice
     from zorgclaim.store.ledger import pay as pay_run
     from zorgclaim.store.ledger import statement as account_statement
-    from zorgclaim.store.ledger import trial_balance
+    from zorgclaim.store.ledger import busiest_account, trial_balance
     from zorgclaim.store.reconsider import NewAuthorization, line_history
     from zorgclaim.store.reconsider import reconsider as run_reconsider
+    from zorgclaim.store.repository import first_decided_with_code
     from zorgclaim.store.repository import intake as take
     from zorgclaim.store.repository import process as run_process
 
@@ -270,31 +271,23 @@ def books_demo(
                   + f"; total {fmt_eur(int(tb['balance'].sum()))}")
     last = max(months)[0]
     # the statement of the provider with the most movements, over the busiest year of receipt
-    from sqlalchemy import func, select
-
-    from zorgclaim.store.models import Transfer
     year = lines["received"].dt.year().mode().sort()[0]
-    with engine.connect() as conn:
-        provider = conn.execute(select(Transfer.credit).where(Transfer.credit.like("provider:%"))
-                                .group_by(Transfer.credit).order_by(func.count().desc(), Transfer.credit).limit(1)).scalar_one()
+    provider = busiest_account(engine, "provider:")
     st = account_statement(engine, provider, dt.date(year, 1, 1), dt.date(year, 12, 31))
     console.print(f"{provider}: opening {fmt_eur(st.opening)} on {st.start}, {st.entries.height:,} movements, "
                   f"closing {fmt_eur(st.closing)} on {st.end}")
     # a reconsideration: a line refused for want of an authorization (0551), the authorization added
-    from zorgclaim.store.models import ClaimLine, Decision
-    with engine.connect() as conn:
-        row = conn.execute(select(Decision.line_id, Decision.explanation, ClaimLine.service_date)
-                           .join(ClaimLine, ClaimLine.line_id == Decision.line_id)
-                           .where(Decision.codes == "0551").order_by(Decision.line_id).limit(1)).first()
+    row = first_decided_with_code(engine, "0551")
     if row:
-        steps = json.loads(row[1])
+        line_id, service_date, steps = row
         benefit = next(json.loads(s["params"])["benefit"] for s in steps if s["code"] == "0551")
-        r = run_reconsider(engine, world, row[0], by="demo: medisch adviseur", reason="machtiging alsnog afgegeven",
-                           authorization=NewAuthorization(f"A-{row[0]}", benefit, row[2], dt.date(row[2].year, 12, 31)),
+        r = run_reconsider(engine, world, line_id, by="demo: medisch adviseur", reason="machtiging alsnog afgegeven",
+                           authorization=NewAuthorization(f"A-{line_id}", benefit, service_date,
+                                                          dt.date(service_date.year, 12, 31)),
                            booked=last)
-        console.print(f"Reconsidered {row[0]} ({benefit}): {r.old['status']} {'/'.join(r.old['codes'])} -> "
+        console.print(f"Reconsidered {line_id} ({benefit}): {r.old['status']} {'/'.join(r.old['codes'])} -> "
                       f"{r.new_line_id} {r.new['status']} {'/'.join(r.new['codes'])}, difference {fmt_eur(r.difference)}; "
-                      f"{len(line_history(engine, row[0])['audit'])} audit events")
+                      f"{len(line_history(engine, line_id)['audit'])} audit events")
     console.print(f"Store: {url}; SEPA files in {folder / 'payments'}. Try:\n"
                   f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim statement {provider.split(':')[1]} --from {year}-01-01 --to {year}-12-31\n"
                   f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim ledger" + (f"\n  ZORGCLAIM_DATABASE_URL={url} zorgclaim line {row[0]}" if row else ""),

@@ -64,6 +64,13 @@ def trial_balance(engine: Engine) -> pl.DataFrame:
     return pl.DataFrame([(a, int(b)) for a, b in rows], schema={"account": pl.String, "balance": pl.Int64}, orient="row")
 
 
+def busiest_account(engine: Engine, prefix: str) -> str | None:
+    """The account starting with `prefix` credited most often (ties: the first by name)."""
+    with engine.connect() as conn:
+        return conn.execute(select(Transfer.credit).where(Transfer.credit.like(f"{prefix}%")).group_by(Transfer.credit)
+                            .order_by(func.count().desc(), Transfer.credit).limit(1)).scalar()
+
+
 @dataclass(frozen=True)
 class Statement:
     account: str

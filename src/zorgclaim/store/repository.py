@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import polars as pl
@@ -215,6 +216,15 @@ def decisions_frame(engine: Engine) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
         "line_id": pl.String, "status": pl.String, "allowed": pl.Int64, "deductible": pl.Int64, "paid": pl.Int64,
         "payer": pl.String, "codes": pl.String})
+
+
+def first_decided_with_code(engine: Engine, code: str) -> tuple[str, dt.date, list[dict]] | None:
+    """The first line (by id) whose decision carries exactly `code`: (line id, service date, steps)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Decision.line_id, ClaimLine.service_date, Decision.explanation)
+                           .join(ClaimLine, ClaimLine.line_id == Decision.line_id)
+                           .where(Decision.codes == code).order_by(Decision.line_id).limit(1)).first()
+    return None if row is None else (row[0], row[1], json.loads(row[2]) if row[2] else [])
 
 
 def member_meter(engine: Engine, member_id: str) -> dict:
