@@ -14,9 +14,9 @@ import polars as pl
 
 from zorgclaim.domain.schema import DECISION_SCHEMA
 from zorgclaim.domain.world import World
-from zorgclaim.engine import kernel
-from zorgclaim.engine.coverage import assignment_ban, candidates
-from zorgclaim.engine.formal import formal_checks, summarize
+from zorgclaim.engine import codes, kernel
+from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, candidates
+from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
@@ -146,7 +146,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                          pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
                                    if dys.height else np.zeros(n, np.int64)))
 
-    decisions = _decide(df, cands, state)
+    decisions = _decide(df, cands, state, cs, ce)
     if explain:
         steps = build_steps(df, cands, decisions)
         decisions = decisions.join(steps, on="i", how="left").sort("i")
@@ -165,13 +165,12 @@ def _dates(days: np.ndarray) -> pl.Series:
     return s.set(s == kernel.NONE, None).cast(pl.Int32).cast(pl.Date)
 
 
-# reason codes per candidate outcome (kernel.*)
-_OUTCOME_CODES = {kernel.BELOW_NTH: "0613", kernel.TERM: "0584", kernel.COUNT_LIMIT: "0584",
-                  kernel.COUNT_PARTIAL: "0584", kernel.AMOUNT_LIMIT: "0589", kernel.AMOUNT_PARTIAL: "0589",
-                  kernel.AUTH_AFTER: "0551", kernel.ZERO_PRICE: "0613"}
+FORMAL_CODES = np.array([codes.as_int(c.code) for c in CHECKS], np.int64)
+STATUS = pl.Series("status", ["rejected", "partial", "accepted"])  # by codes.REJECTED, PARTIAL, ACCEPTED
+REQUIREMENT_CODES = np.array([codes.as_int(code) for _, code in REQUIREMENTS], np.int64)
 
 
-def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame:
+def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray, ce: np.ndarray) -> pl.DataFrame:
     share = pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible"))
     paid = cands.select("i", "product", "benefit", "amount", "c_ded").filter(pl.col("amount") != 0)
     payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
@@ -191,35 +190,20 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State) -> pl.DataFrame
                                        pl.col("c_ded").sum().alias("deductible"), payer))
     money = pl.concat([debit_money, credit_money], rechunk=True)
 
-    code_of = pl.col("outcome").replace_strict(_OUTCOME_CODES, default=None, return_dtype=pl.String)
-    pricing_cut = (pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))
-    cc = cands.select("i", "cand_rank", "outcome", "req_codes", "amount", "price", "declared").filter(
-        (pl.col("outcome") != kernel.PAID) | pricing_cut).with_columns(
-        pl.when(pl.col("outcome") == kernel.REQUIREMENTS).then(pl.col("req_codes"))
-        .otherwise(pl.concat_list(code_of)).list.drop_nulls().alias("_fail_codes"),
-        pl.concat_list(pl.when(pl.col("outcome").is_in([kernel.COUNT_PARTIAL, kernel.AMOUNT_PARTIAL])).then(code_of),
-                       pl.when(pricing_cut).then(pl.lit("0611"))).list.drop_nulls().alias("_part_codes"))
-    reasons = cc.sort("i", "cand_rank").group_by("i", maintain_order=True).agg(
-        pl.col("_fail_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_fail"),
-        pl.col("_part_codes").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("_part"))
-
-    d = (attach(attach(df, money, "i"), reasons, "i")
-         .with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
-                       pl.col("shares").fill_null([]),
-                       pl.col("_fail").fill_null([]), pl.col("_part").fill_null([])))
-    a, decl = pl.col("allowed").abs(), pl.col("declared").abs()
-    status = pl.when(a == 0).then(pl.lit("rejected")).when(a >= decl).then(pl.lit("accepted")).otherwise(pl.lit("partial"))
-    d = d.with_columns(status.alias("status"))
-    st = pl.col("status")
-    codes = (pl.when(~pl.col("formal_ok")).then(pl.col("formal_codes"))
-             .when(pl.col("line_code") == 587).then(pl.lit(["0587"]))
-             .when(st == "accepted").then(pl.lit(["8001"]))
-             .when(pl.col("is_credit") & (st == "partial")).then(pl.lit(["0611"]))
-             .when(pl.col("is_credit")).then(pl.lit(["0613"]))
-             .when(st == "partial").then(pl.when(pl.col("_part").list.len() > 0).then(pl.col("_part")).otherwise(pl.lit(["0611"])))
-             .otherwise(pl.when(pl.col("_fail").list.len() > 0).then(pl.col("_fail")).otherwise(pl.lit(["0613"]))))
+    d = attach(df, money, "i").with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
+                                            pl.col("shares").fill_null([]))
+    a, decl = d["allowed"].abs().to_numpy(), d["declared"].abs().to_numpy()
+    status = np.where(a == 0, codes.REJECTED, np.where(a >= decl, codes.ACCEPTED, codes.PARTIAL)).astype(np.int8)
+    cut = cands.select(((pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))).fill_null(False))
+    packed = codes.line_codes(
+        d["formal_ok"].to_numpy(), d.select(codes.bits([pl.col(f"fail_{c.name}") for c in CHECKS])).to_series().to_numpy(),
+        FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,
+        cands["outcome"].to_numpy(), cands["req_bits"].to_numpy(), REQUIREMENT_CODES, cut.to_series().to_numpy(),
+        codes.OUTCOME_CODE)
+    d = d.with_columns(STATUS.gather(status),
+                       codes.unpack(packed))
     payee = pl.when(pl.col("submitted_by") == "member").then(pl.lit("member")).otherwise(pl.lit("provider"))
-    d = d.with_columns(codes.list.head(3).alias("codes"), payee.alias("payee"))
+    d = d.with_columns(payee.alias("payee"))
     d = d.with_columns(pl.when(pl.col("payee") == "member").then(pl.col("allowed") - pl.col("deductible"))
                        .otherwise(pl.col("allowed")).alias("paid"))
     return d

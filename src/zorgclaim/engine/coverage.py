@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine.codes import bits
 from zorgclaim.engine.frames import attach
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
@@ -157,12 +158,9 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     c = c.with_columns(*(e.fill_null(False).alias(f"req_{n}") for n, e in fails.items()))
     c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
     c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
-    c = c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())))
-    failing = c.select("cr", "req_ok", *(f"req_{n}" for n, _ in REQUIREMENTS)).filter(~pl.col("req_ok")).select(
-        "cr", pl.concat_list(*(pl.when(pl.col(f"req_{n}")).then(pl.lit(code)).otherwise(None) for n, code in REQUIREMENTS))
-        .list.drop_nulls().alias("req_codes"))
-    return (attach(c, failing, "cr")
-            .with_columns(pl.col("req_codes").fill_null(pl.lit([], pl.List(pl.String)))).drop("cr"))
+    # the failed requirements as one bit set, bit k = REQUIREMENTS[k] (codes.py turns it into codes)
+    return c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())),
+                          bits([pl.col(f"req_{n}") for n, _ in REQUIREMENTS]).alias("req_bits")).drop("cr")
 
 
 def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:

@@ -58,7 +58,7 @@ def bsn_ok(bsn: pl.Expr) -> pl.Expr:
 
 
 def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
-    """Adds one `fail_<check>` column per check, `formal_codes` (list) and `formal_ok`,
+    """Adds one `fail_<check>` column per check and `formal_ok`,
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
     ref = world.reference
     years = world.library.param("declaration_window_years", df["received"].max() or __import__("datetime").date.today())
@@ -94,7 +94,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
            .select("i", pl.lit(True).alias("_wlz")).unique("i"))
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
-    batch_debits = df.filter(~pl.col("is_credit")).select(pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i")).unique("credits", keep="first")
+    batch_debits = (df.select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"))
+                    .filter(~pl.col("is_credit")).drop("is_credit").unique("credits", keep="first"))
     df = (df.join(diag_ok, on="i", how="left").join(csi_known, on="csi", how="left")
             .join(combo_ok, on="i", how="left").join(wlz, on="i", how="left")
             .join(batch_debits, on="credits", how="left")
@@ -144,14 +145,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
 
 
 def summarize(df: pl.DataFrame) -> pl.DataFrame:
-    """`formal_codes`: the failed checks' codes in CHECKS order; `formal_ok`: none failed."""
-    df = df.drop("formal_codes", "formal_ok", strict=False).with_columns(
-        (~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok"))
-    failing = df.filter(~pl.col("formal_ok")).select(
-        "i", pl.concat_list(*(pl.when(pl.col(f"fail_{c.name}")).then(pl.lit(c.code)).otherwise(None) for c in CHECKS))
-        .list.drop_nulls().alias("formal_codes"))
-    return (df.join(failing, on="i", how="left", maintain_order="left")
-              .with_columns(pl.col("formal_codes").fill_null(pl.lit([], pl.List(pl.String)))))
+    """`formal_ok`: no check failed (the codes of the failed ones are listed by codes.py)."""
+    return df.with_columns((~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok"))
 
 
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,113 @@
+"""Return codes per line (docs/engine.md, "Return codes"): at most three, most important first.
+
+- a line that fails formal checks: the failed checks' codes in the order of `formal.CHECKS`;
+- the same service paid before: 0587;
+- accepted: 8001;
+- a credit: 0611 when it reverses part of a line, 0613 when nothing;
+- partial: the limit codes (0584/0589) and 0611 (tariff below the declared amount) of its
+  candidates in candidate order, or 0611;
+- rejected: the requirement and limit codes of its candidates in candidate order, or 0613
+  (no benefit covers the care).
+
+Vektis return codes are four digits, so they are carried as integers (613 for "0613") and a
+line's list as one packed int64 (three 14-bit slots). Only the few distinct packed values are
+turned back into lists of strings. The loop over candidates is compiled (numba), as the limits
+kernel is: it replaces a per-candidate list column, which cost more than the kernel itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from numba import njit
+
+from zorgclaim.engine import kernel
+
+# line status as the payout stage derives it from allowed vs declared
+REJECTED, PARTIAL, ACCEPTED = 0, 1, 2
+
+# the code each candidate outcome (kernel.*) reports; 0 = none
+OUTCOME_CODE = np.zeros(16, np.int64)
+for _outcome, _code in {kernel.BELOW_NTH: 613, kernel.TERM: 584, kernel.COUNT_LIMIT: 584,
+                        kernel.COUNT_PARTIAL: 584, kernel.AMOUNT_LIMIT: 589, kernel.AMOUNT_PARTIAL: 589,
+                        kernel.AUTH_AFTER: 551, kernel.ZERO_PRICE: 613}.items():
+    OUTCOME_CODE[_outcome] = _code
+
+_SLOT = 14
+_MASK = (1 << _SLOT) - 1
+
+
+def as_int(code: str) -> int:
+    """'0613' -> 613 (Vektis return codes are four digits)."""
+    if len(code) != 4 or not code.isdigit():
+        raise ValueError(f"not a four-digit return code: {code!r}")
+    return int(code)
+
+
+def bits(flags: list[pl.Expr]) -> pl.Expr:
+    """The boolean columns `flags` as one Int64 bit set (bit k = flags[k])."""
+    return pl.sum_horizontal(*(f.fill_null(False).cast(pl.Int64) * (1 << k) for k, f in enumerate(flags)))
+
+
+@njit(cache=True)
+def _add(packed, count, code):
+    """Append `code` to a packed list of at most three distinct codes."""
+    if code == 0 or count >= 3:
+        return packed, count
+    for s in range(count):
+        if (packed >> (_SLOT * (2 - s))) & _MASK == code:
+            return packed, count
+    return packed | (code << (_SLOT * (2 - count))), count + 1
+
+
+@njit(cache=True)
+def _bits_codes(packed, count, flags, codes):
+    for k in range(codes.shape[0]):
+        if (flags >> k) & 1:
+            packed, count = _add(packed, count, codes[k])
+    return packed, count
+
+
+@njit(cache=True)
+def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credit, cs, ce,
+               outcome, req_bits, req_codes, pricing_cut, outcome_code):
+    n = formal_ok.shape[0]
+    out = np.zeros(n, np.int64)
+    for i in range(n):
+        p, k = np.int64(0), 0
+        if not formal_ok[i]:
+            p, k = _bits_codes(p, k, formal_bits[i], formal_codes)
+        elif line_code[i] == 587:
+            p, k = _add(p, k, 587)
+        elif status[i] == ACCEPTED:
+            p, k = _add(p, k, 8001)
+        elif is_credit[i]:
+            p, k = _add(p, k, 611 if status[i] == PARTIAL else 613)
+        elif status[i] == PARTIAL:
+            for c in range(cs[i], ce[i]):
+                o = outcome[c]
+                if o == kernel.COUNT_PARTIAL or o == kernel.AMOUNT_PARTIAL:
+                    p, k = _add(p, k, outcome_code[o])
+                if pricing_cut[c]:
+                    p, k = _add(p, k, 611)
+            if k == 0:
+                p, k = _add(p, k, 611)
+        else:
+            for c in range(cs[i], ce[i]):
+                o = outcome[c]
+                if o == kernel.REQUIREMENTS:
+                    p, k = _bits_codes(p, k, req_bits[c], req_codes)
+                elif o != kernel.PAID:
+                    p, k = _add(p, k, outcome_code[o])
+            if k == 0:
+                p, k = _add(p, k, 613)
+        out[i] = p
+    return out
+
+
+def unpack(packed: np.ndarray) -> pl.Series:
+    """Packed code lists -> a List(String) column; only the distinct values are decoded."""
+    distinct, where = np.unique(packed, return_inverse=True)
+    lists = [[f"{(int(p) >> (_SLOT * (2 - s))) & _MASK:04d}" for s in range(3) if (int(p) >> (_SLOT * (2 - s))) & _MASK]
+             for p in distinct]
+    return pl.Series("codes", lists, dtype=pl.List(pl.String)).gather(where.astype(np.int64))
