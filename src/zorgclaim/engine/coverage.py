@@ -14,7 +14,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine.codes import bits
-from zorgclaim.engine.frames import attach
+from zorgclaim.engine.frames import attach, key_ids
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
 REQUIREMENTS: list[tuple[str, str]] = [
@@ -165,9 +165,13 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
 
 def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
     """Contracted tariff for the line's code with the candidate's insurer on the service date."""
-    ct = world.contract_tariffs.rename({"from": "t_from", "to": "t_to"})
-    keyed = (c.select("cr", "provider", "insurer", "code", "service_date")
-             .join(ct, on=["provider", "insurer", "code"], how="inner")
+    ct = world.contract_tariffs
+    keys = ["provider", "insurer", "code"]
+    # joined on one integer id of (provider, insurer, code): three string keys made this join 10x slower
+    q, r = key_ids([c[k] for k in keys], [ct[k] for k in keys])
+    rows = pl.DataFrame({"_k": r, "t_from": ct["from"], "t_to": ct["to"], "tariff": ct["tariff"]}).filter(pl.col("_k") >= 0)
+    keyed = (c.select("cr", "service_date").with_columns(pl.Series("_k", q)).filter(pl.col("_k") >= 0)
+             .join(rows, on="_k", how="inner")
              .filter((pl.col("t_from") <= pl.col("service_date"))
                      & (pl.col("t_to").is_null() | (pl.col("t_to") >= pl.col("service_date"))))
              .group_by("cr").agg(pl.col("tariff").min().alias("contract_tariff")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 
@@ -17,3 +18,58 @@ def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = N
         raise ValueError(f"attach: right side is not unique on {rk}")
     new = [c for c in joined.columns if c not in lk]
     return df.with_columns(joined.select(new))
+
+
+def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer ids for multi-column keys, for joins and look-ups on one Int64 column instead of
+    several strings: the right side's distinct key rows are numbered 0..k-1; a left row gets the
+    number of the equal right row, or -1 when there is none. A null never matches (as in a join).
+    Meant for a small right side (a reference table): ids are mixed-radix over its distinct values."""
+    n, m = len(left[0]), len(right[0])
+    lk, rk = np.zeros(n, np.int64), np.zeros(m, np.int64)
+    l_bad, r_bad = np.zeros(n, bool), np.zeros(m, bool)
+    for lc, rc in zip(left, right):
+        values = rc.drop_nulls().unique(maintain_order=True)
+        ids = pl.Series(range(values.len()), dtype=pl.Int64)
+        li = lc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+        ri = rc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+        l_bad |= li < 0
+        r_bad |= ri < 0
+        lk = lk * max(values.len(), 1) + np.maximum(li, 0)
+        rk = rk * max(values.len(), 1) + np.maximum(ri, 0)
+    distinct, r_ids = np.unique(rk[~r_bad], return_inverse=True)
+    right_ids = np.full(m, -1, np.int64)
+    right_ids[~r_bad] = r_ids
+    pos = np.minimum(np.searchsorted(distinct, lk), max(len(distinct) - 1, 0))
+    hit = ~l_bad & (len(distinct) > 0)
+    if len(distinct):
+        hit &= distinct[pos] == lk
+    return np.where(hit, pos, -1), right_ids
+
+
+def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: np.ndarray) -> np.ndarray:
+    """For each query (key, day): the row of the table (t_keys, t_days) with the same key and the
+    latest day on or before `day` (the last such row on ties), -1 when none. Keys are integers
+    >= 0 (-1: no key); days are integers (e.g. days since 1970)."""
+    if len(t_keys) == 0:
+        return np.full(len(keys), -1, np.int64)
+    shift = np.int64(1) << 32
+    t_comb = t_keys.astype(np.int64) * shift + (t_days.astype(np.int64) + (shift >> 1))
+    order = np.argsort(t_comb, kind="stable")
+    pos = np.searchsorted(t_comb[order], keys.astype(np.int64) * shift + (days.astype(np.int64) + (shift >> 1)),
+                          side="right") - 1
+    row = order[np.maximum(pos, 0)]
+    ok = (pos >= 0) & (keys >= 0) & (t_keys[row] == keys)
+    return np.where(ok, row, -1)
+
+
+def take(values: pl.Series, rows: np.ndarray) -> pl.Series:
+    """values[rows], null where a row is -1 (the 'not found' of key_ids and asof_lookup)."""
+    ix = pl.Series(rows, dtype=pl.Int64)
+    return values.gather(ix.set(ix < 0, None)) if len(values) else pl.Series(values.name, [None] * len(rows), values.dtype)
+
+
+def day_numbers(dates: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dates as days since 1970 (int64) and a mask of the nulls."""
+    null = dates.is_null().to_numpy()
+    return dates.cast(pl.Int32).fill_null(0).cast(pl.Int64).to_numpy(), null

@@ -1,3 +1,4 @@
+import numpy as np
 import polars as pl
 import pytest
 
@@ -14,3 +15,20 @@ def test_attach_keeps_order_and_adds_columns():
 def test_attach_refuses_a_right_side_with_duplicate_keys():
     with pytest.raises(ValueError, match="not unique"):
         attach(pl.DataFrame({"k": [1]}), pl.DataFrame({"k": [1, 1], "v": [1, 2]}), "k")
+
+
+def test_key_ids_match_like_a_join_and_nulls_never_match():
+    from zorgclaim.engine.frames import key_ids
+    left = [pl.Series(["a", "a", "b", None, "c"]), pl.Series(["x", "y", "x", "x", "x"])]
+    right = [pl.Series(["a", "b", "a", "a"]), pl.Series(["x", "x", "x", None])]
+    lid, rid = key_ids(left, right)
+    assert rid.tolist()[0] == rid.tolist()[2] and rid[0] != rid[1] and rid[3] == -1
+    assert lid.tolist() == [rid[0], -1, rid[1], -1, -1]
+
+
+def test_asof_lookup_takes_the_latest_row_on_or_before_the_day():
+    from zorgclaim.engine.frames import asof_lookup, take
+    t_keys, t_days = np.array([0, 0, 1, 0]), np.array([10, 20, 5, 30])
+    rows = asof_lookup(np.array([0, 0, 0, 1, 1, 2, -1]), np.array([9, 10, 25, 4, 100, 50, 50]), t_keys, t_days)
+    assert rows.tolist() == [-1, 0, 1, -1, 2, -1, -1]
+    assert take(pl.Series([100, 200, 300, 400]), rows).to_list() == [None, 100, 200, None, 300, None, None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine.frames import asof_lookup, day_numbers, key_ids, take
 
 
 def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
@@ -20,18 +21,19 @@ def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
 
 
 def _rates(c: pl.DataFrame, world: World, kind: str) -> pl.Series:
-    t = world.reference.tariffs.filter(pl.col("kind") == kind).select("code", "insurer", "from_", "amount").sort("from_")
-    left = c.select("ci", "code", "insurer", "service_date").sort("service_date")
-    own = left.join_asof(t.filter(pl.col("insurer") != "*"), left_on="service_date", right_on="from_",
-                         by=["code", "insurer"], check_sortedness=False).select("ci", pl.col("amount").alias("a"))
-    any_ = left.join_asof(t.filter(pl.col("insurer") == "*").drop("insurer"), left_on="service_date",
-                          right_on="from_", by="code", check_sortedness=False).select("ci", pl.col("amount").alias("b"))
-    r = own.join(any_, on="ci").sort("ci").select(pl.coalesce("a", "b"))
-    return r.to_series()
+    """The reference rate of `kind` for each candidate's code on its service date: the insurer's
+    own row if there is one, else the row for all insurers ('*'); the latest on or before the date."""
+    t = world.reference.tariffs.filter(pl.col("kind") == kind)
+    days, no_day = day_numbers(c["service_date"])
+    found = []
+    for table, keys in ((t.filter(pl.col("insurer") != "*"), ["code", "insurer"]), (t.filter(pl.col("insurer") == "*"), ["code"])):
+        q, r = key_ids([c[k] for k in keys], [table[k] for k in keys])
+        q[no_day] = -1
+        found.append(take(table["amount"], asof_lookup(q, days, r, day_numbers(table["from_"])[0])))
+    return pl.select(pl.coalesce(found[0].alias("a"), found[1].alias("b"))).to_series()
 
 
 def price(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    c = c.with_row_index("ci")
     c = c.with_columns(_rates(c, world, "avg_contracted").alias("avg_rate"), _rates(c, world, "market").alias("market_rate"))
     q = pl.col("quantity")
     in_kind = (pl.col("product_kind") == "basic") & (pl.col("policy_type") == "in_kind")
