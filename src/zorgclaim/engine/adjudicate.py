@@ -79,7 +79,14 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     credited = state.history.filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
     paid_before = (state.history.filter((pl.col("allowed") > 0) & pl.col("credits").is_null())
                    .join(credited, on="line_id", how="anti").select("svc_key").unique())
-    svc_universe = pl.concat([df.select("svc_key"), df.select(pl.col("h_svc_key").alias("svc_key"))]).drop_nulls().unique().sort("svc_key")
+    # only a key that occurs more than once among this batch's lines, the credits' debits and the
+    # paid history can be found paid before; every other line gets -1. A hash seen once is a key
+    # seen once, so the (string) index is built only for the few lines whose hash repeats.
+    h_keys = df["h_svc_key"].drop_nulls()
+    hashes = pl.concat([df["svc_key"].hash(), h_keys.hash(), paid_before["svc_key"].hash()])
+    repeats = hashes.is_duplicated().head(df.height)
+    svc_universe = (pl.concat([df["svc_key"].filter(repeats), h_keys]).drop_nulls().unique().sort()
+                    .to_frame("svc_key"))
     svc_paid = svc_universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
     svc = _index(df["svc_key"], svc_universe, "svc_key")
     h_svc = _index(df["h_svc_key"], svc_universe, "svc_key")
