@@ -48,8 +48,9 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     df = formal_checks(df, world, state)
     cands = candidates(df, world)
     df = summarize(assignment_ban(df, cands, world))
-    ok_lines = df.filter(pl.col("formal_ok")).select("i")
-    cands = price(cands.join(ok_lines, on="i", how="semi", maintain_order="left"), world)
+    # the assignment ban (decided after candidates) drops the candidates of its lines
+    keep = cands.select(pl.col("i").is_in(df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"].implode()).not_()).to_series()
+    cands = price(cands if keep.all() else cands.filter(keep), world)
 
     df = df.with_columns(
         pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),

@@ -116,17 +116,17 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
         "term_days", "per_year_amount", "counter", "deductible", "not_covered", "tops_up", "source", "verified",
         "has_referral_kinds", "has_req_indication", "has_not_with_indication", "has_provider_kinds", "has_req_diagnoses")
     c = attach(c, scalars, "brow")
+    # the counter a limit counts on: member|product|benefit, or member|benefit|diagnosis for a
+    # condition counter; calendar-year limits count per year, so the year is part of the key
+    condition = pl.col("counter") == "condition"
+    per_year = (pl.col("window") == "calendar_year").fill_null(False) | pl.col("per_year_amount").is_not_null()
     c = c.with_columns(
         pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
-        pl.when(pl.col("counter") == "condition")
-          .then(pl.concat_str([pl.col("member_id"), pl.col("benefit"), pl.col("diagnosis").fill_null("-")], separator="|"))
-          .otherwise(pl.concat_str([pl.col("member_id"), pl.col("product"), pl.col("benefit")], separator="|"))
-          .alias("counter_key"),
+        pl.concat_str([pl.col("member_id"), pl.when(condition).then(pl.col("benefit")).otherwise(pl.col("product")),
+                       pl.when(condition).then(pl.col("diagnosis").fill_null("-")).otherwise(pl.col("benefit")),
+                       pl.when(per_year).then(pl.col("service_date").dt.year().cast(pl.String))],
+                      separator="|", ignore_nulls=True).alias("counter_key"),
     ).drop("bij_term", "diag_bijlage1")
-    # calendar-year limits count per year: the year is part of the counter
-    per_year = (pl.col("window") == "calendar_year").fill_null(False) | pl.col("per_year_amount").is_not_null()
-    c = c.with_columns(pl.when(per_year).then(pl.concat_str([pl.col("counter_key"), pl.col("service_date").dt.year().cast(pl.String)], separator="|"))
-                       .otherwise(pl.col("counter_key")).alias("counter_key"))
     c = _contracted(c, world)
     c = _authorization(c, world)
     c = _restrictions(c, world)
@@ -186,8 +186,10 @@ def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
                                         pl.col("benefit").alias("a_benefit"), pl.col("from").alias("a_from"),
                                         pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status")
                                         ).unique("authorization", keep="first")
-    named = c.select("cr", "benefit", "member_id", "service_date", "authorization").join(
-        auths, on="authorization", how="left")
+    # only benefits that ask for one (most say 'never'; their candidates keep auth_problem null)
+    named = (c.select("cr", "benefit", "member_id", "service_date", "authorization", "auth")
+             .filter(pl.col("auth").fill_null("never") != "never").drop("auth")
+             .join(auths, on="authorization", how="left"))
     in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
     named = named.with_columns(
         pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))

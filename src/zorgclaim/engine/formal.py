@@ -94,14 +94,16 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
            .select("i", pl.lit(True).alias("_wlz")).unique("i"))
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
+    # (only line ids some credit of the batch refers to)
+    referred = df["credits"].drop_nulls().unique().implode()
     batch_debits = (df.select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"))
-                    .filter(~pl.col("is_credit")).drop("is_credit").unique("credits", keep="first"))
-    df = (df.join(diag_ok, on="i", how="left").join(csi_known, on="csi", how="left")
-            .join(combo_ok, on="i", how="left").join(wlz, on="i", how="left")
-            .join(batch_debits, on="credits", how="left")
-            .join(hist_ids.rename({"line_id": "credits", "_in_hist": "debit_in_history"}).unique("credits"), on="credits", how="left")
-            .join(credited_before.rename({"_ref": "credits"}), on="credits", how="left")
-            .sort("i"))
+                    .filter(~pl.col("is_credit") & pl.col("credits").is_in(referred)).drop("is_credit")
+                    .unique("credits", keep="first"))
+    # attach, not join: a join would gather every column of the wide line frame again
+    for right, key in ((diag_ok, "i"), (csi_known, "csi"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
+                       (hist_ids.rename({"line_id": "credits", "_in_hist": "debit_in_history"}).unique("credits"), "credits"),
+                       (credited_before.rename({"_ref": "credits"}), "credits")):
+        df = attach(df, right, key)
     df = df.with_columns(
         pl.when(pl.col("debit_i") < pl.col("i")).then(pl.col("debit_i")).otherwise(None).alias("debit_i"),
         pl.col("debit_in_history").fill_null(False),
