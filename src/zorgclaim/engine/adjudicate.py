@@ -36,6 +36,13 @@ def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
     return m["_ix"].cast(pl.Int64).fill_null(-1).to_numpy()
 
 
+def _ranges(sorted_i: pl.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by line index: where each line's rows start and end (empty when none)."""
+    ix = sorted_i.cast(pl.Int64).to_numpy()
+    lines = np.arange(n, dtype=np.int64)
+    return np.searchsorted(ix, lines, "left").astype(np.int64), np.searchsorted(ix, lines, "right").astype(np.int64)
+
+
 def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                explain: bool = True) -> tuple[pl.DataFrame, State]:
     """Decide `lines` (the schema of domain/schema.py) against `world`, continuing from `state`.
@@ -103,20 +110,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     span = pl.DataFrame({"d": pl.date_range(EPOCH + dt.timedelta(days=base), EPOCH + dt.timedelta(days=top), eager=True)})
     end12 = _days(span.select(pl.col("d").dt.offset_by("12mo").dt.offset_by("-1d"))["d"])
 
-    cs = np.zeros(n, np.int64)
-    ce = np.zeros(n, np.int64)
-    if cands.height:
-        bounds = cands.with_row_index("_r").group_by("i").agg(pl.col("_r").min().alias("s"), (pl.col("_r").max() + 1).alias("e"))
-        b = pl.DataFrame({"i": df["i"]}).join(bounds, on="i", how="left", maintain_order="left")
-        cs = b["s"].cast(pl.Int64).fill_null(0).to_numpy()
-        ce = b["e"].cast(pl.Int64).fill_null(0).to_numpy()
-    hs = np.full(n, 0, np.int64)
-    he = np.full(n, 0, np.int64)
-    if heff.height:
-        hb = heff.with_row_index("_r").group_by("i").agg(pl.col("_r").min().alias("s"), (pl.col("_r").max() + 1).alias("e"))
-        b = pl.DataFrame({"i": df["i"]}).join(hb, on="i", how="left", maintain_order="left")
-        hs = b["s"].cast(pl.Int64).fill_null(0).to_numpy()
-        he = b["e"].cast(pl.Int64).fill_null(0).to_numpy()
+    cs, ce = _ranges(cands["i"], n)     # line i's candidates are rows cs[i]:ce[i] (sorted by line)
+    hs, he = _ranges(heff["i"], n)      # and the history effects its credit gives back
 
     # the deductible's minimum age as it stood on each line's service date
     ages = world.library.param_frame("deductible_min_age").sort("from")

@@ -15,6 +15,7 @@ import polars as pl
 from zorgclaim.domain.world import World
 from zorgclaim.engine.codes import bits
 from zorgclaim.engine.frames import attach, key_ids
+from zorgclaim.engine.matching import match
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
 REQUIREMENTS: list[tuple[str, str]] = [
@@ -66,48 +67,17 @@ def benefit_rows(world: World) -> pl.DataFrame:
 def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate.
 
-    Kept narrow on purpose: the candidate frame carries line columns and a benefit row id
-    (`brow`); benefit lists are matched by joins on (brow, value) pairs, and the benefit's scalar
-    attributes are joined once at the end."""
+    Which benefits match is decided by `matching.match` (compiled, on integer codes); the
+    matched candidates then get the line's columns and the benefit's attributes, and the
+    requirements are checked vectorized (list requirements as joins on (brow, value) pairs)."""
     bt = benefit_rows(world)
-    base = df.filter(pl.col("formal_ok") & ~pl.col("is_credit")).select(
+    base = df.select(
         "i", "member_id", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
         "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",
-        "provider_kind", "basic_product", "policy_type")
-    cover = world.coverages.select("member_id", "product", pl.col("from").alias("c_from"), pl.col("to").alias("c_to"))
-    lp = (base.select("i", "member_id", "service_date").join(cover, on="member_id", how="inner")
-          .filter((pl.col("c_from") <= pl.col("service_date"))
-                  & (pl.col("c_to").is_null() | (pl.col("c_to") >= pl.col("service_date"))))
-          .select("i", "product").unique())
-    # join on (product, care kind) and (product, code): a benefit only ever matches lines of its
-    # care kinds or codes, so the join stays the size of the answer
-    # matching runs on a narrow frame (line index, benefit row and the few columns the match reads):
-    # the join fans out to every benefit of the product's care kind, most of which the filters drop
-    narrow = base.select("i", "service_date", "care_kind", "code", "diagnosis", "csi", "age")
-    lpk = narrow.join(lp, on="i", how="inner")
-    # a benefit that lists diagnoses matches on the diagnosis too, so the join does not fan out to
-    # every benefit of the care kind (fysio: a dozen chronic-condition benefits per line)
-    parts = []
-    for list_col, key in (("care_kinds", "care_kind"), ("codes", "code")):
-        pairs = _pairs(bt, list_col, key, ("brow", "product", "has_diagnoses"))
-        parts.append(lpk.join(pairs.filter(~pl.col("has_diagnoses")).drop("has_diagnoses"), on=["product", key], how="inner"))
-        with_diag = (pairs.filter(pl.col("has_diagnoses")).drop("has_diagnoses")
-                     .join(_pairs(bt, "diagnoses", "diagnosis"), on="brow", how="inner"))
-        parts.append(lpk.join(with_diag, on=["product", key, "diagnosis"], how="inner"))
-    c = pl.concat([p.select(parts[0].columns) for p in parts])   # a benefit matched both ways: deduplicated below
-    c = (attach(c, bt.select("brow", "seg_from", "seg_to", "has_diagnoses", "diag_bijlage1", "has_csi", "min_age", "max_age"), "brow")
-         .filter((pl.col("seg_from") <= pl.col("service_date")) & (pl.col("seg_to") >= pl.col("service_date"))))
-    c = c.filter((pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
-                 & (pl.col("max_age").is_null() | (pl.col("age") <= pl.col("max_age"))))
-    # a benefit that lists CSI codes takes only lines with one of them
-    c = pl.concat([c.filter(~pl.col("has_csi")),
-                   c.filter(pl.col("has_csi")).join(_pairs(bt, "csi", "csi"), on=["brow", "csi"], how="semi")])
-    bij = world.reference.bijlage1.select("diagnosis", pl.lit(True).alias("_bij"), pl.col("max_term_days").alias("bij_term"))
-    c = attach(c, bij.unique("diagnosis"), "diagnosis").filter(~pl.col("diag_bijlage1") | pl.col("_bij").fill_null(False))
-    c = c.select("i", "product", "brow", "diag_bijlage1", "bij_term").unique(["i", "brow"], keep="first")
-    # candidate order: per line, basic products first, then modules, each in its file's order
-    c = (attach(c, bt.select("brow", "product_kind", "rank"), "brow")
-         .sort("i", pl.col("product_kind") != "basic", "product", "rank").drop("product_kind", "rank"))
+        "provider_kind", "basic_product", "policy_type", "formal_ok", "is_credit",
+    ).filter(pl.col("formal_ok") & ~pl.col("is_credit")).drop("formal_ok", "is_credit")
+    c = match(base.select("i", "member_id", "service_date", "care_kind", "code", "diagnosis", "csi", "age"),
+              bt, world.coverages, world.reference.bijlage1)
     # only now the matched candidates get the line's other columns
     c = attach(c, base.drop("product", strict=False), "i").with_row_index("cr")   # cr: the candidate's row id
     scalars = bt.select(
