@@ -9,6 +9,7 @@ Never above the declared amount (applied in the limits kernel, which also splits
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
@@ -20,21 +21,32 @@ def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
     return (amount * pct + 50) // 100
 
 
-def _rates(c: pl.DataFrame, world: World, kind: str) -> pl.Series:
-    """The reference rate of `kind` for each candidate's code on its service date: the insurer's
-    own row if there is one, else the row for all insurers ('*'); the latest on or before the date."""
-    t = world.reference.tariffs.filter(pl.col("kind") == kind)
+def _rates(c: pl.DataFrame, world: World) -> dict[str, pl.Series]:
+    """The reference rates per kind ('avg_contracted', 'market') for each candidate's code on its
+    service date: the insurer's own row if there is one, else the row for all insurers ('*'); the
+    latest on or before the date. The keys are encoded once for both kinds."""
+    t = world.reference.tariffs
     days, no_day = day_numbers(c["service_date"])
-    found = []
-    for table, keys in ((t.filter(pl.col("insurer") != "*"), ["code", "insurer"]), (t.filter(pl.col("insurer") == "*"), ["code"])):
-        q, r = key_ids([c[k] for k in keys], [table[k] for k in keys])
-        q[no_day] = -1
-        found.append(take(table["amount"], asof_lookup(q, days, r, day_numbers(table["from_"])[0])))
-    return pl.select(pl.coalesce(found[0].alias("a"), found[1].alias("b"))).to_series()
+    t_days = day_numbers(t["from_"])[0]
+    general = (t["insurer"] == "*").to_numpy()
+    own_q, own_r = key_ids([c["code"], c["insurer"]], [t["code"], t["insurer"]])
+    any_q, any_r = key_ids([c["code"]], [t["code"]])
+    own_q[no_day], any_q[no_day] = -1, -1
+    rates = {}
+    for kind in ("avg_contracted", "market"):
+        of_kind = (t["kind"] == kind).to_numpy()
+        found = []
+        for q, r, rows in ((own_q, own_r, of_kind & ~general), (any_q, any_r, of_kind & general)):
+            where = np.flatnonzero(rows)
+            hit = asof_lookup(q, days, r[where], t_days[where])
+            found.append(take(t["amount"], np.where(hit >= 0, where[np.maximum(hit, 0)], -1)))
+        rates[kind] = pl.select(pl.coalesce(found[0].alias("a"), found[1].alias("b"))).to_series()
+    return rates
 
 
 def price(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    c = c.with_columns(_rates(c, world, "avg_contracted").alias("avg_rate"), _rates(c, world, "market").alias("market_rate"))
+    rates = _rates(c, world)
+    c = c.with_columns(rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"))
     q = pl.col("quantity")
     in_kind = (pl.col("product_kind") == "basic") & (pl.col("policy_type") == "in_kind")
     basis = (pl.when(pl.col("price_method") == "per_day").then(pl.lit("per_day"))
