@@ -169,6 +169,7 @@ def _dates(days: np.ndarray) -> pl.Series:
 
 
 FORMAL_CODES = np.array([codes.as_int(c.code) for c in CHECKS], np.int64)
+PAYEE = pl.Series("payee", ["provider", "member"])
 STATUS = pl.Series("status", ["rejected", "partial", "accepted"])  # by codes.REJECTED, PARTIAL, ACCEPTED
 REQUIREMENT_CODES = np.array([codes.as_int(code) for _, code in REQUIREMENTS], np.int64)
 
@@ -205,10 +206,10 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
         codes.OUTCOME_CODE)
     d = d.with_columns(STATUS.gather(status),
                        codes.unpack(packed))
-    payee = pl.when(pl.col("submitted_by") == "member").then(pl.lit("member")).otherwise(pl.lit("provider"))
-    d = d.with_columns(payee.alias("payee"))
-    d = d.with_columns(pl.when(pl.col("payee") == "member").then(pl.col("allowed") - pl.col("deductible"))
-                       .otherwise(pl.col("allowed")).alias("paid"))
+    # a member's own claim (nota) is paid to the member less the deductible; else the provider is paid
+    to_member = (d["submitted_by"] == "member").fill_null(False)
+    d = d.with_columns(PAYEE.gather(to_member.cast(pl.Int64)),
+                       pl.when(to_member).then(pl.col("allowed") - pl.col("deductible")).otherwise(pl.col("allowed")).alias("paid"))
     return d
 
 

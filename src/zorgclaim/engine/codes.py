@@ -107,7 +107,9 @@ def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credi
 
 def unpack(packed: np.ndarray) -> pl.Series:
     """Packed code lists -> a List(String) column; only the distinct values are decoded."""
-    distinct, where = np.unique(packed, return_inverse=True)
-    lists = [[f"{(int(p) >> (_SLOT * (2 - s))) & _MASK:04d}" for s in range(3) if (int(p) >> (_SLOT * (2 - s))) & _MASK]
-             for p in distinct]
-    return pl.Series("codes", lists, dtype=pl.List(pl.String)).gather(where.astype(np.int64))
+    values = pl.Series(packed, dtype=pl.Int64)
+    distinct = values.unique()
+    where = values.replace_strict(distinct, pl.Series(range(distinct.len()), dtype=pl.Int64), return_dtype=pl.Int64)
+    lists = [[f"{(p >> (_SLOT * (2 - s))) & _MASK:04d}" for s in range(3) if (p >> (_SLOT * (2 - s))) & _MASK]
+             for p in distinct.to_list()]
+    return pl.Series("codes", lists, dtype=pl.List(pl.String)).gather(where)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
@@ -57,6 +58,16 @@ def bsn_ok(bsn: pl.Expr) -> pl.Expr:
     return pl.when(bsn.is_null()).then(None).otherwise(shape & (((total % 11) + 11) % 11 == 0))
 
 
+def _repeated(ids: pl.Series) -> np.ndarray:
+    """True for each id that occurred earlier in `ids` (the lines are in processing order).
+    Exact: only the ids whose hash repeats are compared as strings."""
+    maybe = ids.hash().is_duplicated().to_numpy()
+    out = np.zeros(len(ids), np.bool_)
+    if maybe.any():
+        out[maybe] = (~ids.filter(maybe).is_first_distinct()).to_numpy()
+    return out
+
+
 def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     """Adds one `fail_<check>` column per check and `formal_ok`,
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
@@ -66,11 +77,9 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     credited_before = (state.history.filter(pl.col("credits").is_not_null())
                        .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
 
-    df = df.join(hist_ids.unique("line_id"), on="line_id", how="left")
-    df = df.with_columns(
-        pl.coalesce("bsn", "member_bsn").alias("_bsn"),
-        (~pl.col("line_id").is_first_distinct()).alias("_dup_in_batch"),  # df is in processing order
-    )
+    df = attach(df, hist_ids.unique("line_id"), "line_id")
+    df = df.with_columns(pl.coalesce("bsn", "member_bsn").alias("_bsn"),
+                         pl.Series("_dup_in_batch", _repeated(df["line_id"])))
     distinct = df.select(pl.col("_bsn").drop_nulls().unique())  # the 11-proof once per distinct BSN
     df = attach(df, distinct.with_columns(bsn_ok(pl.col("_bsn")).alias("_bsn_ok")), "_bsn").with_columns(
         pl.col("_bsn_ok").fill_null(True))

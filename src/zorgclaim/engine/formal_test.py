@@ -21,3 +21,10 @@ def test_known_numbers():
 def test_every_check_has_a_distinct_name_and_a_source():
     assert len({c.name for c in CHECKS}) == len(CHECKS)
     assert all(c.source and len(c.code) == 4 for c in CHECKS)
+
+
+def test_repeated_marks_every_later_occurrence():
+    from zorgclaim.engine.formal import _repeated
+    ids = pl.Series(["a", "b", "a", "c", "b", "a", None, None])
+    assert _repeated(ids).tolist() == [False, False, True, False, True, True, False, True]
+    assert _repeated(pl.Series(["x", "y"], dtype=pl.String)).tolist() == [False, False]
