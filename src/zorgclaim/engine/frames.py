@@ -40,11 +40,15 @@ def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, 
     distinct, r_ids = np.unique(rk[~r_bad], return_inverse=True)
     right_ids = np.full(m, -1, np.int64)
     right_ids[~r_bad] = r_ids
-    pos = np.minimum(np.searchsorted(distinct, lk), max(len(distinct) - 1, 0))
-    hit = ~l_bad & (len(distinct) > 0)
-    if len(distinct):
-        hit &= distinct[pos] == lk
-    return np.where(hit, pos, -1), right_ids
+    space = int(distinct[-1]) + 1 if len(distinct) else 0
+    if space <= 1 << 24:             # a small key space: a look-up table instead of a binary search
+        table = np.full(max(space, 1), -1, np.int64)
+        table[distinct] = np.arange(len(distinct))
+        left_ids = table[np.minimum(lk, max(space - 1, 0))]
+        left_ids[l_bad | (lk >= space)] = -1
+        return left_ids, right_ids
+    pos = np.minimum(np.searchsorted(distinct, lk), len(distinct) - 1)
+    return np.where(~l_bad & (distinct[pos] == lk), pos, -1), right_ids
 
 
 def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: np.ndarray) -> np.ndarray:

@@ -32,3 +32,16 @@ def test_asof_lookup_takes_the_latest_row_on_or_before_the_day():
     rows = asof_lookup(np.array([0, 0, 0, 1, 1, 2, -1]), np.array([9, 10, 25, 4, 100, 50, 50]), t_keys, t_days)
     assert rows.tolist() == [-1, 0, 1, -1, 2, -1, -1]
     assert take(pl.Series([100, 200, 300, 400]), rows).to_list() == [None, 100, 200, None, 300, None, None]
+
+
+@pytest.mark.parametrize("distinct", [5, 300])     # 300**3 key space: the binary-search branch
+def test_key_ids_agree_with_a_join(distinct):
+    from zorgclaim.engine.frames import key_ids
+    rng = np.random.default_rng(distinct)
+    right = pl.DataFrame({c: [f"{c}{v}" for v in rng.integers(0, distinct, distinct)] for c in "abc"}).unique(maintain_order=True)
+    left = pl.concat([right.sample(200, with_replacement=True, seed=1),
+                      pl.DataFrame({c: [f"{c}{v}" for v in rng.integers(0, distinct, 200)] for c in "abc"})])
+    lid, rid = key_ids([left[c] for c in "abc"], [right[c] for c in "abc"])
+    joined = left.with_row_index("l").join(right.with_columns(pl.Series("r", rid)), on=["a", "b", "c"], how="left").sort("l")
+    assert lid.tolist() == joined["r"].fill_null(-1).to_list()
+    assert len(set(rid.tolist())) == right.height
