@@ -77,3 +77,24 @@ def day_numbers(dates: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Dates as days since 1970 (int64) and a mask of the nulls."""
     null = dates.is_null().to_numpy()
     return dates.cast(pl.Int32).fill_null(0).cast(pl.Int64).to_numpy(), null
+
+
+def packed_key(df: pl.DataFrame, columns: list[str]) -> pl.Expr | list[str]:
+    """A sort key for `columns` (integers, in that order of precedence): one Int64 that packs
+    them, when their ranges fit in 63 bits (one integer sorts much faster than six columns);
+    else the columns themselves. Sorting on either gives the same order."""
+    if df.height == 0:
+        return columns
+    lows = df.select(pl.col(c).min() for c in columns).row(0)
+    highs = df.select(pl.col(c).max() for c in columns).row(0)
+    if any(v is None for v in lows + highs) or any(df[c].null_count() for c in columns):
+        return columns
+    widths = [max(int(h - lo).bit_length(), 1) for lo, h in zip(lows, highs)]
+    if sum(widths) > 63:
+        return columns
+    key, shift = pl.lit(0, pl.Int64), 0
+    for c, lo, w in reversed(list(zip(columns, lows, widths))):
+        key = key + ((pl.col(c).cast(pl.Int64) - lo) * (1 << shift))
+        shift += w
+    return key
+

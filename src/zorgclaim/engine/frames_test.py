@@ -45,3 +45,15 @@ def test_key_ids_agree_with_a_join(distinct):
     joined = left.with_row_index("l").join(right.with_columns(pl.Series("r", rid)), on=["a", "b", "c"], how="left").sort("l")
     assert lid.tolist() == joined["r"].fill_null(-1).to_list()
     assert len(set(rid.tolist())) == right.height
+
+
+def test_packed_key_sorts_like_the_columns():
+    from zorgclaim.engine.frames import packed_key
+    rng = np.random.default_rng(3)
+    df = pl.DataFrame({"a": rng.integers(0, 50, 5000), "b": rng.integers(-3, 1006, 5000), "c": rng.integers(0, 4, 5000)})
+    key = packed_key(df, ["a", "b", "c"])
+    assert not isinstance(key, list)
+    assert df.sort(key, maintain_order=True).equals(df.sort("a", "b", "c", maintain_order=True))
+    wide = df.with_columns(pl.col("a") * (1 << 40), pl.col("b") * (1 << 30))        # does not fit: the columns
+    assert packed_key(wide, ["a", "b", "c"]) == ["a", "b", "c"]
+    assert packed_key(df.head(0), ["a"]) == ["a"]

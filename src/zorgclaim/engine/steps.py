@@ -10,7 +10,7 @@ from zorgclaim.domain.schema import STEP_TYPE
 from zorgclaim.engine import kernel
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
-from zorgclaim.engine.frames import attach
+from zorgclaim.engine.frames import attach, packed_key
 
 STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
 _LIMIT_STEP = {
@@ -117,9 +117,15 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand"]
     allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String})
                           for p in parts])
-    allsteps = (allsteps.with_columns(pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64).alias("_st"))
-                .sort("i", pl.when(pl.col("_st") == 0).then(-1).when(pl.col("_st") >= 4).then(1000 + pl.col("_st")).otherwise(pl.col("cand")),
-                      "_st", "cand", "seq", "check", maintain_order=True))
-    return allsteps.group_by("i", maintain_order=True).agg(
+    # order within a line: formal checks first, then per candidate its coverage, pricing and limit
+    # steps, then deductible and payout; ties by stage, candidate, sequence and check name
+    st = pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64)
+    checks = allsteps["check"].unique().sort()
+    allsteps = allsteps.with_columns(
+        pl.when(st == 0).then(-1).when(st >= 4).then(1000 + st).otherwise(pl.col("cand")).alias("_o"), st.alias("_st"),
+        pl.col("check").replace_strict(checks, pl.Series(range(checks.len()), dtype=pl.Int64), return_dtype=pl.Int64).alias("_ck"))
+    allsteps = allsteps.sort(packed_key(allsteps, ["i", "_o", "_st", "cand", "seq", "_ck"]), maintain_order=True)
+    # sorted by line: the group-by takes the sorted fast path (slices instead of hashing)
+    return allsteps.with_columns(pl.col("i").set_sorted()).group_by("i", maintain_order=True).agg(
         pl.struct("stage", "check", "outcome", "code", "source", "params").alias("steps")).with_columns(
         pl.col("steps").cast(pl.List(STEP_TYPE)))
