@@ -38,9 +38,9 @@ def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
 
 def _ranges(sorted_i: pl.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For rows sorted by line index: where each line's rows start and end (empty when none)."""
-    ix = sorted_i.cast(pl.Int64).to_numpy()
-    lines = np.arange(n, dtype=np.int64)
-    return np.searchsorted(ix, lines, "left").astype(np.int64), np.searchsorted(ix, lines, "right").astype(np.int64)
+    counts = np.bincount(sorted_i.cast(pl.Int64).to_numpy(), minlength=n).astype(np.int64)
+    ends = np.cumsum(counts)
+    return ends - counts, ends
 
 
 def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
@@ -67,7 +67,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     hist = state.history.select(pl.col("line_id").alias("credits"), pl.col("allowed").alias("h_allowed"),
                                 pl.col("deductible").alias("h_ded"), pl.col("ded_year").alias("h_year"),
                                 pl.col("svc_key").alias("h_svc_key"))
-    df = df.join(hist, on="credits", how="left").sort("i")
+    df = attach(df, hist.unique("credits", keep="first"), "credits")
     n = df.height
 
     # deductible member-years: compulsory (dated) + the member's voluntary amount
@@ -152,7 +152,11 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     decisions = _decide(df, cands, state, cs, ce)
     if explain:
         steps = build_steps(df, cands, decisions)
-        decisions = decisions.join(steps, on="i", how="left").sort("i")
+        # every line has steps (at least its payout), in line order
+        if steps.height == decisions.height and (steps["i"] == decisions["i"]).all():
+            decisions = decisions.with_columns(steps["steps"])
+        else:
+            decisions = attach(decisions, steps, "i")
     else:
         decisions = decisions.with_columns(pl.lit([], DECISION_SCHEMA["steps"]).alias("steps"))
     counters = pl.DataFrame({"counter_key": keys["counter_key"], "first": _dates(k_first), "total": k_total,
