@@ -15,6 +15,7 @@ import polars as pl
 from zorgclaim.domain.schema import DECISION_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import codes, kernel
+from zorgclaim.engine.counters import counter_ids
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach
@@ -100,10 +101,14 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     h_svc = _index(df["h_svc_key"], svc_universe, "svc_key")
 
     # counters: every key a candidate or a reversed effect touches, starting from state
-    credit_hist = df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", pl.col("credits").alias("line_id"))
+    credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
+                   .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
-    keys = pl.concat([cands.select("counter_key"), heff.select("counter_key")]).unique().sort("counter_key")
-    ctr = keys.join(state.counters, on="counter_key", how="left").sort("counter_key")
+    counter_no, cand_keys = counter_ids(cands)          # the candidates' counters, numbered
+    cands = cands.with_columns(cand_keys.gather(counter_no).alias("counter_key"))
+    other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
+    keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to
+    ctr = attach(keys, state.counters.unique("counter_key", keep="last"), "counter_key")
     dates = [d for d in (df["service_date"].min(), ctr["pstart"].min()) if d is not None]
     base = (min(dates) - EPOCH).days - 1 if dates else 0
     top = max([(d - EPOCH).days for d in (df["service_date"].max(), ctr["pstart"].max()) if d is not None] + [base]) + 1
@@ -131,7 +136,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
         df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
         f["req_ok"].to_numpy(), f["price"].fill_null(0).to_numpy(),
-        _index(f["counter_key"], keys, "counter_key"), f["from_nth"].fill_null(0).to_numpy(),
+        counter_no, f["from_nth"].fill_null(0).to_numpy(),
         f["max_count"].fill_null(-1).to_numpy(),
         f["window"].replace_strict(window_code, default=0, return_dtype=pl.Int64).to_numpy(),
         f["term_days"].fill_null(-1).to_numpy(), f["per_year_amount"].fill_null(-1).to_numpy(),

@@ -86,16 +86,8 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
         "term_days", "per_year_amount", "counter", "deductible", "not_covered", "tops_up", "source", "verified",
         "has_referral_kinds", "has_req_indication", "has_not_with_indication", "has_provider_kinds", "has_req_diagnoses")
     c = attach(c, scalars, "brow")
-    # the counter a limit counts on: member|product|benefit, or member|benefit|diagnosis for a
-    # condition counter; calendar-year limits count per year, so the year is part of the key
-    condition = pl.col("counter") == "condition"
-    per_year = (pl.col("window") == "calendar_year").fill_null(False) | pl.col("per_year_amount").is_not_null()
     c = c.with_columns(
         pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
-        pl.concat_str([pl.col("member_id"), pl.when(condition).then(pl.col("benefit")).otherwise(pl.col("product")),
-                       pl.when(condition).then(pl.col("diagnosis").fill_null("-")).otherwise(pl.col("benefit")),
-                       pl.when(per_year).then(pl.col("service_date").dt.year().cast(pl.String))],
-                      separator="|", ignore_nulls=True).alias("counter_key"),
     ).drop("bij_term", "diag_bijlage1")
     c = _contracted(c, world)
     c = _authorization(c, world)
