@@ -16,7 +16,7 @@ from zorgclaim.domain.schema import DECISION_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids
-from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, candidates
+from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach
 from zorgclaim.engine.prepare import prepare
@@ -104,7 +104,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
-    counter_no, cand_keys = counter_ids(cands)          # the candidates' counters, numbered
+    counter_no, cand_keys = counter_ids(cands, benefit_rows(world))   # the candidates' counters, numbered
     cands = cands.with_columns(cand_keys.gather(counter_no).alias("counter_key"))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
     keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to

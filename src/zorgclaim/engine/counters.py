@@ -16,47 +16,79 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from numba import njit
 
 from zorgclaim.engine.frames import key_ids
 
 
-def _dense(col: pl.Series) -> tuple[np.ndarray, int]:
-    """Ids 0..k-1 of the values of a column (nulls are a value too), and k."""
+def _ids(col: pl.Series) -> tuple[np.ndarray, int]:
+    """Ids 0..k-1 of the values of a (small) column, nulls included, and k."""
     values = col.unique(maintain_order=True)
     return key_ids([col.fill_null("\x00")], [values.fill_null("\x00")])[0], max(values.len(), 1)
 
 
-def counter_ids(c: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
-    """For candidates with member_id, product, benefit, diagnosis, service_date and the benefit's
-    counter, window and per_year_amount: each candidate's counter number and, per number, the
-    counter's text key (in order of first appearance)."""
+def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
+    """For candidates (member_id, member_no, brow, diagnosis, service_date; `brow` a row of
+    `benefits`, the benefit table) in line order, so grouped by member: each candidate's counter
+    number and, per number, the counter's text key (numbers in order of first use)."""
     if c.height == 0:
         return np.zeros(0, np.int64), pl.Series("counter_key", [], pl.String)
-    condition = (c["counter"] == "condition").fill_null(False)
-    per_year = ((c["window"] == "calendar_year").fill_null(False) | c["per_year_amount"].is_not_null()).to_numpy()
-    diagnosis = c["diagnosis"].fill_null("-")
-    # the part after the member: product|benefit, or benefit|diagnosis
-    middle = pl.select(pl.when(condition).then(pl.lit("")).otherwise(c["product"]).alias("a"),
-                       c["benefit"].alias("b"), pl.when(condition).then(diagnosis).otherwise(pl.lit("")).alias("d"))
-    member, n_member = _dense(c["member_id"])
-    first, n_first = _dense(middle["a"])
-    benefit, n_benefit = _dense(middle["b"])
-    diag, n_diag = _dense(middle["d"])
+    # what the benefit decides: product or not, which benefit, per diagnosis, per year
+    condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
+    per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()).to_numpy()
+    product_b, n_product = _ids(benefits["product"])
+    benefit_b, n_benefit = _ids(benefits["benefit"])
+    brow = c["brow"].to_numpy()
+    condition, per_year = condition_b[brow], per_year_b[brow]
+    first = np.where(condition, 0, product_b[brow] + 1)            # 0: the key has no product
+    diag, n_diag = _ids(c["diagnosis"])
+    diag = np.where(condition, diag + 1, 0)                        # 0: the key has no diagnosis
     year = c["service_date"].dt.year().cast(pl.Int64).to_numpy()
     low = int(year.min())
     year_part = np.where(per_year, year - low + 1, 0)
-    n_year = int(year.max()) - low + 2
-    if float(n_member) * n_first * n_benefit * n_diag * n_year >= 2.0 ** 62:
-        raise ValueError("counter keys do not fit in 62 bits")        # ~10^18 combinations: not a real batch
-    packed = (((member * n_first + first) * n_benefit + benefit) * n_diag + diag) * n_year + year_part
-    numbers = pl.Series(packed)
-    distinct = numbers.unique(maintain_order=True)
-    ids = numbers.replace_strict(distinct, pl.Series(range(distinct.len()), dtype=pl.Int64), return_dtype=pl.Int64).to_numpy()
-    firsts = np.flatnonzero(numbers.is_first_distinct().to_numpy())    # each counter's first candidate, in order
-    rows = c.select("member_id", "product", "benefit").with_columns(
-        condition.alias("_c"), diagnosis.alias("_d"), pl.Series("_y", np.where(per_year, year, -1))).gather(firsts)
+    rest = ((first * n_benefit + benefit_b[brow]) * (n_diag + 1) + diag) * (int(year.max()) - low + 2) + year_part
+    ids, firsts = _number(c["member_no"].to_numpy(), rest)
+    if ids is None:
+        raise ValueError("counter_ids: candidates are not grouped by member")
+    rows = c.select("member_id", pl.col("diagnosis").fill_null("-")).gather(firsts).with_columns(
+        pl.Series("_p", benefits["product"].gather(brow[firsts])), pl.Series("_b", benefits["benefit"].gather(brow[firsts])),
+        pl.Series("_c", condition[firsts]), pl.Series("_y", np.where(per_year[firsts], year[firsts], -1)))
     text = rows.select(pl.concat_str([
-        pl.col("member_id"), pl.when(pl.col("_c")).then(pl.col("benefit")).otherwise(pl.col("product")),
-        pl.when(pl.col("_c")).then(pl.col("_d")).otherwise(pl.col("benefit")),
+        pl.col("member_id"), pl.when(pl.col("_c")).then(pl.col("_b")).otherwise(pl.col("_p")),
+        pl.when(pl.col("_c")).then(pl.col("diagnosis")).otherwise(pl.col("_b")),
         pl.when(pl.col("_y") >= 0).then(pl.col("_y").cast(pl.String))], separator="|", ignore_nulls=True).alias("counter_key"))
     return ids, text.to_series()
+
+
+@njit(cache=True)
+def _number_runs(member, rest):
+    n = member.shape[0]
+    ids = np.empty(n, np.int64)
+    firsts = np.empty(n, np.int64)
+    rest_of = np.empty(n, np.int64)
+    k = 0
+    start = 0                       # the first number of the current member
+    for r in range(n):
+        if r > 0 and member[r] != member[r - 1]:
+            if member[r] < member[r - 1]:
+                return ids[:0], firsts[:0], False
+            start = k
+        found = -1
+        for x in range(start, k):   # a member has a handful of counters
+            if rest_of[x] == rest[r]:
+                found = x
+                break
+        if found < 0:
+            found = k
+            rest_of[k] = rest[r]
+            firsts[k] = r
+            k += 1
+        ids[r] = found
+    return ids, firsts[:k].copy(), True
+
+
+def _number(member: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Number the distinct (member, rest) pairs of rows grouped by ascending member, in order of
+    first appearance; also each number's first row. (None, ...) when not so grouped."""
+    ids, firsts, ok = _number_runs(member.astype(np.int64), rest.astype(np.int64))
+    return (ids, firsts) if ok else (None, firsts)

@@ -2,36 +2,54 @@ import datetime as dt
 import random
 
 import polars as pl
+import pytest
 
 from zorgclaim.engine.counters import counter_ids
+
+BENEFITS = pl.DataFrame({
+    "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra"],
+    "benefit": ["fysio", "chronic", "fysio", "chronic", "tand"],
+    "counter": [None, "condition", None, "condition", None],
+    "window": ["12_months", None, "calendar_year", None, None],
+    "per_year_amount": [None, None, None, None, 50000],
+})
 
 
 def plain_key(r: dict) -> str:
     """The counter key as the state keeps it, spelled out."""
-    if r["counter"] == "condition":
-        key = f"{r['member_id']}|{r['benefit']}|{r['diagnosis'] or '-'}"
+    b = BENEFITS.row(r["brow"], named=True)
+    if b["counter"] == "condition":
+        key = f"{r['member_id']}|{b['benefit']}|{r['diagnosis'] or '-'}"
     else:
-        key = f"{r['member_id']}|{r['product']}|{r['benefit']}"
-    if r["window"] == "calendar_year" or r["per_year_amount"] is not None:
+        key = f"{r['member_id']}|{b['product']}|{b['benefit']}"
+    if b["window"] == "calendar_year" or b["per_year_amount"] is not None:
         key += f"|{r['service_date'].year}"
     return key
 
 
+def _candidates(seed: int) -> pl.DataFrame:
+    rnd = random.Random(seed)
+    rows = [{"member_id": f"M{rnd.randint(0, 30):02d}", "brow": rnd.randint(0, 4), "diagnosis": rnd.choice([None, "4501", "1340"]),
+             "service_date": dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randint(0, 800))} for _ in range(4000)]
+    return pl.DataFrame(rows).sort("member_id", maintain_order=True).with_columns(
+        pl.col("member_id").rank("dense").cast(pl.Int64).alias("member_no"))
+
+
 def test_counter_numbers_and_keys_agree_with_the_spelled_out_key():
-    rnd = random.Random(5)
-    rows = [{"member_id": f"M{rnd.randint(0, 30)}", "product": rnd.choice(["p/basis", "p/extra"]),
-             "benefit": rnd.choice(["fysio", "chronic", "tand"]), "diagnosis": rnd.choice([None, "4501", "1340"]),
-             "service_date": dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randint(0, 800)),
-             "counter": rnd.choice([None, "condition"]), "window": rnd.choice([None, "calendar_year", "12_months"]),
-             "per_year_amount": rnd.choice([None, None, 50000])} for _ in range(4000)]
-    c = pl.DataFrame(rows)
-    ids, keys = counter_ids(c)
-    want = [plain_key(r) for r in rows]
+    c = _candidates(5)
+    ids, keys = counter_ids(c, BENEFITS)
+    want = [plain_key(r) for r in c.iter_rows(named=True)]
     assert keys.gather(ids).to_list() == want
     assert keys.to_list() == list(dict.fromkeys(want))      # one number per counter, in order of first use
-    assert keys.len() < len(rows) / 2                        # the random rows do share counters
+    assert keys.len() < c.height / 2                         # the random rows do share counters
+
+
+def test_candidates_not_grouped_by_member_are_refused():
+    c = _candidates(6).reverse()
+    with pytest.raises(ValueError, match="not grouped by member"):
+        counter_ids(c, BENEFITS)
 
 
 def test_no_candidates():
-    ids, keys = counter_ids(pl.DataFrame(schema={"member_id": pl.String, "counter": pl.String}))
+    ids, keys = counter_ids(_candidates(1).head(0), BENEFITS)
     assert len(ids) == 0 and keys.len() == 0

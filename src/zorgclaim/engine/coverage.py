@@ -72,7 +72,7 @@ def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
     requirements are checked vectorized (list requirements as joins on (brow, value) pairs)."""
     bt = benefit_rows(world)
     base = df.select(
-        "i", "member_id", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
+        "i", "member_id", "member_no", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
         "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",
         "provider_kind", "basic_product", "policy_type", "formal_ok", "is_credit",
     ).filter(pl.col("formal_ok") & ~pl.col("is_credit")).drop("formal_ok", "is_credit")

@@ -36,20 +36,22 @@ _DAYS = 1 << 17        # day numbers packed in 17 bits: 1791..2149 (offset by 2*
 
 
 def _in_processing_order(df: pl.DataFrame) -> pl.DataFrame:
-    """`df` sorted by ORDER. Member (its rank in id order), service date and receipt are packed
+    """`df` sorted by ORDER, with `member_no`: the member's rank in id order (null for no member),
+    so that later stages can key on an integer. Member rank, service date and receipt are packed
     into one Int64, which sorts faster than the string columns; outside the packable range (null
     or far-off dates, over 2**29 members) the columns are sorted as they are."""
     credit = (pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("_credit")
-    days = df.select(pl.col("service_date").cast(pl.Int64).alias("s"), pl.col("received").cast(pl.Int64).alias("r"))
     members = df["member_id"].drop_nulls().unique().sort()
+    rank = df["member_id"].replace_strict(members, pl.Series(range(members.len()), dtype=pl.Int64),
+                                          default=None, return_dtype=pl.Int64).alias("member_no")
+    days = df.select(pl.col("service_date").cast(pl.Int64).alias("s"), pl.col("received").cast(pl.Int64).alias("r"))
     low, high = min(days["s"].min() or 0, days["r"].min() or 0), max(days["s"].max() or 0, days["r"].max() or 0)
-    packable = (df.height > 0 and df["member_id"].null_count() == 0 and days["s"].null_count() == 0 and days["r"].null_count() == 0
+    packable = (df.height > 0 and rank.null_count() == 0 and days["s"].null_count() == 0 and days["r"].null_count() == 0
                 and members.len() < (1 << 29) and -(_DAYS // 2) <= low and high < _DAYS // 2)
     if not packable:
-        return df.with_columns(credit).sort(ORDER).drop("_credit")
-    rank = df["member_id"].replace_strict(members, pl.Series(range(members.len()), dtype=pl.Int64), return_dtype=pl.Int64)
+        return df.with_columns(credit, rank).sort(ORDER).drop("_credit")
     key = (rank * _DAYS + (days["s"] + _DAYS // 2)) * _DAYS + (days["r"] + _DAYS // 2)
-    return df.with_columns(key.alias("_order"), credit).sort("_order", "_credit", "line_id").drop("_order", "_credit")
+    return df.with_columns(key.alias("_order"), credit, rank).sort("_order", "_credit", "line_id").drop("_order", "_credit")
 
 
 def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
