@@ -162,7 +162,7 @@ def summarize(df: pl.DataFrame) -> pl.DataFrame:
 
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
     """Explanation steps: each failed check, or one step saying all passed."""
-    failed = (df.filter(~pl.col("formal_ok")).select("i", *[pl.col(f"fail_{c.name}") for c in CHECKS])
+    failed = (df.select("i", "formal_ok", *[pl.col(f"fail_{c.name}") for c in CHECKS]).filter(~pl.col("formal_ok")).drop("formal_ok")
               .unpivot(index="i", variable_name="check", value_name="failed")
               .filter(pl.col("failed"))
               .with_columns(pl.col("check").str.strip_prefix("fail_")))
@@ -171,7 +171,7 @@ def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
     failed = failed.join(meta, on="check").select(
         "i", pl.lit("formal").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
         pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
-    passed = df.filter(pl.col("formal_ok")).select(
+    passed = df.select("i", "formal_ok").filter(pl.col("formal_ok")).select(
         "i", pl.lit("formal").alias("stage"), pl.lit("formal-ok").alias("check"), pl.lit("pass").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), pl.lit("Vektis EI formal checks; RULES.md").alias("source"),
         pl.lit("{}").alias("params"), pl.lit(0, pl.Int64).alias("seq"))
