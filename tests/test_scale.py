@@ -46,3 +46,11 @@ def test_dask_local_cluster_equals_one_run(book, tmp_path):
     got = pl.concat([pl.read_parquet(r.path) for r in results])
     assert _canon(got).equals(_canon(whole))
     _same_state(merged, state)
+
+
+def test_a_run_that_keeps_no_state_decides_the_same(book, tmp_path):
+    folder, b, whole, state = book
+    results, merged = adjudicate_file(folder / "lines.parquet", b.world, tmp_path, 3, keep_state=False)
+    got = pl.concat([pl.read_parquet(r.path) for r in results])
+    assert _canon(got).equals(_canon(whole))
+    assert merged.history.height == 0 and state.history.height > 0

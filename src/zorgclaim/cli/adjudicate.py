@@ -195,7 +195,8 @@ def _adjudicate_partitioned(lines, world, out, state_dir, quiet, partitions, eng
         task = progress.add_task(f"Adjudicating {partitions} member partitions ({engine})", total=partitions)
         results, state = adjudicate_file(lines, w, parts_dir, partitions, load_state(state_dir) if state_dir else None,
                                          engine, scheduler, explain_steps,
-                                         progress=lambda done, total: progress.update(task, completed=done))
+                                         progress=lambda done, total: progress.update(task, completed=done),
+                                         keep_state=state_dir is not None)
     elapsed = time.perf_counter() - t
     scan = pl.scan_parquet(str(parts_dir / "decisions-*.parquet"))
     scan.sink_parquet(out / "decisions.parquet")

@@ -9,7 +9,7 @@ from zorgclaim.engine import State
 
 
 def run_on_dask(lines_path: str, world: World, state: State, partitions: int, out_dir: str, explain: bool,
-                scheduler: str | None = None, progress=None, n_workers: int = 2):
+                scheduler: str | None = None, progress=None, n_workers: int = 2, keep_state: bool = True):
     from dask.distributed import Client, LocalCluster, as_completed
 
     from zorgclaim.scale.partitioned import run_part
@@ -22,7 +22,7 @@ def run_on_dask(lines_path: str, world: World, state: State, partitions: int, ou
     try:
         world_f = client.scatter(world, broadcast=True)
         state_f = client.scatter(state, broadcast=True)
-        futures = [client.submit(run_part, lines_path, world_f, state_f, p, partitions, out_dir, explain, pure=False)
+        futures = [client.submit(run_part, lines_path, world_f, state_f, p, partitions, out_dir, explain, keep_state, pure=False)
                    for p in range(partitions)]
         results = []
         for done, fut in enumerate(as_completed(futures), start=1):
