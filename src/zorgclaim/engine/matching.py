@@ -88,8 +88,8 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
 
     # per (product, care kind) and (product, code): the product's rows listing it, in rank order
     # (positions in by_product), so a line looks only at rows that can match it
-    k_start, k_pos = _index(by_product, b_pid, _membership(bt["care_kinds"], kinds), products.len())
-    x_start, x_pos = _index(by_product, b_pid, _membership(bt["codes"], codes), products.len())
+    k_start, k_pos = _rows_by_value(by_product, b_pid, _membership(bt["care_kinds"], kinds), products.len())
+    x_start, x_pos = _rows_by_value(by_product, b_pid, _membership(bt["codes"], codes), products.len())
 
     day, no_day = day_numbers(lines["service_date"])
     age = lines["age"]
@@ -114,7 +114,7 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
                          "diag_bijlage1": take(bt["diag_bijlage1"], out_b), "bij_term": term.set(term < 0, None)})
 
 
-def _index(by_product: np.ndarray, b_pid: np.ndarray, has: np.ndarray, n_products: int) -> tuple[np.ndarray, np.ndarray]:
+def _rows_by_value(by_product: np.ndarray, b_pid: np.ndarray, has: np.ndarray, n_products: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR lists: for key p * width + v, the positions t (into by_product) of product p's rows
     whose list holds value v, ascending (= rank order)."""
     width = has.shape[1]
