@@ -57,7 +57,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     cands = candidates(df, world)
     df = summarize(assignment_ban(df, cands, world))
     # the assignment ban (decided after candidates) drops the candidates of its lines
-    keep = cands.select(pl.col("i").is_in(df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"].implode()).not_()).to_series()
+    banned = df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"]
+    keep = cands.select(pl.col("i").is_in(banned.implode()).not_()).to_series()
     cands = price(cands if keep.all() else cands.filter(keep), world)
 
     df = df.with_columns(
