@@ -18,7 +18,7 @@ from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
-from zorgclaim.engine.frames import attach
+from zorgclaim.engine.frames import attach, day_numbers
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State)
@@ -28,7 +28,9 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 def _days(col: pl.Series) -> np.ndarray:
-    return col.cast(pl.Int32).cast(pl.Int64).fill_null(kernel.NONE).to_numpy()
+    """Dates as day numbers for the kernel, kernel.NONE for a null."""
+    days, null = day_numbers(col)
+    return np.where(null, kernel.NONE, days)
 
 
 def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
@@ -54,7 +56,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     state = state or State()
     df = prepare(lines, world)
     df = formal_checks(df, world, state)
-    cands = candidates(df, world)
+    benefits = benefit_rows(world.library)      # the benefit table; candidates point into it (brow)
+    cands = candidates(df, world, benefits)
     df = summarize(assignment_ban(df, cands, world))
     # the assignment ban (decided after candidates) drops the candidates of its lines
     banned = df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"]
@@ -105,7 +108,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
-    counter_no, cand_keys = counter_ids(cands, benefit_rows(world))   # the candidates' counters, numbered
+    counter_no, cand_keys = counter_ids(cands, benefits)   # the candidates' counters, numbered
     cands = cands.with_columns(cand_keys.gather(counter_no).alias("counter_key"))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
     keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to

@@ -18,13 +18,7 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import key_ids
-
-
-def _ids(col: pl.Series) -> tuple[np.ndarray, int]:
-    """Ids 0..k-1 of the values of a (small) column, nulls included, and k."""
-    values = col.unique(maintain_order=True)
-    return key_ids([col.fill_null("\x00")], [values.fill_null("\x00")])[0], max(values.len(), 1)
+from zorgclaim.engine.frames import value_ids
 
 
 def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
@@ -36,19 +30,19 @@ def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
     condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()).to_numpy()
-    product_b, n_product = _ids(benefits["product"])
-    benefit_b, n_benefit = _ids(benefits["benefit"])
+    product_b, n_product = value_ids(benefits["product"])
+    benefit_b, n_benefit = value_ids(benefits["benefit"])
     brow = c["brow"].to_numpy()
     condition, per_year = condition_b[brow], per_year_b[brow]
     first = np.where(condition, 0, product_b[brow] + 1)            # 0: the key has no product
-    diag, n_diag = _ids(c["diagnosis"])
+    diag, n_diag = value_ids(c["diagnosis"])
     diag = np.where(condition, diag + 1, 0)                        # 0: the key has no diagnosis
     year = c["service_date"].dt.year().cast(pl.Int64).to_numpy()
     low = int(year.min())
     year_part = np.where(per_year, year - low + 1, 0)
     rest = ((first * n_benefit + benefit_b[brow]) * (n_diag + 1) + diag) * (int(year.max()) - low + 2) + year_part
-    ids, firsts = _number(c["member_no"].to_numpy(), rest)
-    if ids is None:
+    ids, firsts, grouped = _number(c["member_no"].to_numpy().astype(np.int64), rest.astype(np.int64))
+    if not grouped:
         raise ValueError("counter_ids: candidates are not grouped by member")
     rows = c.select("member_id", pl.col("diagnosis").fill_null("-")).gather(firsts).with_columns(
         pl.Series("_p", benefits["product"].gather(brow[firsts])), pl.Series("_b", benefits["benefit"].gather(brow[firsts])),
@@ -61,7 +55,9 @@ def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl
 
 
 @njit(cache=True)
-def _number_runs(member, rest):
+def _number(member, rest):
+    """Number the distinct (member, rest) pairs of rows grouped by ascending member, in order of
+    first appearance; also each number's first row, and whether the rows were so grouped."""
     n = member.shape[0]
     ids = np.empty(n, np.int64)
     firsts = np.empty(n, np.int64)
@@ -86,9 +82,3 @@ def _number_runs(member, rest):
         ids[r] = found
     return ids, firsts[:k].copy(), True
 
-
-def _number(member: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """Number the distinct (member, rest) pairs of rows grouped by ascending member, in order of
-    first appearance; also each number's first row. (None, ...) when not so grouped."""
-    ids, firsts, ok = _number_runs(member.astype(np.int64), rest.astype(np.int64))
-    return (ids, firsts) if ok else (None, firsts)

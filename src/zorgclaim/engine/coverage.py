@@ -16,6 +16,7 @@ from zorgclaim.domain.world import World
 from zorgclaim.engine.codes import bits
 from zorgclaim.engine.frames import attach, key_ids
 from zorgclaim.engine.matching import match
+from zorgclaim.policy.library import PolicyLibrary
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
 REQUIREMENTS: list[tuple[str, str]] = [
@@ -57,20 +58,21 @@ def _flag(c: pl.DataFrame, pairs: pl.DataFrame, name: str) -> pl.DataFrame:
     return attach(c, pairs.with_columns(pl.lit(True).alias(name)), pairs.columns).with_columns(pl.col(name).fill_null(False))
 
 
-def benefit_rows(world: World) -> pl.DataFrame:
-    """The benefit table with a row id and, per list column, whether the benefit sets it."""
-    bt = world.library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
+def benefit_rows(library: PolicyLibrary) -> pl.DataFrame:
+    """The benefit table of a policy library with a row id and, per list column, whether the
+    benefit sets it."""
+    bt = library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
     lists = ["diagnoses", "csi", "referral_kinds", "req_indication", "not_with_indication", "provider_kinds", "req_diagnoses"]
     return bt.with_columns(*(pl.col(c).is_not_null().alias(f"has_{c}") for c in lists))
 
 
-def candidates(df: pl.DataFrame, world: World) -> pl.DataFrame:
+def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
     """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate.
 
     Which benefits match is decided by `matching.match` (compiled, on integer codes); the
     matched candidates then get the line's columns and the benefit's attributes, and the
-    requirements are checked vectorized (list requirements as joins on (brow, value) pairs)."""
-    bt = benefit_rows(world)
+    requirements are checked vectorized (list requirements as joins on (brow, value) pairs).
+    `bt` is `benefit_rows(world.library)`; `brow` is a row of it."""
     base = df.select(
         "i", "member_id", "member_no", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
         "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",

@@ -51,6 +51,17 @@ def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, 
     return np.where(~l_bad & (distinct[pos] == lk), pos, -1), right_ids
 
 
+def value_ids(col: pl.Series, values: pl.Series | None = None) -> tuple[np.ndarray, int]:
+    """Each value's position in `values` (by default the column's own distinct values, in order
+    of first appearance), -1 for a null or a value not there; and how many ids there are (at
+    least 1, so it can size a table)."""
+    if values is None:
+        values = col.drop_nulls().unique(maintain_order=True)
+    if values.len() == 0:
+        return np.full(len(col), -1, np.int64), 1
+    return key_ids([col], [values])[0], values.len()
+
+
 def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: np.ndarray) -> np.ndarray:
     """For each query (key, day): the row of the table (t_keys, t_days) with the same key and the
     latest day on or before `day` (the last such row on ties), -1 when none. Keys are integers

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import day_numbers, key_ids, take
+from zorgclaim.engine.frames import day_numbers, take, value_ids
 
 NO_DAY = np.int64(2**40)
 
@@ -36,7 +36,7 @@ def _values(*lists: pl.Series) -> pl.Series:
 
 
 def _ids(col: pl.Series, values: pl.Series) -> np.ndarray:
-    return key_ids([col], [values])[0] if values.len() else np.full(len(col), -1, np.int64)
+    return value_ids(col, values)[0]
 
 
 def _membership(lists: pl.Series, values: pl.Series) -> np.ndarray:

@@ -46,7 +46,7 @@ def reference_match(lines: list[dict], bt: list[dict], coverages: list[dict], bi
 def test_match_equals_the_plain_rules_on_random_lines(seed):
     rnd = random.Random(seed)
     lib, ref = load_library(), load_reference()
-    world_bt = benefit_rows(type("W", (), {"library": lib})())
+    world_bt = benefit_rows(lib)
     codes = ref.service_codes.select("key", "care_kind").rows()
     products = sorted(lib.products)
     diagnoses = [None, None, "9999"] + ref.dcsph["code"].to_list()
@@ -79,7 +79,7 @@ def test_match_equals_the_plain_rules_on_random_lines(seed):
 
 def test_match_on_no_lines_and_no_coverages():
     lib, ref = load_library(), load_reference()
-    bt = benefit_rows(type("W", (), {"library": lib})())
+    bt = benefit_rows(lib)
     empty = pl.DataFrame(schema={"i": pl.UInt32, "member_id": pl.String, "service_date": pl.Date, "care_kind": pl.String,
                                  "code": pl.String, "diagnosis": pl.String, "csi": pl.String, "age": pl.Int64})
     cov = pl.DataFrame(schema={"member_id": pl.String, "product": pl.String, "from": pl.Date, "to": pl.Date})

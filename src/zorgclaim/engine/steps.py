@@ -8,19 +8,26 @@ import polars as pl
 
 from zorgclaim.domain.schema import STEP_TYPE
 from zorgclaim.engine import kernel
+from zorgclaim.engine.codes import OUTCOME_CODE
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
 from zorgclaim.engine.frames import attach, packed_key
 
 STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
+# the limit step of each candidate outcome: its check and outcome; its return code is the one
+# the line reports for that outcome (codes.OUTCOME_CODE)
 _LIMIT_STEP = {
-    kernel.PAID: ("limit-ok", "pass", None),
-    kernel.BELOW_NTH: ("below-nth", "fail", "0613"), kernel.TERM: ("term-exceeded", "fail", "0584"),
-    kernel.COUNT_LIMIT: ("count-limit", "fail", "0584"), kernel.COUNT_PARTIAL: ("count-partial", "partial", "0584"),
-    kernel.AMOUNT_LIMIT: ("amount-limit", "fail", "0589"), kernel.AMOUNT_PARTIAL: ("amount-partial", "partial", "0589"),
-    kernel.AUTH_AFTER: ("authorization-after", "fail", "0551"), kernel.NOTHING_LEFT: ("nothing-left", "info", None),
-    kernel.ZERO_PRICE: ("zero-price", "fail", "0613"),
+    kernel.PAID: ("limit-ok", "pass"), kernel.BELOW_NTH: ("below-nth", "fail"), kernel.TERM: ("term-exceeded", "fail"),
+    kernel.COUNT_LIMIT: ("count-limit", "fail"), kernel.COUNT_PARTIAL: ("count-partial", "partial"),
+    kernel.AMOUNT_LIMIT: ("amount-limit", "fail"), kernel.AMOUNT_PARTIAL: ("amount-partial", "partial"),
+    kernel.AUTH_AFTER: ("authorization-after", "fail"), kernel.NOTHING_LEFT: ("nothing-left", "info"),
+    kernel.ZERO_PRICE: ("zero-price", "fail"),
 }
+
+
+def _limit_code(outcome: int) -> str | None:
+    code = int(OUTCOME_CODE[outcome])
+    return f"{code:04d}" if code else None
 
 
 def _json(*cols: str) -> pl.Expr:
@@ -76,7 +83,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.Da
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand"))
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
-                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [v[2] for v in _LIMIT_STEP.values()]},
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP]},
                        schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
     parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
