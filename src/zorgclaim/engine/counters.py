@@ -35,7 +35,7 @@ def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl
     brow = c["brow"].to_numpy()
     condition, per_year = condition_b[brow], per_year_b[brow]
     first = np.where(condition, 0, product_b[brow] + 1)            # 0: the key has no product
-    diag, n_diag = value_ids(c["diagnosis"])
+    diag, n_diag = value_ids(c["diagnosis"].fill_null("-"))    # as the text key spells no diagnosis
     diag = np.where(condition, diag + 1, 0)                        # 0: the key has no diagnosis
     year = c["service_date"].dt.year().cast(pl.Int64).to_numpy()
     low = int(year.min())

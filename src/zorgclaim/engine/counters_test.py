@@ -53,3 +53,10 @@ def test_candidates_not_grouped_by_member_are_refused():
 def test_no_candidates():
     ids, keys = counter_ids(_candidates(1).head(0), BENEFITS)
     assert len(ids) == 0 and keys.len() == 0
+
+
+def test_no_diagnosis_and_a_dash_are_one_counter_as_their_keys_are():
+    c = pl.DataFrame({"member_id": ["M1", "M1"], "member_no": [0, 0], "brow": [1, 1], "diagnosis": [None, "-"],
+                      "service_date": [dt.date(2025, 1, 1)] * 2})
+    ids, keys = counter_ids(c, BENEFITS)
+    assert keys.to_list() == ["M1|chronic|-"] and ids.tolist() == [0, 0]
