@@ -109,7 +109,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
     counter_no, cand_keys = counter_ids(cands, benefits)   # the candidates' counters, numbered
-    cands = cands.with_columns(cand_keys.gather(counter_no).alias("counter_key"))
+    cands = cands.with_columns(pl.Series("counter_no", counter_no))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
     keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to
     ctr = attach(keys, state.counters.unique("counter_key", keep="last"), "counter_key")
@@ -230,8 +230,10 @@ def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataF
     history = taken.select(list(HISTORY_SCHEMA))
     shares = (taken.select("line_id", "shares").explode("shares").drop_nulls("shares")
               .unnest("shares").select(list(SHARES_SCHEMA)))
-    effects = (cands.select("i", "counter_key", "e_count", "e_pcount", "e_amount", "e_period")
-               .filter((pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
+    # counters lists the batch's counters by number (the candidates' first), so a number is its row
+    effects = cands.select("i", "counter_no", "e_count", "e_pcount", "e_amount", "e_period").filter(
+        (pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
+    effects = (effects.with_columns(counters["counter_key"].gather(effects["counter_no"]))
                .join(df.select("i", "line_id"), on="i")
                .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
                        pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period")))

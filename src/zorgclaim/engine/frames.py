@@ -81,7 +81,9 @@ def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: 
 def take(values: pl.Series, rows: np.ndarray) -> pl.Series:
     """values[rows], null where a row is -1 (the 'not found' of key_ids and asof_lookup)."""
     ix = pl.Series(rows, dtype=pl.Int64)
-    return values.gather(ix.set(ix < 0, None)) if len(values) else pl.Series(values.name, [None] * len(rows), values.dtype)
+    if len(values) == 0:
+        return pl.repeat(None, len(rows), dtype=values.dtype, eager=True).alias(values.name)
+    return values.gather(ix.set(ix < 0, None))
 
 
 def day_numbers(dates: pl.Series) -> tuple[np.ndarray, np.ndarray]:
