@@ -58,11 +58,12 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     df = formal_checks(df, world, state)
     benefits = benefit_rows(world.library)      # the benefit table; candidates point into it (brow)
     cands = candidates(df, world, benefits)
-    df = summarize(assignment_ban(df, cands, world))
+    df = summarize(assignment_ban(df, cands, world, benefits))
     # the assignment ban (decided after candidates) drops the candidates of its lines
     banned = df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"]
     keep = cands.select(pl.col("i").is_in(banned.implode()).not_()).to_series()
-    cands = price(cands if keep.all() else cands.filter(keep), world)
+    cands = price(cands if keep.all() else cands.filter(keep), df, benefits, world)
+    ci, cb = cands["i"].to_numpy().astype(np.int64), cands["brow"].to_numpy()    # each candidate's line and benefit row
 
     df = df.with_columns(
         pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),
@@ -108,7 +109,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
-    counter_no, cand_keys = counter_ids(cands, benefits)   # the candidates' counters, numbered
+    counter_no, cand_keys = counter_ids(df, ci, cb, benefits)   # the candidates' counters, numbered
     cands = cands.with_columns(pl.Series("counter_no", counter_no))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
     keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to
@@ -131,6 +132,9 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
             .to_series().cast(pl.Int8).to_numpy())
     window_code = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
     f = cands
+
+    def benefit(col: str, null) -> np.ndarray:     # a benefit column for each candidate
+        return benefits[col].fill_null(null).to_numpy()[cb]
     k_first, k_total, k_pstart = _days(ctr["first"]).copy(), ctr["total"].fill_null(0).to_numpy().copy(), _days(ctr["pstart"]).copy()
     k_pcount, k_yamt = ctr["pcount"].fill_null(0).to_numpy().copy(), ctr["yamount"].fill_null(0).to_numpy().copy()
     ded_used = dys["used"].to_numpy().copy()
@@ -140,12 +144,12 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
         df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
         f["req_ok"].to_numpy(), f["price"].fill_null(0).to_numpy(),
-        counter_no, f["from_nth"].fill_null(0).to_numpy(),
-        f["max_count"].fill_null(-1).to_numpy(),
-        f["window"].replace_strict(window_code, default=0, return_dtype=pl.Int64).to_numpy(),
-        f["term_days"].fill_null(-1).to_numpy(), f["per_year_amount"].fill_null(-1).to_numpy(),
-        f.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)).to_series().fill_null(-1).to_numpy(),
-        f["auth_ok"].fill_null(False).to_numpy(), f["deductible"].to_numpy(), f["tops_up"].to_numpy(),
+        counter_no, benefit("from_nth", 0), benefit("max_count", -1),
+        benefits["window"].replace_strict(window_code, default=0, return_dtype=pl.Int64).to_numpy()[cb],
+        f["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1),
+        benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
+                        ).to_series().fill_null(-1).to_numpy()[cb],
+        f["auth_ok"].fill_null(False).to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
         _index(heff["counter_key"], keys, "counter_key"), heff["count"].to_numpy(), heff["pcount"].to_numpy(),
         heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,
@@ -158,9 +162,9 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                          pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
                                    if dys.height else np.zeros(n, np.int64)))
 
-    decisions = _decide(df, cands, state, cs, ce)
+    decisions = _decide(df, cands, state, cs, ce, benefits)
     if explain:
-        steps = build_steps(df, cands, decisions)
+        steps = build_steps(df, cands, decisions, benefits)
         # a join, not steps put beside: the join gathers the steps into fresh buffers in line
         # order, and writing them to Parquet is then about 2x faster (measured at 1M lines)
         decisions = decisions.join(steps, on="i", how="left").sort("i")
@@ -185,9 +189,11 @@ STATUS = pl.Series("status", ["rejected", "partial", "accepted"])  # by codes.RE
 REQUIREMENT_CODES = np.array([codes.as_int(code) for _, code in REQUIREMENTS], np.int64)
 
 
-def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray, ce: np.ndarray) -> pl.DataFrame:
+def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray, ce: np.ndarray,
+            benefits: pl.DataFrame) -> pl.DataFrame:
     share = pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible"))
-    paid = cands.select("i", "product", "benefit", "amount", "c_ded").filter(pl.col("amount") != 0)
+    paid = cands.select("i", "brow", "product", "amount", "c_ded").filter(pl.col("amount") != 0)
+    paid = paid.select("i", "product", benefits["benefit"].gather(paid["brow"]), "amount", "c_ded")
     payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
     debit_money = paid.group_by("i").agg(
         share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"), payer)
@@ -209,7 +215,8 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
                                             pl.col("shares").fill_null([]))
     a, decl = d["allowed"].abs().to_numpy(), d["declared"].abs().to_numpy()
     status = np.where(a == 0, codes.REJECTED, np.where(a >= decl, codes.ACCEPTED, codes.PARTIAL)).astype(np.int8)
-    cut = cands.select(((pl.col("amount") > 0) & (pl.col("price") < pl.col("declared"))).fill_null(False))
+    declared = df["declared"].gather(cands["i"])
+    cut = cands.select(((pl.col("amount") > 0) & (pl.col("price") < declared)).fill_null(False))
     packed = codes.line_codes(
         d["formal_ok"].to_numpy(), d.select(codes.bits([pl.col(f"fail_{c.name}") for c in CHECKS])).to_series().to_numpy(),
         FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,

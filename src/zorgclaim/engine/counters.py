@@ -21,30 +21,30 @@ from numba import njit
 from zorgclaim.engine.frames import value_ids
 
 
-def counter_ids(c: pl.DataFrame, benefits: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
-    """For candidates (member_id, member_no, brow, diagnosis, service_date; `brow` a row of
-    `benefits`, the benefit table) in line order, so grouped by member: each candidate's counter
-    number and, per number, the counter's text key (numbers in order of first use)."""
-    if c.height == 0:
+def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
+    """For candidates (line row `i` of `lines`, benefit row `brow` of `benefits`, the benefit
+    table) in line order, the lines (member_id, member_no, diagnosis, service_date) grouped by
+    member: each candidate's counter number and, per number, the counter's text key (numbers in
+    order of first use)."""
+    if len(i) == 0:
         return np.zeros(0, np.int64), pl.Series("counter_key", [], pl.String)
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
     condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()).to_numpy()
     product_b, n_product = value_ids(benefits["product"])
     benefit_b, n_benefit = value_ids(benefits["benefit"])
-    brow = c["brow"].to_numpy()
     condition, per_year = condition_b[brow], per_year_b[brow]
     first = np.where(condition, 0, product_b[brow] + 1)            # 0: the key has no product
-    diag, n_diag = value_ids(c["diagnosis"].fill_null("-"))    # as the text key spells no diagnosis
-    diag = np.where(condition, diag + 1, 0)                        # 0: the key has no diagnosis
-    year = c["service_date"].dt.year().cast(pl.Int64).to_numpy()
+    diag, n_diag = value_ids(lines["diagnosis"].fill_null("-"))    # as the text key spells no diagnosis
+    diag = np.where(condition, diag[i] + 1, 0)                     # 0: the key has no diagnosis
+    year = lines["service_date"].dt.year().cast(pl.Int64).to_numpy()[i]
     low = int(year.min())
     year_part = np.where(per_year, year - low + 1, 0)
     rest = ((first * n_benefit + benefit_b[brow]) * (n_diag + 1) + diag) * (int(year.max()) - low + 2) + year_part
-    ids, firsts, grouped = _number(c["member_no"].to_numpy().astype(np.int64), rest.astype(np.int64))
+    ids, firsts, grouped = _number(lines["member_no"].to_numpy().astype(np.int64)[i], rest.astype(np.int64))
     if not grouped:
         raise ValueError("counter_ids: candidates are not grouped by member")
-    rows = c.select("member_id", pl.col("diagnosis").fill_null("-")).gather(firsts).with_columns(
+    rows = lines.select("member_id", pl.col("diagnosis").fill_null("-"))[i[firsts]].with_columns(
         pl.Series("_p", benefits["product"].gather(brow[firsts])), pl.Series("_b", benefits["benefit"].gather(brow[firsts])),
         pl.Series("_c", condition[firsts]), pl.Series("_y", np.where(per_year[firsts], year[firsts], -1)))
     text = rows.select(pl.concat_str([

@@ -1,6 +1,7 @@
 import datetime as dt
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -35,9 +36,14 @@ def _candidates(seed: int) -> pl.DataFrame:
         pl.col("member_id").rank("dense").cast(pl.Int64).alias("member_no"))
 
 
+def _counter_ids(c: pl.DataFrame):
+    """One candidate per line: line i is row i of c."""
+    return counter_ids(c, np.arange(c.height), c["brow"].to_numpy(), BENEFITS)
+
+
 def test_counter_numbers_and_keys_agree_with_the_spelled_out_key():
     c = _candidates(5)
-    ids, keys = counter_ids(c, BENEFITS)
+    ids, keys = _counter_ids(c)
     want = [plain_key(r) for r in c.iter_rows(named=True)]
     assert keys.gather(ids).to_list() == want
     assert keys.to_list() == list(dict.fromkeys(want))      # one number per counter, in order of first use
@@ -47,16 +53,26 @@ def test_counter_numbers_and_keys_agree_with_the_spelled_out_key():
 def test_candidates_not_grouped_by_member_are_refused():
     c = _candidates(6).reverse()
     with pytest.raises(ValueError, match="not grouped by member"):
-        counter_ids(c, BENEFITS)
+        _counter_ids(c)
 
 
 def test_no_candidates():
-    ids, keys = counter_ids(_candidates(1).head(0), BENEFITS)
+    ids, keys = _counter_ids(_candidates(1).head(0))
     assert len(ids) == 0 and keys.len() == 0
 
 
 def test_no_diagnosis_and_a_dash_are_one_counter_as_their_keys_are():
     c = pl.DataFrame({"member_id": ["M1", "M1"], "member_no": [0, 0], "brow": [1, 1], "diagnosis": [None, "-"],
                       "service_date": [dt.date(2025, 1, 1)] * 2})
-    ids, keys = counter_ids(c, BENEFITS)
+    ids, keys = _counter_ids(c)
     assert keys.to_list() == ["M1|chronic|-"] and ids.tolist() == [0, 0]
+
+
+def test_several_candidates_of_one_line_take_the_line_from_its_row():
+    lines = _candidates(7)
+    rnd = random.Random(7)
+    i = np.repeat(np.arange(lines.height), 2)
+    brow = np.array([rnd.randint(0, 4) for _ in i])
+    ids, keys = counter_ids(lines, i, brow, BENEFITS)
+    want = [plain_key({**lines.row(int(r), named=True), "brow": int(b)}) for r, b in zip(i, brow)]
+    assert keys.gather(ids).to_list() == want

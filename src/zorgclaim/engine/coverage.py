@@ -13,8 +13,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.codes import bits
-from zorgclaim.engine.frames import attach, key_ids
+from zorgclaim.engine.frames import attach, day_numbers, int_key_ids, key_ids, membership, min_in_period, value_ids
 from zorgclaim.engine.matching import match
 from zorgclaim.policy.library import PolicyLibrary
 
@@ -47,150 +46,188 @@ def rank_within(sorted_keys: np.ndarray) -> np.ndarray:
     return np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
 
 
-def _pairs(bt: pl.DataFrame, list_col: str, as_: str, keep: tuple[str, ...] = ("brow",)) -> pl.DataFrame:
-    """(benefit row, value) pairs of one of the benefit table's list columns: list membership
-    becomes a join on two small key columns instead of a list scan per candidate."""
-    return bt.select(*keep, pl.col(list_col).alias(as_)).explode(as_).drop_nulls(as_).unique()
-
-
-def _flag(c: pl.DataFrame, pairs: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Add boolean `name`: the candidate's key columns appear in `pairs`."""
-    return attach(c, pairs.with_columns(pl.lit(True).alias(name)), pairs.columns).with_columns(pl.col(name).fill_null(False))
-
-
 def benefit_rows(library: PolicyLibrary) -> pl.DataFrame:
-    """The benefit table of a policy library with a row id and, per list column, whether the
-    benefit sets it."""
-    bt = library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
-    lists = ["diagnoses", "csi", "referral_kinds", "req_indication", "not_with_indication", "provider_kinds", "req_diagnoses"]
-    return bt.with_columns(*(pl.col(c).is_not_null().alias(f"has_{c}") for c in lists))
+    """The benefit table of a policy library with a row id (`brow`)."""
+    return library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
 
 
 def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
     """Lines (formal_ok debits) x matching benefits, with requirement failures per candidate.
 
-    Which benefits match is decided by `matching.match` (compiled, on integer codes); the
-    matched candidates then get the line's columns and the benefit's attributes, and the
-    requirements are checked vectorized (list requirements as joins on (brow, value) pairs).
-    `bt` is `benefit_rows(world.library)`; `brow` is a row of it."""
-    base = df.select(
-        "i", "member_id", "member_no", "provider", "service_date", "code", "care_kind", "diagnosis", "csi", "age",
-        "quantity", "declared", "referral_by", "referrer_kind", "indication_kind", "authorization",
-        "provider_kind", "basic_product", "policy_type", "formal_ok", "is_credit",
-    ).filter(pl.col("formal_ok") & ~pl.col("is_credit")).drop("formal_ok", "is_credit")
-    c = match(base.select("i", "member_id", "service_date", "care_kind", "code", "diagnosis", "csi", "age"),
+    Which benefits match is decided by `matching.match` (compiled, on integer codes). A candidate
+    row is narrow: its line `i` (a row of `df`: prepare numbers the lines 0..n-1 in processing
+    order) and its benefit row `brow` (a row of `bt` = `benefit_rows(world.library)`); a stage
+    that needs the line's or the benefit's other columns gathers them by those two.
+    Adds per candidate: product, term_days, contracted/contract_tariff, auth_ok, the failed
+    requirements as a bit set `req_bits` (bit k = REQUIREMENTS[k]), req_ok and cand_rank."""
+    debits = df.select(pl.col("formal_ok") & ~pl.col("is_credit")).to_series()
+    c = match(df.select("i", "member_id", "service_date", "care_kind", "code", "diagnosis", "csi", "age").filter(debits),
               bt, world.coverages, world.reference.bijlage1)
-    # only now the matched candidates get the line's other columns
-    c = attach(c, base.drop("product", strict=False), "i").with_row_index("cr")   # cr: the candidate's row id
-    scalars = bt.select(
-        "brow", "benefit", "label", "insurer", "product_kind", "nc_pct", "rank", "req_referral", "auth", "auth_after_days",
-        "recognized_by", "qualification", "price_method", "per_day", "percentage", "from_nth", "max_count", "window",
-        "term_days", "per_year_amount", "counter", "deductible", "not_covered", "tops_up", "source", "verified",
-        "has_referral_kinds", "has_req_indication", "has_not_with_indication", "has_provider_kinds", "has_req_diagnoses")
-    c = attach(c, scalars, "brow")
+    i, b = c["i"].to_numpy().astype(np.int64), c["brow"].to_numpy()
     c = c.with_columns(
-        pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(pl.col("term_days")).alias("term_days"),
+        pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(bt["term_days"].gather(b)).alias("term_days"),
     ).drop("bij_term", "diag_bijlage1")
-    c = _contracted(c, world)
-    c = _authorization(c, world)
-    c = _restrictions(c, world)
-    c = _flag(c, _pairs(bt, "referral_kinds", "referrer_kind"), "_referrer_ok")
-    c = _flag(c, _pairs(bt, "req_indication", "indication_kind"), "_indication_ok")
-    c = _flag(c, _pairs(bt, "not_with_indication", "indication_kind"), "_indication_excl")
-    c = _flag(c, _pairs(bt, "provider_kinds", "provider_kind"), "_kind_ok")
-    c = _flag(c, _pairs(bt, "req_diagnoses", "diagnosis"), "_req_diag_ok")
-    provs = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
-    c = _flag(c, provs.select("provider", "recognized_by").explode("recognized_by").drop_nulls().unique(), "_recognized")
-    c = _flag(c, provs.select("provider", pl.col("qualifications").alias("qualification")).explode("qualification")
-              .drop_nulls().unique(), "_qualified")
+    tariff, contracted = _contracted(df, i, bt, b, world)
+    problem, auth_ok = _authorization(df, i, bt, b, contracted, world)
+    fails = _requirements(df, i, bt, b, world, problem)
+    req_bits = np.zeros(len(i), np.int64)
+    for k, (name, _) in enumerate(REQUIREMENTS):
+        req_bits |= fails[name].astype(np.int64) << k
+    return c.with_columns(pl.Series("contract_tariff", tariff).set(pl.Series(~contracted), None),
+                          pl.Series("contracted", contracted), auth_ok, pl.Series("req_bits", req_bits),
+                          pl.Series("req_ok", req_bits == 0), pl.Series("cand_rank", rank_within(i)))
+
+
+def _has(column: pl.Series) -> np.ndarray:
+    """Per benefit row: a flag column set, or a list/value column given."""
+    return column.fill_null(False).to_numpy() if column.dtype == pl.Boolean else column.is_not_null().to_numpy()
+
+
+def _in_list(lists: pl.Series, line_values: pl.Series, i: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For candidates (line i, benefit row b): the line's value is in the benefit's list (false
+    for a null value or a benefit without the list)."""
+    values = lists.explode().drop_nulls().unique(maintain_order=True)
+    table = membership(lists, values)
+    ids = value_ids(line_values, values)[0][i]
+    return (ids >= 0) & table[b, np.maximum(ids, 0)]
+
+
+def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World,
+                  auth_problem: np.ndarray) -> dict[str, np.ndarray]:
+    """Per requirement (REQUIREMENTS): which candidates fail it. The benefit's conditions are
+    read from its row `b`, the line's values from its row `i`."""
+    def benefit(col: str) -> np.ndarray:
+        return _has(bt[col])[b]
+    referral_given = df["referral_by"].is_not_null().to_numpy()[i]
+    provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
     fails = {
-        "excluded": pl.col("not_covered"),
-        "restricted-diagnosis": (pl.col("has_req_diagnoses") & ~pl.col("_req_diag_ok")) | pl.col("_restricted"),
-        "referral-missing": pl.col("req_referral") & pl.col("referral_by").is_null(),
-        "referrer-kind": pl.col("req_referral") & pl.col("referral_by").is_not_null()
-                         & pl.col("has_referral_kinds") & ~pl.col("_referrer_ok"),
-        "indication-missing": pl.col("has_req_indication") & ~pl.col("_indication_ok"),
-        "indication-excludes": pl.col("has_not_with_indication") & pl.col("_indication_excl"),
-        "provider-kind": pl.col("has_provider_kinds") & ~pl.col("_kind_ok"),
-        "provider-not-recognised": pl.col("recognized_by").is_not_null() & ~pl.col("_recognized"),
-        "provider-qualification": pl.col("qualification").is_not_null() & ~pl.col("_qualified"),
+        "excluded": benefit("not_covered"),
+        "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b))
+                                | _restricted(df, i, bt, b, world),
+        "referral-missing": benefit("req_referral") & ~referral_given,
+        "referrer-kind": benefit("req_referral") & referral_given & benefit("referral_kinds")
+                         & ~_in_list(bt["referral_kinds"], df["referrer_kind"], i, b),
+        "indication-missing": benefit("req_indication") & ~_in_list(bt["req_indication"], df["indication_kind"], i, b),
+        "indication-excludes": benefit("not_with_indication") & _in_list(bt["not_with_indication"], df["indication_kind"], i, b),
+        "provider-kind": benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b),
+        "provider-not-recognised": _lacks(df, i, bt, b, "recognized_by", provider.select("provider", "recognized_by")),
+        "provider-qualification": _lacks(df, i, bt, b, "qualification", provider.select("provider", "qualifications")),
     }
-    needs_auth = (pl.col("auth") == "always") | ((pl.col("auth") == "non_contracted") & ~pl.col("contracted"))
-    for name in ("authorization-missing", "authorization-invalid", "authorization-expired",
-                 "authorization-period", "authorization-other-care"):
-        fails[name] = needs_auth & (pl.col("auth_problem") == name)
-    c = c.with_columns(*(e.fill_null(False).alias(f"req_{n}") for n, e in fails.items()))
-    c = c.drop([x for x in c.columns if x.startswith("_") or x.startswith("has_")])
-    c = c.with_columns((~pl.any_horizontal(*(pl.col(f"req_{n}") for n, _ in REQUIREMENTS))).alias("req_ok"))
-    # the failed requirements as one bit set, bit k = REQUIREMENTS[k] (codes.py turns it into codes)
-    return c.with_columns(pl.Series("cand_rank", rank_within(c["i"].to_numpy())),
-                          bits([pl.col(f"req_{n}") for n, _ in REQUIREMENTS]).alias("req_bits")).drop("cr")
+    for k, name in enumerate(AUTH_PROBLEMS):
+        fails[name] = auth_problem == k
+    return fails
 
 
-def _contracted(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    """Contracted tariff for the line's code with the candidate's insurer on the service date."""
+def _lacks(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, what: str, has: pl.DataFrame) -> np.ndarray:
+    """The benefit asks the provider for `what` (a recognition or qualification) and the line's
+    provider does not have it (`has`: provider, list of what it has)."""
+    sub = np.flatnonzero(bt[what].is_not_null().to_numpy()[b])
+    out = np.zeros(len(i), np.bool_)
+    if len(sub):
+        pairs = has.explode(has.columns[1]).drop_nulls()
+        found = key_ids([df["provider"].gather(i[sub]), bt[what].gather(b[sub])], [pairs[c] for c in pairs.columns])[0]
+        out[sub] = found < 0
+    return out
+
+
+FAR = np.int64(2**40)     # the last day of an open-ended period
+
+
+def _contracted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Contracted tariff for the line's code with the candidate's insurer on the service date (the
+    least, if contracts overlap), and whether there is one. The key (provider, insurer, code) is
+    one integer id: the line's provider and code encoded once per line, the insurer per benefit row."""
     ct = world.contract_tariffs
-    keys = ["provider", "insurer", "code"]
-    # joined on one integer id of (provider, insurer, code): three string keys made this join 10x slower
-    q, r = key_ids([c[k] for k in keys], [ct[k] for k in keys])
-    rows = pl.DataFrame({"_k": r, "t_from": ct["from"], "t_to": ct["to"], "tariff": ct["tariff"]}).filter(pl.col("_k") >= 0)
-    keyed = (c.select("cr", "service_date").with_columns(pl.Series("_k", q)).filter(pl.col("_k") >= 0)
-             .join(rows, on="_k", how="inner")
-             .filter((pl.col("t_from") <= pl.col("service_date"))
-                     & (pl.col("t_to").is_null() | (pl.col("t_to") >= pl.col("service_date"))))
-             .group_by("cr").agg(pl.col("tariff").min().alias("contract_tariff")))
-    return attach(c, keyed, "cr").with_columns(pl.col("contract_tariff").is_not_null().alias("contracted"))
+    codes = world.reference.service_codes["key"]
+    providers = ct["provider"].drop_nulls().unique(maintain_order=True)
+    insurers = ct["insurer"].drop_nulls().unique(maintain_order=True)
+    q, r = int_key_ids(
+        [value_ids(df["provider"], providers)[0][i], value_ids(bt["insurer"], insurers)[0][b], df["code_no"].to_numpy()[i]],
+        [value_ids(ct["provider"], providers)[0], value_ids(ct["insurer"], insurers)[0], value_ids(ct["code"], codes)[0]],
+        [providers.len(), insurers.len(), codes.len()])
+    t_from, no_from = day_numbers(ct["from"])
+    t_to, no_to = day_numbers(ct["to"])
+    r = np.where(no_from, -1, r)                       # a tariff without a start never holds
+    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, np.where(no_to, FAR, t_to),
+                         ct["tariff"].fill_null(0).to_numpy())
 
 
-def _authorization(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    """Resolve the authorization for each candidate: the one the line names, or else one on file
-    for this member and benefit. `auth_problem` names what is wrong (null when fine);
-    `auth_ok` says whether a valid one covers the line (used by the 'after N days' rule)."""
-    auths = world.authorizations.select(pl.col("id").alias("authorization"), pl.col("member_id").alias("a_member"),
-                                        pl.col("benefit").alias("a_benefit"), pl.col("from").alias("a_from"),
-                                        pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status")
-                                        ).unique("authorization", keep="first")
-    # only benefits that ask for one (most say 'never'; their candidates keep auth_problem null)
-    named = (c.select("cr", "benefit", "member_id", "service_date", "authorization", "auth")
-             .filter(pl.col("auth").fill_null("never") != "never").drop("auth")
-             .join(auths, on="authorization", how="left"))
-    in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
-    named = named.with_columns(
-        pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))
-        .when(pl.col("a_member").is_null() | (pl.col("a_member") != pl.col("member_id"))).then(pl.lit("authorization-invalid"))
-        .when(pl.col("a_status") != "active").then(pl.lit("authorization-expired"))
-        .when(pl.col("a_benefit") != pl.col("benefit")).then(pl.lit("authorization-other-care"))
-        .when(~in_period).then(pl.lit("authorization-period"))
-        .otherwise(None).alias("auth_problem"))
-    # a line without a number: look for one on file for this member and benefit
-    on_file = (named.filter(pl.col("authorization").is_null()).select("cr", "benefit", "member_id", "service_date")
-               .join(auths.drop("authorization").rename({"a_member": "member_id", "a_benefit": "benefit"}),
-                     on=["member_id", "benefit"], how="inner")
-               .with_columns(in_period.alias("_in"), (pl.col("a_status") == "active").alias("_active"))
-               .group_by("cr")
-               .agg((pl.col("_in") & pl.col("_active")).any().alias("_any_ok"), pl.col("_active").any().alias("_any_active")))
-    named = (attach(named, on_file, "cr")
-             .with_columns(
-                 pl.when(pl.col("authorization").is_not_null()).then(pl.col("auth_problem"))
-                 .when(pl.col("_any_ok").fill_null(False)).then(None)
-                 .when(pl.col("_any_active").fill_null(False)).then(pl.lit("authorization-period"))
-                 .when(pl.col("_any_ok").is_not_null()).then(pl.lit("authorization-expired"))
-                 .otherwise(pl.lit("authorization-missing")).alias("auth_problem")))
-    named = named.select("cr", "auth_problem", pl.col("auth_problem").is_null().alias("auth_ok"))
-    return attach(c, named, "cr")
+# what can be wrong with an authorization (the number is its index)
+AUTH_PROBLEMS = ["authorization-missing", "authorization-invalid", "authorization-expired",
+                 "authorization-period", "authorization-other-care"]
 
 
-def _restrictions(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    """Package-wide code restrictions (e.g. long sessions only for listed indications)."""
+def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, contracted: np.ndarray,
+                   world: World) -> tuple[np.ndarray, pl.Series]:
+    """For each candidate whose benefit asks about an authorization: the one the line names, or
+    else one on file for this member and benefit. Returns what is wrong with it where one is
+    needed (always, or when not contracted; an index into AUTH_PROBLEMS, -1 when fine or not
+    needed) and `auth_ok`: whether a valid one covers the line (null where the benefit never
+    asks; the kernel uses it for the 'after N days' rule)."""
+    auth = bt["auth"].fill_null("never")
+    asks = (auth != "never").to_numpy()[b]
+    needs = (auth == "always").to_numpy()[b] | ((auth == "non_contracted").to_numpy()[b] & ~contracted)
+    problem = np.full(len(i), -1, np.int64)
+    ok = np.zeros(len(i), np.bool_)
+    sub = np.flatnonzero(asks)
+    if len(sub):
+        auths = world.authorizations.select(
+            pl.col("id").alias("authorization"), pl.col("member_id").alias("a_member"), pl.col("benefit").alias("a_benefit"),
+            pl.col("from").alias("a_from"), pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status"),
+        ).unique("authorization", keep="first")
+        named = (df.select("member_id", "service_date", "authorization")[i[sub]]
+                 .with_columns(pl.Series("cr", sub), bt["benefit"].gather(b[sub]))
+                 .join(auths, on="authorization", how="left", maintain_order="left"))
+        in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
+        named = named.with_columns(
+            pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))
+            .when(pl.col("a_member").is_null() | (pl.col("a_member") != pl.col("member_id"))).then(pl.lit("authorization-invalid"))
+            .when(pl.col("a_status") != "active").then(pl.lit("authorization-expired"))
+            .when(pl.col("a_benefit") != pl.col("benefit")).then(pl.lit("authorization-other-care"))
+            .when(~in_period).then(pl.lit("authorization-period"))
+            .otherwise(None).alias("auth_problem"))
+        # a line without a number: look for one on file for this member and benefit
+        on_file = (named.filter(pl.col("authorization").is_null()).select("cr", "benefit", "member_id", "service_date")
+                   .join(auths.drop("authorization").rename({"a_member": "member_id", "a_benefit": "benefit"}),
+                         on=["member_id", "benefit"], how="inner")
+                   .with_columns(in_period.alias("_in"), (pl.col("a_status") == "active").alias("_active"))
+                   .group_by("cr")
+                   .agg((pl.col("_in") & pl.col("_active")).any().alias("_any_ok"), pl.col("_active").any().alias("_any_active")))
+        found = (attach(named, on_file, "cr").select(
+            pl.when(pl.col("authorization").is_not_null()).then(pl.col("auth_problem"))
+            .when(pl.col("_any_ok").fill_null(False)).then(None)
+            .when(pl.col("_any_active").fill_null(False)).then(pl.lit("authorization-period"))
+            .when(pl.col("_any_ok").is_not_null()).then(pl.lit("authorization-expired"))
+            .otherwise(pl.lit("authorization-missing")))
+            .to_series().replace_strict(AUTH_PROBLEMS, list(range(len(AUTH_PROBLEMS))), default=-1, return_dtype=pl.Int64)
+            .fill_null(-1).to_numpy())
+        problem[sub] = np.where(needs[sub], found, -1)
+        ok[sub] = found < 0
+    return problem, pl.Series("auth_ok", ok).set(pl.Series(~asks), None)
+
+
+def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> np.ndarray:
+    """Package-wide code restrictions (e.g. long sessions only for listed indications): the
+    candidate's product restricts the line's code and the diagnosis is not among those allowed."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
-    hit = (c.select("cr", "product", "code", "diagnosis").join(r, on=["product", "code"], how="inner")
-           .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False))
-           .select("cr", pl.lit(True).alias("_restricted"), pl.col("source").alias("restriction_source"))
-           .unique("cr"))
-    return attach(c, hit, "cr").with_columns(pl.col("_restricted").fill_null(False))
+    out = np.zeros(len(i), np.bool_)
+    if r.height == 0 or len(i) == 0:
+        return out
+    products = r["product"].drop_nulls().unique(maintain_order=True)
+    q, rk = int_key_ids(
+        [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
+        [value_ids(r["product"], products)[0], value_ids(r["code"], world.reference.service_codes["key"])[0]],
+        [products.len(), world.reference.service_codes.height])
+    sub = np.flatnonzero(q >= 0)
+    if len(sub):
+        hit = (pl.DataFrame({"cr": sub, "_k": q[sub]}).with_columns(df["diagnosis"].gather(i[sub]))
+               .join(r.select(pl.Series("_k", rk), "allowed_diagnoses"), on="_k", how="inner")
+               .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False)))
+        out[hit["cr"].to_numpy()] = True
+    return out
 
 
-def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
+def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
     """VGZ cessieverbod (seed 002): a provider without a contract with the member's insurer bills
     basic-insurance aids directly, delivered on or after the ban date -> 8022, unless a
     supplementary module of the member covers the aid. Adds `fail_assignment-ban` to df."""
@@ -207,9 +244,9 @@ def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.Da
                      .filter((pl.col("k_from") <= pl.col("service_date"))
                              & (pl.col("k_to").is_null() | (pl.col("k_to") >= pl.col("service_date"))))
                      .select("i", pl.lit(True).alias("_contract")).unique("i"))
-    module_covers = (cands.select("i", "product_kind", "req_ok", "not_covered")
-                     .filter(pl.col("i").is_in(banned["i"].implode()) & (pl.col("product_kind") == "supplementary")
-                             & pl.col("req_ok") & ~pl.col("not_covered"))
+    module_covers = (cands.select("i", "brow", "req_ok").filter(pl.col("i").is_in(banned["i"].implode()) & pl.col("req_ok"))
+                     .join(bt.select("brow", "product_kind", "not_covered"), on="brow", how="left")
+                     .filter((pl.col("product_kind") == "supplementary") & ~pl.col("not_covered"))
                      .select("i", pl.lit(True).alias("_module")).unique("i"))
     hit = (banned.join(with_contract, on="i", how="left").join(module_covers, on="i", how="left")
            .filter(pl.col("_contract").is_null() & pl.col("_module").is_null())

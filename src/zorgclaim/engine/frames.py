@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from numba import njit
 
 
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
@@ -25,18 +26,27 @@ def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, 
     several strings: the right side's distinct key rows are numbered 0..k-1; a left row gets the
     number of the equal right row, or -1 when there is none. A null never matches (as in a join).
     Meant for a small right side (a reference table): ids are mixed-radix over its distinct values."""
-    n, m = len(left[0]), len(right[0])
-    lk, rk = np.zeros(n, np.int64), np.zeros(m, np.int64)
-    l_bad, r_bad = np.zeros(n, bool), np.zeros(m, bool)
+    lefts, rights, sizes = [], [], []
     for lc, rc in zip(left, right):
         values = rc.drop_nulls().unique(maintain_order=True)
         ids = pl.Series(range(values.len()), dtype=pl.Int64)
-        li = lc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
-        ri = rc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+        lefts.append(lc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy())
+        rights.append(rc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy())
+        sizes.append(values.len())
+    return int_key_ids(lefts, rights, sizes)
+
+
+def int_key_ids(left: list[np.ndarray], right: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """`key_ids` for columns already encoded as integers: column k holds ids 0..sizes[k]-1, or
+    -1 for a null or a value the other side does not have (it never matches)."""
+    n, m = len(left[0]), len(right[0])
+    lk, rk = np.zeros(n, np.int64), np.zeros(m, np.int64)
+    l_bad, r_bad = np.zeros(n, bool), np.zeros(m, bool)
+    for li, ri, size in zip(left, right, sizes):
         l_bad |= li < 0
         r_bad |= ri < 0
-        lk = lk * max(values.len(), 1) + np.maximum(li, 0)
-        rk = rk * max(values.len(), 1) + np.maximum(ri, 0)
+        lk = lk * max(size, 1) + np.maximum(li, 0)
+        rk = rk * max(size, 1) + np.maximum(ri, 0)
     distinct, r_ids = np.unique(rk[~r_bad], return_inverse=True)
     right_ids = np.full(m, -1, np.int64)
     right_ids[~r_bad] = r_ids
@@ -76,6 +86,47 @@ def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: 
     row = order[np.maximum(pos, 0)]
     ok = (pos >= 0) & (keys >= 0) & (t_keys[row] == keys)
     return np.where(ok, row, -1)
+
+
+def membership(lists: pl.Series, values: pl.Series) -> np.ndarray:
+    """A (rows x values) boolean table: row r's list holds value v (`values` distinct; a list
+    value not among them is left out). At least one column, so a table of no values can be indexed."""
+    table = np.zeros((len(lists), max(values.len(), 1)), np.bool_)
+    exploded = lists.to_frame("v").with_row_index("r").explode("v").drop_nulls("v")
+    ids = value_ids(exploded["v"], values)[0]
+    table[exploded["r"].to_numpy()[ids >= 0], ids[ids >= 0]] = True
+    return table
+
+
+def min_in_period(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_from: np.ndarray,
+                  t_to: np.ndarray, t_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query (key, day): the least value among the table rows with that key whose
+    period t_from..t_to (day numbers, inclusive) holds the day, and whether there is one. Keys
+    are ids >= 0 (-1: no key, never found). Give an open-ended period a far-off t_to."""
+    if len(t_keys) == 0:
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), np.bool_)
+    order = np.argsort(t_keys, kind="stable")
+    start = np.searchsorted(t_keys[order], np.arange(int(t_keys.max()) + 2), "left")
+    return _min_in_period(keys.astype(np.int64), days.astype(np.int64), start.astype(np.int64), order,
+                          t_from.astype(np.int64), t_to.astype(np.int64), t_values.astype(np.int64))
+
+
+@njit(cache=True)
+def _min_in_period(keys, days, start, order, t_from, t_to, t_values):
+    out = np.zeros(keys.shape[0], np.int64)
+    found = np.zeros(keys.shape[0], np.bool_)
+    top = start.shape[0] - 1
+    for q in range(keys.shape[0]):
+        k = keys[q]
+        if k < 0 or k >= top:
+            continue
+        d = days[q]
+        for x in range(start[k], start[k + 1]):
+            r = order[x]
+            if t_from[r] <= d <= t_to[r] and (not found[q] or t_values[r] < out[q]):
+                out[q] = t_values[r]
+                found[q] = True
+    return out, found
 
 
 def take(values: pl.Series, rows: np.ndarray) -> pl.Series:

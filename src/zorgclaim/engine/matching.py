@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import day_numbers, take, value_ids
+from zorgclaim.engine.frames import day_numbers, membership, take, value_ids
 
 NO_DAY = np.int64(2**40)
 
@@ -37,15 +37,6 @@ def _values(*lists: pl.Series) -> pl.Series:
 
 def _ids(col: pl.Series, values: pl.Series) -> np.ndarray:
     return value_ids(col, values)[0]
-
-
-def _membership(lists: pl.Series, values: pl.Series) -> np.ndarray:
-    """A (rows x values) boolean table: row r's list holds value v."""
-    table = np.zeros((len(lists), max(values.len(), 1)), np.bool_)
-    exploded = lists.to_frame("v").with_row_index("r").explode("v").drop_nulls("v")
-    ids = _ids(exploded["v"], values)
-    table[exploded["r"].to_numpy()[ids >= 0], ids[ids >= 0]] = True
-    return table
 
 
 def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
@@ -88,8 +79,8 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
 
     # per (product, care kind) and (product, code): the product's rows listing it, in rank order
     # (positions in by_product), so a line looks only at rows that can match it
-    k_start, k_pos = _rows_by_value(by_product, b_pid, _membership(bt["care_kinds"], kinds), products.len())
-    x_start, x_pos = _rows_by_value(by_product, b_pid, _membership(bt["codes"], codes), products.len())
+    k_start, k_pos = _rows_by_value(by_product, b_pid, membership(bt["care_kinds"], kinds), products.len())
+    x_start, x_pos = _rows_by_value(by_product, b_pid, membership(bt["codes"], codes), products.len())
 
     day, no_day = day_numbers(lines["service_date"])
     age = lines["age"]
@@ -99,9 +90,9 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
         age.is_null().to_numpy(), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
         _ids(lines["diagnosis"], diags), _ids(lines["csi"], csis),
         m_start, m_end, c_pid, c_from, c_to, by_product, k_start, k_pos, x_start, x_pos,
-        max(kinds.len(), 1), max(codes.len(), 1), bt["diagnoses"].is_not_null().to_numpy(), _membership(bt["diagnoses"], diags),
+        max(kinds.len(), 1), max(codes.len(), 1), bt["diagnoses"].is_not_null().to_numpy(), membership(bt["diagnoses"], diags),
         bt["diag_bijlage1"].fill_null(False).to_numpy(), bt["csi"].is_not_null().to_numpy(),
-        _membership(bt["csi"], csis), seg_from, seg_to,
+        membership(bt["csi"], csis), seg_from, seg_to,
         bt["min_age"].fill_null(-1).to_numpy(), bt["max_age"].fill_null(-1).to_numpy(),
         bt["min_age"].is_null().to_numpy(), bt["max_age"].is_null().to_numpy(), d_bij, d_term)
     count = _match(*args, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), False)

@@ -59,9 +59,10 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
     members = world.members.select(
         "member_id", pl.lit(True).alias("member_known"), "birth_date", "death_date",
         pl.col("bsn").alias("member_bsn"), pl.col("voluntary_deductible").fill_null(0))
+    # code_no: the code's row in the reference's service codes (unique keys), -1 for an unknown code
     codes = world.reference.service_codes.select(
         pl.col("key").alias("code"), "care_kind", "unit", pl.col("valid_from").alias("code_from"),
-        pl.col("valid_to").alias("code_to"))
+        pl.col("valid_to").alias("code_to")).with_row_index("code_no")
     provs = provider_table(world).select(
         pl.col("agb").alias("provider"), pl.col("kind").alias("provider_kind"),
         pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]),
@@ -102,4 +103,5 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
         pl.col("service_date").dt.year().cast(pl.Int64).alias("year"),
         (pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("is_credit"),
         pl.col("member_known").fill_null(False), pl.col("provider_known").fill_null(False),
+        pl.col("code_no").cast(pl.Int64).fill_null(-1),
     ).sort("i")

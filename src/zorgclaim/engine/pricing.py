@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import asof_lookup, day_numbers, key_ids, take
+from zorgclaim.engine.frames import asof_lookup, day_numbers, int_key_ids, take, value_ids
 
 
 def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
@@ -21,22 +21,22 @@ def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
     return (amount * pct + 50) // 100
 
 
-def _rates(c: pl.DataFrame, world: World) -> dict[str, pl.Series]:
-    """The reference rates per kind ('avg_contracted', 'market') for each candidate's code on its
-    service date: the insurer's own row if there is one, else the row for all insurers ('*'); the
-    latest on or before the date. The keys are encoded once for both kinds."""
+def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: World) -> dict[str, pl.Series]:
+    """The reference rates per kind ('avg_contracted', 'market') for each query (the line's code
+    as its row in the service codes, day number, the benefit's insurer): the insurer's own row if
+    there is one, else the row for all insurers ('*'); the latest on or before the day."""
     t = world.reference.tariffs
-    days, no_day = day_numbers(c["service_date"])
     t_days = day_numbers(t["from_"])[0]
     general = (t["insurer"] == "*").to_numpy()
-    own_q, own_r = key_ids([c["code"], c["insurer"]], [t["code"], t["insurer"]])
-    any_q, any_r = key_ids([c["code"]], [t["code"]])
-    own_q[no_day], any_q[no_day] = -1, -1
+    t_code = value_ids(t["code"], world.reference.service_codes["key"])[0]
+    insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
+    own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, value_ids(t["insurer"], insurers)[0]],
+                               [world.reference.service_codes.height, insurers.len()])
     rates = {}
     for kind in ("avg_contracted", "market"):
         of_kind = (t["kind"] == kind).to_numpy()
         found = []
-        for q, r, rows in ((own_q, own_r, of_kind & ~general), (any_q, any_r, of_kind & general)):
+        for q, r, rows in ((own_q, own_r, of_kind & ~general), (code_no, t_code, of_kind & general)):
             where = np.flatnonzero(rows)
             hit = asof_lookup(q, days, r[where], t_days[where])
             found.append(take(t["amount"], np.where(hit >= 0, where[np.maximum(hit, 0)], -1)))
@@ -44,29 +44,57 @@ def _rates(c: pl.DataFrame, world: World) -> dict[str, pl.Series]:
     return rates
 
 
-def price(c: pl.DataFrame, world: World) -> pl.DataFrame:
-    rates = _rates(c, world)
-    c = c.with_columns(rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"))
+# how a candidate is priced (price_basis), in the order the rules are tried
+BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_declared", "market", "declared"]
+
+
+def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Adds price, unit_rate and price_basis (an index into BASES) to candidates (i, brow,
+    contracted, contract_tariff): the line's columns are gathered by `i` from `df`, the
+    benefit's by `brow` from `bt`. Reference rates are looked up only for the candidates whose
+    basis can need one (not contracted, not priced per day or by percentage)."""
+    i, b = c["i"].to_numpy().astype(np.int64), c["brow"].to_numpy()
+    method = bt["price_method"]
+    own_method = (method == "per_day").fill_null(False).to_numpy()[b] | (method == "percentage").fill_null(False).to_numpy()[b]
+    need = np.flatnonzero(~own_method & ~c["contracted"].to_numpy())
+    days, no_day = day_numbers(df["service_date"])
+    code_no = np.where(no_day, -1, df["code_no"].to_numpy())[i[need]]
+    found = _rates(code_no, days[i[need]], bt["insurer"].gather(b[need]), world)
+    rates = {k: take(v, _scatter(need, len(i))) for k, v in found.items()}
+    in_kind_line = (df["policy_type"] == "in_kind").fill_null(False).to_numpy()
+    x = c.select("contracted", "contract_tariff").with_columns(
+        df["quantity"].gather(i).alias("quantity"), df["declared"].gather(i).alias("declared"),
+        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct")),
+        pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
+        rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"))
     q = pl.col("quantity")
-    in_kind = (pl.col("product_kind") == "basic") & (pl.col("policy_type") == "in_kind")
-    basis = (pl.when(pl.col("price_method") == "per_day").then(pl.lit("per_day"))
-             .when(pl.col("price_method") == "percentage").then(pl.lit("percentage"))
-             .when(pl.col("contracted")).then(pl.lit("contract"))
-             .when(in_kind & pl.col("avg_rate").is_not_null()).then(pl.lit("in_kind"))
-             .when(in_kind).then(pl.lit("in_kind_declared"))
-             .when(pl.col("market_rate").is_not_null()).then(pl.lit("market"))
-             .otherwise(pl.lit("declared")))
-    c = c.with_columns(basis.alias("price_basis"))
-    b = pl.col("price_basis")
-    amount = (pl.when(b == "per_day").then(pl.col("per_day") * q)
-              .when(b == "percentage").then(_pct(pl.col("declared"), pl.col("percentage")))
-              .when(b == "contract").then(pl.col("contract_tariff") * q)
-              .when(b == "in_kind").then(_pct(pl.col("avg_rate"), pl.col("nc_pct")) * q)
-              .when(b == "in_kind_declared").then(_pct(pl.col("declared"), pl.col("nc_pct")))
-              .when(b == "market").then(pl.col("market_rate") * q)
+    basis = (pl.when(pl.col("price_method") == "per_day").then(0)
+             .when(pl.col("price_method") == "percentage").then(1)
+             .when(pl.col("contracted")).then(2)
+             .when(pl.col("in_kind") & pl.col("avg_rate").is_not_null()).then(3)
+             .when(pl.col("in_kind")).then(4)
+             .when(pl.col("market_rate").is_not_null()).then(5)
+             .otherwise(6)).cast(pl.Int8)
+    b_ = pl.col("price_basis")
+    amount = (pl.when(b_ == 0).then(pl.col("per_day") * q)
+              .when(b_ == 1).then(_pct(pl.col("declared"), pl.col("percentage")))
+              .when(b_ == 2).then(pl.col("contract_tariff") * q)
+              .when(b_ == 3).then(_pct(pl.col("avg_rate"), pl.col("nc_pct")) * q)
+              .when(b_ == 4).then(_pct(pl.col("declared"), pl.col("nc_pct")))
+              .when(b_ == 5).then(pl.col("market_rate") * q)
               .otherwise(pl.col("declared")))
-    unit_rate = (pl.when(b == "per_day").then(pl.col("per_day"))
-                 .when(b == "contract").then(pl.col("contract_tariff"))
-                 .when(b == "in_kind").then(pl.col("avg_rate"))
-                 .when(b == "market").then(pl.col("market_rate")))
-    return c.with_columns(amount.cast(pl.Int64).alias("price"), unit_rate.cast(pl.Int64).alias("unit_rate"))
+    unit_rate = (pl.when(b_ == 0).then(pl.col("per_day"))
+                 .when(b_ == 2).then(pl.col("contract_tariff"))
+                 .when(b_ == 3).then(pl.col("avg_rate"))
+                 .when(b_ == 5).then(pl.col("market_rate")))
+    x = x.with_columns(basis.alias("price_basis")).select(
+        "price_basis", amount.cast(pl.Int64).alias("price"), unit_rate.cast(pl.Int64).alias("unit_rate"))
+    return c.with_columns(x)
+
+
+def _scatter(rows: np.ndarray, n: int) -> np.ndarray:
+    """Positions 0..n-1 -> their index in `rows` (ascending), -1 for the others: for putting a
+    result computed on a subset back in place with `take`."""
+    out = np.full(n, -1, np.int64)
+    out[rows] = np.arange(len(rows))
+    return out

@@ -12,6 +12,7 @@ from zorgclaim.engine.codes import OUTCOME_CODE
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
 from zorgclaim.engine.frames import attach, packed_key
+from zorgclaim.engine.pricing import BASES
 
 STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
 # the limit step of each candidate outcome: its check and outcome; its return code is the one
@@ -34,15 +35,19 @@ def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
 
-def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame) -> pl.DataFrame:
+def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame) -> pl.DataFrame:
     parts = [formal_steps(df).with_columns(pl.lit(0, pl.Int64).alias("cand"))]
-    # narrow copies first: filtering the wide candidate and decision frames would gather every column
-    c = cands.select(
-        "i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "source", "product", "benefit", "label", "outcome",
-        "req_ok", *[f"req_{n}" for n, _ in REQUIREMENTS], "indication_kind", "provider_kind", "recognized_by",
-        "qualification", "referrer_kind", "price_basis", "price", "declared", "amount", "unit_rate", "quantity",
-        "nc_pct", "per_day", "percentage", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
-        "units")
+    # the candidates with what their steps show of the line (by i) and of the benefit (by brow)
+    ci, cb = cands["i"].to_numpy(), cands["brow"].to_numpy()
+    c = pl.concat([
+        cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
+                     *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
+                     pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"), "price", "amount", "unit_rate",
+                     "nth", "term_days", "units"),
+        df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
+        benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
+                        "from_nth", "max_count", "window", "per_year_amount")[cb],
+    ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer")
     parts.append(c.select("i", pl.lit("coverage").alias("stage"), pl.lit("benefit").alias("check"),
