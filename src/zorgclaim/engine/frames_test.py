@@ -57,3 +57,33 @@ def test_packed_key_sorts_like_the_columns():
     wide = df.with_columns(pl.col("a") * (1 << 40), pl.col("b") * (1 << 30))        # does not fit: the columns
     assert packed_key(wide, ["a", "b", "c"]) == ["a", "b", "c"]
     assert packed_key(df.head(0), ["a"]) == ["a"]
+
+
+def test_membership_table_marks_each_rows_values():
+    from zorgclaim.engine.frames import membership
+    table = membership(pl.Series([["a", "b"], None, ["c", "zz"], []]), pl.Series(["a", "b", "c"]))
+    assert table.tolist() == [[True, True, False], [False, False, False], [False, False, True], [False, False, False]]
+
+
+def test_int_key_ids_agree_with_key_ids_on_the_encoded_columns():
+    from zorgclaim.engine.frames import int_key_ids, key_ids, value_ids
+    rng = np.random.default_rng(3)
+    left = [pl.Series(rng.choice(["a", "b", "c", None], 500).tolist()), pl.Series(rng.choice(["x", "y"], 500).tolist())]
+    right = [pl.Series(["a", "b", "a", None, "c"]), pl.Series(["x", "x", "y", "y", "q"])]
+    values = [r.drop_nulls().unique(maintain_order=True) for r in right]
+    ints = int_key_ids([value_ids(c, v)[0] for c, v in zip(left, values)], [value_ids(c, v)[0] for c, v in zip(right, values)],
+                       [v.len() for v in values])
+    assert [x.tolist() for x in ints] == [x.tolist() for x in key_ids(left, right)]
+
+
+def test_min_in_period_takes_the_least_value_whose_period_holds_the_day():
+    from zorgclaim.engine.frames import min_in_period
+    rng = np.random.default_rng(4)
+    t_keys, t_from = rng.integers(-1, 5, 60), rng.integers(0, 100, 60)
+    t_to, values = t_from + rng.integers(0, 40, 60), rng.integers(0, 1000, 60)
+    keys, days = rng.integers(-1, 7, 2000), rng.integers(-5, 150, 2000)
+    got, found = min_in_period(keys, days, t_keys, t_from, t_to, values)
+    for k, d, g, f in zip(keys, days, got, found):
+        hold = [v for tk, a, z, v in zip(t_keys, t_from, t_to, values) if k >= 0 and tk == k and a <= d <= z]
+        assert f == bool(hold) and (not hold or g == min(hold))
+    assert found.any() and not found.all()
