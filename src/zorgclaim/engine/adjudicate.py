@@ -19,6 +19,7 @@ from zorgclaim.engine.counters import counter_ids
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach, day_numbers
+from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State)
@@ -191,34 +192,13 @@ REQUIREMENT_CODES = np.array([codes.as_int(code) for _, code in REQUIREMENTS], n
 
 def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray, ce: np.ndarray,
             benefits: pl.DataFrame) -> pl.DataFrame:
-    share = pl.struct("product", "benefit", "amount", pl.col("c_ded").alias("deductible"))
-    paid = cands.select("i", "brow", "product", "amount", "c_ded").filter(pl.col("amount") != 0)
-    paid = paid.select("i", "product", benefits["benefit"].gather(paid["brow"]), "amount", "c_ded")
-    payer = pl.col("product").sort_by(pl.col("amount").abs(), descending=True).first().alias("payer")
-    debit_money = paid.group_by("i").agg(
-        share.alias("shares"), pl.col("amount").sum().alias("allowed"), pl.col("c_ded").sum().alias("deductible"), payer)
-    # credits reverse their debit exactly: in this batch, or from history
-    in_batch = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_not_null())
-                .select("i", pl.col("debit_i").cast(pl.UInt32).alias("j"))
-                .join(paid.rename({"i": "j"}), on="j", how="inner"))
-    from_hist = (df.filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null())
-                 .select("i", pl.col("credits").alias("line_id")).join(state.shares, on="line_id", how="inner")
-                 .rename({"deductible": "c_ded"}))
-    rev = pl.concat([in_batch.select("i", "product", "benefit", "amount", "c_ded"),
-                     from_hist.select("i", "product", "benefit", "amount", "c_ded")])
-    credit_money = (rev.with_columns(-pl.col("amount"), -pl.col("c_ded"))
-                    .group_by("i").agg(share.alias("shares"), pl.col("amount").sum().alias("allowed"),
-                                       pl.col("c_ded").sum().alias("deductible"), payer))
-    money = pl.concat([debit_money, credit_money], rechunk=True)
-
-    d = attach(df, money, "i").with_columns(pl.col("allowed").fill_null(0), pl.col("deductible").fill_null(0),
-                                            pl.col("shares").fill_null([]))
+    d = df.with_columns(line_money(share_rows(df, cands, state, benefits), df.height))
     a, decl = d["allowed"].abs().to_numpy(), d["declared"].abs().to_numpy()
     status = np.where(a == 0, codes.REJECTED, np.where(a >= decl, codes.ACCEPTED, codes.PARTIAL)).astype(np.int8)
     declared = df["declared"].gather(cands["i"])
     cut = cands.select(((pl.col("amount") > 0) & (pl.col("price") < declared)).fill_null(False))
     packed = codes.line_codes(
-        d["formal_ok"].to_numpy(), d.select(codes.bits([pl.col(f"fail_{c.name}") for c in CHECKS])).to_series().to_numpy(),
+        d["formal_ok"].to_numpy(), _formal_bits(d),
         FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,
         cands["outcome"].to_numpy(), cands["req_bits"].to_numpy(), REQUIREMENT_CODES, cut.to_series().to_numpy(),
         codes.OUTCOME_CODE)
@@ -229,6 +209,14 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
     d = d.with_columns(PAYEE.gather(to_member.cast(pl.Int64)),
                        pl.when(to_member).then(pl.col("allowed") - pl.col("deductible")).otherwise(pl.col("allowed")).alias("paid"))
     return d
+
+
+def _formal_bits(df: pl.DataFrame) -> np.ndarray:
+    """The failed formal checks as one bit set per line, bit k = formal.CHECKS[k]."""
+    out = np.zeros(df.height, np.int64)
+    for k, c in enumerate(CHECKS):
+        out |= df[f"fail_{c.name}"].to_numpy().astype(np.int64) << k
+    return out
 
 
 def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:

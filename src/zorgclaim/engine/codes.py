@@ -44,11 +44,6 @@ def as_int(code: str) -> int:
     return int(code)
 
 
-def bits(flags: list[pl.Expr]) -> pl.Expr:
-    """The boolean columns `flags` as one Int64 bit set (bit k = flags[k])."""
-    return pl.sum_horizontal(*(f.fill_null(False).cast(pl.Int64) * (1 << k) for k, f in enumerate(flags)))
-
-
 @njit(cache=True)
 def _add(packed, count, code):
     """Append `code` to a packed list of at most three distinct codes."""

@@ -45,9 +45,7 @@ def test_accepted_credit_and_paid_before():
     assert _run(is_credit=True) == ["0613"]
 
 
-def test_bits_and_as_int():
-    df = pl.DataFrame({"a": [True, False, None], "b": [True, True, False]})
-    assert df.select(codes.bits([pl.col("a"), pl.col("b")])).to_series().to_list() == [3, 2, 0]
+def test_as_int():
     assert codes.as_int("0613") == 613
     with pytest.raises(ValueError):
         codes.as_int("613")
