@@ -10,7 +10,7 @@ from zorgclaim.domain.schema import STEP_TYPE
 from zorgclaim.engine import kernel
 from zorgclaim.engine.codes import OUTCOME_CODE
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.formal import formal_steps
+from zorgclaim.engine.formal import CHECKS, formal_steps
 from zorgclaim.engine.frames import attach, packed_key
 from zorgclaim.engine.pricing import BASES
 
@@ -31,18 +31,43 @@ def _limit_code(outcome: int) -> str | None:
     return f"{code:04d}" if code else None
 
 
+# every check a step can name, ranked by name: the last tie-break of the order within a line
+ALL_CHECKS = sorted({"formal-ok", *(c.name for c in CHECKS), "benefit", "not-needed", *(n for n, _ in REQUIREMENTS),
+                     "requirements-met", *(f"price-{b}" for b in BASES), *(v[0] for v in _LIMIT_STEP.values()),
+                     "deductible-charged", "deductible-none", "deductible-under-18", "deductible-used-up",
+                     "deductible-exempt", "already-paid", "credit-reverses", "no-benefit", "payout"})
+CHECK_RANK = {name: k for k, name in enumerate(ALL_CHECKS)}
+
+
+def _st(stage: str) -> pl.Expr:
+    return pl.lit(STAGES[stage], pl.Int64).alias("_st")
+
+
+def _ck_of(check: pl.Expr) -> pl.Expr:
+    """The rank of a check column that varies within a part (looked up; a few rows or one stage)."""
+    return check.replace_strict(CHECK_RANK, return_dtype=pl.Int64).alias("_ck")
+
+
+def _named(stage: str, check: str) -> list[pl.Expr]:
+    """A part of one stage and one check: the names and their ranks, as literals."""
+    return [pl.lit(stage).alias("stage"), pl.lit(check).alias("check"), _st(stage), pl.lit(CHECK_RANK[check], pl.Int64).alias("_ck")]
+
+
 def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
 
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame) -> pl.DataFrame:
-    parts = [formal_steps(df).with_columns(pl.lit(0, pl.Int64).alias("cand"))]
+    formal = formal_steps(df)
+    parts = [formal.with_columns(pl.lit(0, pl.Int64).alias("cand"), _st("formal"), _ck_of(pl.col("check")))]
     # the candidates with what their steps show of the line (by i) and of the benefit (by brow)
     ci, cb = cands["i"].to_numpy(), cands["brow"].to_numpy()
     c = pl.concat([
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
-                     pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"), "price", "amount", "unit_rate",
+                     pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
+                     pl.lit(pl.Series([CHECK_RANK[f"price-{b}"] for b in BASES])).gather(pl.col("price_basis")).alias("_price_ck"),
+                     "price", "amount", "unit_rate",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
@@ -50,12 +75,12 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer")
-    parts.append(c.select("i", pl.lit("coverage").alias("stage"), pl.lit("benefit").alias("check"),
+    parts.append(c.select("i", *_named("coverage", "benefit"),
                           pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
     tried = c.filter(pl.col("outcome") != kernel.NOT_TRIED)
     parts.append(c.filter(pl.col("outcome") == kernel.NOT_TRIED).select(
-        "i", pl.lit("coverage").alias("stage"), pl.lit("not-needed").alias("check"), pl.lit("info").alias("outcome"),
+        "i", *_named("coverage", "not-needed"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
     # one row per failed requirement: unpivot only the candidates that failed one, on a row id, and
@@ -71,10 +96,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     parts.append(req.join(codes, on="check").select(
         "i", pl.lit("coverage").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
         _json("product", "benefit", "indication_kind", "provider_kind", "recognized_by", "qualification",
-              "referrer_kind").alias("params"), "seq", "cand"))
+              "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check"))))
     reached = c.filter(pl.col("outcome") != kernel.REQUIREMENTS).filter(pl.col("outcome") != kernel.NOT_TRIED)
     parts.append(tried.filter(pl.col("req_ok")).select(
-        "i", pl.lit("coverage").alias("stage"), pl.lit("requirements-met").alias("check"), pl.lit("pass").alias("outcome"),
+        "i", *_named("coverage", "requirements-met"), pl.lit("pass").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(20).alias("seq"), "cand"))
     parts.append(reached.select(
@@ -86,56 +111,59 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
           .when(pl.col("price_basis") == "market").then(pl.lit("seed 002 (restitutiepolis: up to the market-conform tariff)"))
           .otherwise(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
-        pl.lit(0).alias("seq"), "cand"))
+        pl.lit(0).alias("seq"), "cand", _st("pricing"), pl.col("_price_ck").alias("_ck")))
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
-                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP]},
-                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP],
+                        "_ck": [CHECK_RANK[v[0]] for v in _LIMIT_STEP.values()]},
+                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String,
+                               "_ck": pl.Int64})
     parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
-                        "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand"))
+                        "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"), "_ck"))
     decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
+    ded_checks = [(pl.col("deductible") != 0, "deductible-charged"), (pl.col("is_credit"), "deductible-none"),
+                  (pl.col("age") < 18, "deductible-under-18"), (pl.col("ded_after") >= pl.col("ded_total"), "deductible-used-up")]
+    ded_check = ded_rank = None
+    for cond, name in ded_checks:
+        ded_check = (pl.when(cond) if ded_check is None else ded_check.when(cond)).then(pl.lit(name))
+        ded_rank = (pl.when(cond) if ded_rank is None else ded_rank.when(cond)).then(pl.lit(CHECK_RANK[name]))
     parts.append(decided.filter(pl.col("allowed") != 0).select(
-        "i", pl.lit("deductible").alias("stage"),
-        pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
-          .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
-          .when(pl.col("age") < 18).then(pl.lit("deductible-under-18"))
-          .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
-          .otherwise(pl.lit("deductible-exempt")).alias("check"),
+        "i", pl.lit("deductible").alias("stage"), ded_check.otherwise(pl.lit("deductible-exempt")).alias("check"),
+        _st("deductible"), ded_rank.otherwise(pl.lit(CHECK_RANK["deductible-exempt"])).alias("_ck"),
         pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
         pl.lit("Zvw art. 19-21; SKGZ202201218 (order of processing); RULES.md").alias("source"),
         _json("deductible", "ded_after", "ded_total", "ded_year").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(99, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("line_code") == 587).select(
-        "i", pl.lit("limits").alias("stage"), pl.lit("already-paid").alias("check"), pl.lit("fail").alias("outcome"),
+        "i", *_named("limits", "already-paid"), pl.lit("fail").alias("outcome"),
         pl.lit("0587").alias("code"), pl.lit("Vektis COD954 0587 (same service declared and paid before)").alias("source"),
         _json("svc_key").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("formal_ok") & pl.col("is_credit")).select(
-        "i", pl.lit("payout").alias("stage"), pl.lit("credit-reverses").alias("check"), pl.lit("info").alias("outcome"),
+        "i", *_named("payout", "credit-reverses"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), pl.lit("seed 003 (credits offset against the provider's next claims)").alias("source"),
         _json("credits", "allowed").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
                           & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_())).select(
-        "i", pl.lit("coverage").alias("stage"), pl.lit("no-benefit").alias("check"), pl.lit("fail").alias("outcome"),
+        "i", *_named("coverage", "no-benefit"), pl.lit("fail").alias("outcome"),
         pl.lit("0613").alias("code"), pl.lit("policy conditions of the member's products (no benefit covers this care)").alias("source"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(d.select(
-        "i", pl.lit("payout").alias("stage"), pl.lit("payout").alias("check"), pl.lit("info").alias("outcome"),
+        "i", *_named("payout", "payout"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"),
         pl.when(pl.col("payee") == "member").then(pl.lit("seed 000 (member's nota: deductible withheld from the payout)"))
           .otherwise(pl.lit("seed 000 (direct billing: insurer pays the provider and recovers the deductible)")).alias("source"),
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
-    cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand"]
-    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String})
-                          for p in parts])
+    cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
+    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String,
+                                               "_st": pl.Int64, "_ck": pl.Int64}) for p in parts])
     # order within a line: formal checks first, then per candidate its coverage, pricing and limit
-    # steps, then deductible and payout; ties by stage, candidate, sequence and check name
-    st = pl.col("stage").replace_strict(STAGES, return_dtype=pl.Int64)
-    checks = allsteps["check"].unique().sort()
+    # steps, then deductible and payout; ties by stage, candidate, sequence and check name (each
+    # part carries its stage's and checks' ranks as integers, so no string is compared here)
+    st = pl.col("_st")
     allsteps = allsteps.with_columns(
-        pl.when(st == 0).then(-1).when(st >= 4).then(1000 + st).otherwise(pl.col("cand")).alias("_o"), st.alias("_st"),
-        pl.col("check").replace_strict(checks, pl.Series(range(checks.len()), dtype=pl.Int64), return_dtype=pl.Int64).alias("_ck"))
+        pl.when(st == 0).then(-1).when(st >= 4).then(1000 + st).otherwise(pl.col("cand")).alias("_o"))
     allsteps = allsteps.sort(packed_key(allsteps, ["i", "_o", "_st", "cand", "seq", "_ck"]), maintain_order=True)
     # sorted by line: the group-by takes the sorted fast path (slices instead of hashing)
     return allsteps.with_columns(pl.col("i").set_sorted()).group_by("i", maintain_order=True).agg(
