@@ -58,6 +58,17 @@ def test_world_folder(tmp_path, library, reference):
     assert world.providers["qualifications"].to_list() == [["bekkenfysiotherapie", "manueel"]]
 
 
+def test_world_member_or_provider_given_twice_is_reported_and_kept_once(tmp_path, library, reference):
+    (tmp_path / "members.csv").write_text("member_id,birth_date\nM1,1970-01-01\nM2,1980-01-01\nM1,1990-01-01\n")
+    (tmp_path / "providers.csv").write_text("agb,name,kind\n01000001,A,huisarts\n01000001,B,huisarts\n")
+    world, errors = read_world(tmp_path, library, reference)
+    assert world.members["member_id"].to_list() == ["M1", "M2"]
+    assert world.members["birth_date"].to_list()[0].year == 1970          # the first row is kept
+    assert world.providers["name"].to_list() == ["A"]
+    assert [(Path(e.file).name, e.line, e.field) for e in errors] == [("members.csv", 4, "member_id"), ("providers.csv", 3, "agb")]
+    assert "first on line 2" in errors[0].message
+
+
 def test_world_unknown_product(tmp_path, library, reference):
     (tmp_path / "members.csv").write_text("member_id,birth_date\nM1,1970-01-01\n")
     (tmp_path / "coverages.csv").write_text("member_id,product,from,to\nM1,acme/gold,2025-01-01,2025-12-31\n")

@@ -133,6 +133,28 @@ WORLD_FILES = {"members": "members", "coverages": "coverages", "wlz": "wlz", "pr
                "contracts": "contracts", "contract_tariffs": "contract_tariffs", "authorizations": "authorizations"}
 
 
+# a member or provider given twice would make the engine's joins decide each of its lines twice
+UNIQUE_KEYS = {"members": "member_id", "providers": "agb"}
+
+
+def _first_of_each(df: pl.DataFrame, key: str, file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
+    """Keep the first row of each key; every later row with the same key is a RowError."""
+    if key not in df.columns:
+        return df, []
+    ids = df[key]
+    repeated = (ids.is_not_null() & ~ids.is_first_distinct()).arg_true().to_list()
+    if not repeated:
+        return df, []
+    first = {}
+    for idx, v in enumerate(ids.to_list()):
+        first.setdefault(v, idx)
+    errors = [RowError(file, idx + offset, key, f"{ids[idx]!r} given again (first on line {first[ids[idx]] + offset}); "
+                       "this row is left out") for idx in repeated]
+    keep = pl.Series([True] * df.height)
+    keep[repeated] = False
+    return df.filter(keep), errors
+
+
 def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -> tuple[World, list[RowError]]:
     """A world folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz
     (each .csv or .parquet; all but members optional)."""
@@ -158,6 +180,9 @@ def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -
             cents, errs = _euros_to_cents(df["tariff"], str(path), offset)
             errors += [RowError(e.file, e.line, "tariff", e.message) for e in errs]
             df = df.with_columns(cents.alias("tariff"))
+        if name in UNIQUE_KEYS:
+            df, errs = _first_of_each(df, UNIQUE_KEYS[name], str(path), offset)
+            errors += errs
         typed, errs = cast_columns(df, schema, str(path), offset)
         errors += errs
         frames[name] = typed
