@@ -18,7 +18,7 @@ from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
-from zorgclaim.engine.frames import attach, day_numbers
+from zorgclaim.engine.frames import attach, day_numbers, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
@@ -32,12 +32,6 @@ def _days(col: pl.Series) -> np.ndarray:
     """Dates as day numbers for the kernel, kernel.NONE for a null."""
     days, null = day_numbers(col)
     return np.where(null, kernel.NONE, days)
-
-
-def _index(keys: pl.Series, universe: pl.DataFrame, name: str) -> np.ndarray:
-    """Position of each key in `universe[name]` (-1 when null)."""
-    m = pl.DataFrame({name: keys}).join(universe.with_row_index("_ix"), on=name, how="left", maintain_order="left")
-    return m["_ix"].cast(pl.Int64).fill_null(-1).to_numpy()
 
 
 def _ranges(sorted_i: pl.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +82,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
            .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
            .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
            .with_columns(pl.col("used").fill_null(0)).sort("dy_key"))
-    dy = _index(df["dy_key"], dys.select("dy_key"), "dy_key")
+    dy = value_ids(df["dy_key"], dys["dy_key"])[0]
 
     # service keys (0587): paid before and not credited
     credited = state.history.filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
@@ -103,8 +97,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     svc_universe = (pl.concat([df["svc_key"].filter(repeats), h_keys]).drop_nulls().unique().sort()
                     .to_frame("svc_key"))
     svc_paid = svc_universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
-    svc = _index(df["svc_key"], svc_universe, "svc_key")
-    h_svc = _index(df["h_svc_key"], svc_universe, "svc_key")
+    svc = value_ids(df["svc_key"], svc_universe["svc_key"])[0]
+    h_svc = value_ids(df["h_svc_key"], svc_universe["svc_key"])[0]
 
     # counters: every key a candidate or a reversed effect touches, starting from state
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
@@ -152,7 +146,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                         ).to_series().fill_null(-1).to_numpy()[cb],
         f["auth_ok"].fill_null(False).to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
-        _index(heff["counter_key"], keys, "counter_key"), heff["count"].to_numpy(), heff["pcount"].to_numpy(),
+        value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(), heff["pcount"].to_numpy(),
         heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,
     )
     line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
