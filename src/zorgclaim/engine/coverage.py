@@ -13,8 +13,9 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import attach, day_numbers, int_key_ids, key_ids, membership, min_in_period, value_ids
+from zorgclaim.engine.frames import FAR_DAY, attach, day_numbers, int_key_ids, key_ids, membership, min_in_period, value_ids
 from zorgclaim.engine.matching import match
+from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
 
 # requirement checks in the order they are reported: (name, code, condition for failing)
@@ -130,25 +131,21 @@ def _lacks(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, wha
     return out
 
 
-FAR = np.int64(2**40)     # the last day of an open-ended period
-
-
 def _contracted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> tuple[np.ndarray, np.ndarray]:
     """Contracted tariff for the line's code with the candidate's insurer on the service date (the
     least, if contracts overlap), and whether there is one. The key (provider, insurer, code) is
     one integer id: the line's provider and code encoded once per line, the insurer per benefit row."""
     ct = world.contract_tariffs
-    codes = world.reference.service_codes["key"]
     providers = ct["provider"].drop_nulls().unique(maintain_order=True)
     insurers = ct["insurer"].drop_nulls().unique(maintain_order=True)
     q, r = int_key_ids(
         [value_ids(df["provider"], providers)[0][i], value_ids(bt["insurer"], insurers)[0][b], df["code_no"].to_numpy()[i]],
-        [value_ids(ct["provider"], providers)[0], value_ids(ct["insurer"], insurers)[0], value_ids(ct["code"], codes)[0]],
-        [providers.len(), insurers.len(), codes.len()])
+        [value_ids(ct["provider"], providers)[0], value_ids(ct["insurer"], insurers)[0], code_rows(ct["code"], world)],
+        [providers.len(), insurers.len(), world.reference.service_codes.height])
     t_from, no_from = day_numbers(ct["from"])
     t_to, no_to = day_numbers(ct["to"])
     r = np.where(no_from, -1, r)                       # a tariff without a start never holds
-    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, np.where(no_to, FAR, t_to),
+    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, np.where(no_to, FAR_DAY, t_to),
                          ct["tariff"].fill_null(0).to_numpy())
 
 
@@ -216,7 +213,7 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     products = r["product"].drop_nulls().unique(maintain_order=True)
     q, rk = int_key_ids(
         [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
-        [value_ids(r["product"], products)[0], value_ids(r["code"], world.reference.service_codes["key"])[0]],
+        [value_ids(r["product"], products)[0], code_rows(r["code"], world)],
         [products.len(), world.reference.service_codes.height])
     sub = np.flatnonzero(q >= 0)
     if len(sub):

@@ -6,6 +6,9 @@ import numpy as np
 import polars as pl
 from numba import njit
 
+# a day number after any date (an open-ended period's last day); its negative is before any
+FAR_DAY = np.int64(2**40)
+
 
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
            left_on: str | list[str] | None = None, right_on: str | list[str] | None = None) -> pl.DataFrame:

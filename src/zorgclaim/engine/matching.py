@@ -24,9 +24,8 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import day_numbers, membership, take, value_ids
+from zorgclaim.engine.frames import FAR_DAY, day_numbers, membership, take, value_ids
 
-NO_DAY = np.int64(2**40)
 
 
 def _values(*lists: pl.Series) -> pl.Series:
@@ -62,9 +61,9 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     m_end = np.searchsorted(c_mid_sorted, np.arange(members.len()), "right")
     c_pid = _ids(cov["product"], products)[c_order]
     c_from, no_from = day_numbers(cov["from"])
-    c_from = np.where(no_from, NO_DAY, c_from)[c_order]        # no start: never holds
+    c_from = np.where(no_from, FAR_DAY, c_from)[c_order]        # no start: never holds
     c_to, no_to = day_numbers(cov["to"])
-    c_to = np.where(no_to, NO_DAY, c_to)[c_order]              # no end: holds on
+    c_to = np.where(no_to, FAR_DAY, c_to)[c_order]              # no end: holds on
 
     kinds = _values(bt["care_kinds"])
     codes = _values(bt["codes"])
@@ -86,7 +85,7 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     age = lines["age"]
     seg_from, seg_to = day_numbers(bt["seg_from"])[0], day_numbers(bt["seg_to"])[0]
     args = (
-        _ids(lines["member_id"], members), np.where(no_day, -NO_DAY, day), age.fill_null(0).to_numpy(),
+        _ids(lines["member_id"], members), np.where(no_day, -FAR_DAY, day), age.fill_null(0).to_numpy(),
         age.is_null().to_numpy(), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
         _ids(lines["diagnosis"], diags), _ids(lines["csi"], csis),
         m_start, m_end, c_pid, c_from, c_to, by_product, k_start, k_pos, x_start, x_pos,

@@ -6,10 +6,12 @@ then line id.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from zorgclaim.domain.schema import conform_lines
 from zorgclaim.domain.world import World
+from zorgclaim.engine.frames import value_ids
 
 # DESIGN.md: per member, service date, then receipt, then line id. On a tie of date and
 # receipt a credit comes after the debits, so a debit and its credit in one batch always work.
@@ -20,6 +22,12 @@ def age_on(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
     """Whole years between birth and day (exact: birthday not yet reached counts one less)."""
     before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
     return (day.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
+
+
+def code_rows(codes: pl.Series, world: World) -> np.ndarray:
+    """Each code's row in the reference's service codes (the numbering of `code_no`; the keys are
+    unique), -1 for a null or unknown code. For encoding a table's codes as the lines' are."""
+    return value_ids(codes, world.reference.service_codes["key"])[0]
 
 
 def provider_table(world: World) -> pl.DataFrame:

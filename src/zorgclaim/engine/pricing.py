@@ -14,6 +14,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine.frames import asof_lookup, day_numbers, int_key_ids, take, value_ids
+from zorgclaim.engine.prepare import code_rows
 
 
 def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
@@ -28,7 +29,7 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
     t = world.reference.tariffs
     t_days = day_numbers(t["from_"])[0]
     general = (t["insurer"] == "*").to_numpy()
-    t_code = value_ids(t["code"], world.reference.service_codes["key"])[0]
+    t_code = code_rows(t["code"], world)
     insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
     own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, value_ids(t["insurer"], insurers)[0]],
                                [world.reference.service_codes.height, insurers.len()])
