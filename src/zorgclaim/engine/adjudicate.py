@@ -144,7 +144,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         f["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1),
         benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
                         ).to_series().fill_null(-1).to_numpy()[cb],
-        f["auth_ok"].fill_null(False).to_numpy(), benefit("deductible", False), benefit("tops_up", False),
+        f["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
         value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(), heff["pcount"].to_numpy(),
         heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,

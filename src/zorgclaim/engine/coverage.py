@@ -75,7 +75,7 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
     for k, (name, _) in enumerate(REQUIREMENTS):
         req_bits |= fails[name].astype(np.int64) << k
     return c.with_columns(pl.Series("contract_tariff", tariff).set(pl.Series(~contracted), None),
-                          pl.Series("contracted", contracted), auth_ok, pl.Series("req_bits", req_bits),
+                          pl.Series("contracted", contracted), pl.Series("auth_ok", auth_ok), pl.Series("req_bits", req_bits),
                           pl.Series("req_ok", req_bits == 0), pl.Series("cand_rank", rank_within(i)))
 
 
@@ -155,11 +155,11 @@ AUTH_PROBLEMS = ["authorization-missing", "authorization-invalid", "authorizatio
 
 
 def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, contracted: np.ndarray,
-                   world: World) -> tuple[np.ndarray, pl.Series]:
+                   world: World) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate whose benefit asks about an authorization: the one the line names, or
     else one on file for this member and benefit. Returns what is wrong with it where one is
     needed (always, or when not contracted; an index into AUTH_PROBLEMS, -1 when fine or not
-    needed) and `auth_ok`: whether a valid one covers the line (null where the benefit never
+    needed) and `auth_ok`: whether a valid one covers the line (false where the benefit never
     asks; the kernel uses it for the 'after N days' rule)."""
     auth = bt["auth"].fill_null("never")
     asks = (auth != "never").to_numpy()[b]
@@ -200,7 +200,7 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
             .fill_null(-1).to_numpy())
         problem[sub] = np.where(needs[sub], found, -1)
         ok[sub] = found < 0
-    return problem, pl.Series("auth_ok", ok).set(pl.Series(~asks), None)
+    return problem, ok
 
 
 def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> np.ndarray:
