@@ -44,7 +44,7 @@ def _st(stage: str) -> pl.Expr:
 
 
 def _ck_of(check: pl.Expr) -> pl.Expr:
-    """The rank of a check column that varies within a part (looked up; a few rows or one stage)."""
+    """The rank of a check that varies within a part (looked up on that part only)."""
     return check.replace_strict(CHECK_RANK, return_dtype=pl.Int64).alias("_ck")
 
 
@@ -66,7 +66,6 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
-                     pl.lit(pl.Series([CHECK_RANK[f"price-{b}"] for b in BASES])).gather(pl.col("price_basis")).alias("_price_ck"),
                      "price", "amount", "unit_rate",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
@@ -102,8 +101,9 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", *_named("coverage", "requirements-met"), pl.lit("pass").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(20).alias("seq"), "cand"))
+    price_check = pl.concat_str([pl.lit("price-"), pl.col("price_basis")])
     parts.append(reached.select(
-        "i", pl.lit("pricing").alias("stage"), pl.concat_str([pl.lit("price-"), pl.col("price_basis")]).alias("check"),
+        "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
         pl.when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
         pl.when((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)).then(pl.lit("0611")).otherwise(None).alias("code"),
         pl.when(pl.col("price_basis") == "contract").then(pl.lit("contract with the insurer"))
@@ -111,26 +111,23 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
           .when(pl.col("price_basis") == "market").then(pl.lit("seed 002 (restitutiepolis: up to the market-conform tariff)"))
           .otherwise(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
-        pl.lit(0).alias("seq"), "cand", _st("pricing"), pl.col("_price_ck").alias("_ck")))
+        pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
-                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP],
-                        "_ck": [CHECK_RANK[v[0]] for v in _LIMIT_STEP.values()]},
-                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String,
-                               "_ck": pl.Int64})
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP]},
+                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
     parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
-                        "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"), "_ck"))
+                        "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
+        _ck_of(pl.col("check"))))
     decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
-    ded_checks = [(pl.col("deductible") != 0, "deductible-charged"), (pl.col("is_credit"), "deductible-none"),
-                  (pl.col("age") < 18, "deductible-under-18"), (pl.col("ded_after") >= pl.col("ded_total"), "deductible-used-up")]
-    ded_check = ded_rank = None
-    for cond, name in ded_checks:
-        ded_check = (pl.when(cond) if ded_check is None else ded_check.when(cond)).then(pl.lit(name))
-        ded_rank = (pl.when(cond) if ded_rank is None else ded_rank.when(cond)).then(pl.lit(CHECK_RANK[name]))
+    ded_check = (pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
+                 .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
+                 .when(pl.col("age") < 18).then(pl.lit("deductible-under-18"))
+                 .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
+                 .otherwise(pl.lit("deductible-exempt")))
     parts.append(decided.filter(pl.col("allowed") != 0).select(
-        "i", pl.lit("deductible").alias("stage"), ded_check.otherwise(pl.lit("deductible-exempt")).alias("check"),
-        _st("deductible"), ded_rank.otherwise(pl.lit(CHECK_RANK["deductible-exempt"])).alias("_ck"),
+        "i", pl.lit("deductible").alias("stage"), ded_check.alias("check"), _st("deductible"), _ck_of(ded_check),
         pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
         pl.lit("Zvw art. 19-21; SKGZ202201218 (order of processing); RULES.md").alias("source"),
         _json("deductible", "ded_after", "ded_total", "ded_year").alias("params"), pl.lit(0).alias("seq"),
