@@ -141,17 +141,13 @@ def _first_of_each(df: pl.DataFrame, key: str, file: str, offset: int) -> tuple[
     """Keep the first row of each key; every later row with the same key is a RowError."""
     if key not in df.columns:
         return df, []
-    ids = df[key]
-    repeated = (ids.is_not_null() & ~ids.is_first_distinct()).arg_true().to_list()
-    if not repeated:
+    keep = df[key].is_null() | df[key].is_first_distinct()
+    if keep.all():
         return df, []
-    first = {}
-    for idx, v in enumerate(ids.to_list()):
-        first.setdefault(v, idx)
-    errors = [RowError(file, idx + offset, key, f"{ids[idx]!r} given again (first on line {first[ids[idx]] + offset}); "
-                       "this row is left out") for idx in repeated]
-    keep = pl.Series([True] * df.height)
-    keep[repeated] = False
+    later = (df.select(key, pl.int_range(pl.len()).alias("row"), pl.int_range(pl.len()).min().over(key).alias("first"))
+             .filter(~keep))
+    errors = [RowError(file, row + offset, key, f"{v!r} given again (first on line {first + offset}); this row is left out")
+              for v, row, first in later.iter_rows()]
     return df.filter(keep), errors
 
 
