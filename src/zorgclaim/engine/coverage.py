@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import FAR_DAY, attach, day_numbers, int_key_ids, key_ids, membership, min_in_period, value_ids
+from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership,
+                                     min_in_period, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
@@ -87,7 +88,7 @@ def _has(column: pl.Series) -> np.ndarray:
 def _in_list(lists: pl.Series, line_values: pl.Series, i: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For candidates (line i, benefit row b): the line's value is in the benefit's list (false
     for a null value or a benefit without the list)."""
-    values = lists.explode().drop_nulls().unique(maintain_order=True)
+    values = distinct_values(lists)
     table = membership(lists, values)
     ids = value_ids(line_values, values)[0][i]
     return (ids >= 0) & table[b, np.maximum(ids, 0)]

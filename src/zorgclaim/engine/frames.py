@@ -91,6 +91,13 @@ def asof_lookup(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_days: 
     return np.where(ok, row, -1)
 
 
+def distinct_values(*columns: pl.Series) -> pl.Series:
+    """The distinct values (as strings, in order of first appearance) of some list columns and
+    plain columns: the value list a membership table or value_ids numbers against."""
+    parts = [c.explode() if c.dtype.base_type() == pl.List else c for c in columns]
+    return pl.concat([p.cast(pl.String) for p in parts]).drop_nulls().unique(maintain_order=True)
+
+
 def membership(lists: pl.Series, values: pl.Series) -> np.ndarray:
     """A (rows x values) boolean table: row r's list holds value v (`values` distinct; a list
     value not among them is left out). At least one column, so a table of no values can be indexed."""

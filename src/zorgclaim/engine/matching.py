@@ -24,14 +24,8 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import FAR_DAY, day_numbers, membership, take, value_ids
+from zorgclaim.engine.frames import FAR_DAY, day_numbers, distinct_values, membership, take, value_ids
 
-
-
-def _values(*lists: pl.Series) -> pl.Series:
-    """The distinct values of some list columns (and plain columns)."""
-    parts = [s.explode() if s.dtype.base_type() == pl.List else s for s in lists]
-    return pl.concat([p.cast(pl.String) for p in parts]).drop_nulls().unique(maintain_order=True)
 
 
 def _ids(col: pl.Series, values: pl.Series) -> np.ndarray:
@@ -65,11 +59,11 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     c_to, no_to = day_numbers(cov["to"])
     c_to = np.where(no_to, FAR_DAY, c_to)[c_order]              # no end: holds on
 
-    kinds = _values(bt["care_kinds"])
-    codes = _values(bt["codes"])
+    kinds = distinct_values(bt["care_kinds"])
+    codes = distinct_values(bt["codes"])
     bij = bijlage1.select("diagnosis", "max_term_days").unique("diagnosis", keep="first", maintain_order=True)
-    diags = _values(bt["diagnoses"], bij["diagnosis"])
-    csis = _values(bt["csi"])
+    diags = distinct_values(bt["diagnoses"], bij["diagnosis"])
+    csis = distinct_values(bt["csi"])
     d_bij = np.zeros(max(diags.len(), 1), np.bool_)
     d_term = np.full(max(diags.len(), 1), -1, np.int64)
     bij_ids = _ids(bij["diagnosis"], diags)
