@@ -3,7 +3,8 @@
 - paid <= declared and 0 <= allowed <= declared on debit lines;
 - the deductible charged per member-year never exceeds compulsory + voluntary, never negative;
 - one batch = many batches (cut in processing order, state carried) = partitions by member;
-- a credit reverses its debit exactly (money, deductible, shares).
+- a credit reverses its debit exactly (money, deductible, shares);
+- a line held for review takes nothing: the others are decided as if it were not there.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def test_money_bounds(data):
     assert (debit["paid"] <= debit["declared"]).all()
     assert (debit["allowed"] <= debit["declared"]).all()
     assert (debit["allowed"] >= 0).all() and (debit["paid"] >= 0).all()
-    assert ((d["status"] == "rejected") == (d["allowed"] == 0)).all()
+    # rejected means nothing allowed; a line held for review may propose nothing too
+    assert ((d["status"] == "rejected") <= (d["allowed"] == 0)).all()
+    assert ((d["allowed"] == 0) <= d["status"].is_in(["rejected", "pended"])).all()
+    # a held line takes nothing: it is not in the state
+    assert not state.history["line_id"].is_in(d.filter(pl.col("status") == "pended")["line_id"].implode()).any()
     assert (d["codes"].list.len().is_between(1, 3)).all()
     shares_sum = d.select(pl.col("shares").list.eval(pl.element().struct.field("amount").sum()).list.first().fill_null(0))
     assert (shares_sum.to_series() == d["allowed"]).all()
@@ -128,6 +133,30 @@ def test_credit_reverses_debit_exactly(data):
     neg = pairs.select(pl.col("shares_debit").list.eval(pl.element().struct.field("amount") * -1).alias("n"),
                        pl.col("shares").list.eval(pl.element().struct.field("amount")).alias("c"))
     assert (neg["n"] == neg["c"]).all()
+
+
+SAMPLE = {"id": "sample", "kind": "sample", "reason_nl": "Steekproef", "reason_en": "Sample",
+          "source": {"ref": "property test", "verified": False}}
+
+
+@SETTINGS
+@given(data=st.data(), percent=st.sampled_from([10, 30, 60]), seed=st.integers(0, 1000))
+def test_a_held_line_is_as_if_it_were_not_there(data, percent, seed):
+    """Holding a line for review takes nothing from the member: every other line is decided as it
+    would be without the held line (its resends and credits aside, which refer to it)."""
+    import dataclasses
+
+    from zorgclaim.policy.review import ReviewRule
+    book = data.draw(_books())
+    rule = ReviewRule.model_validate(SAMPLE | {"percent": percent, "seed": seed})
+    held_world = dataclasses.replace(book.world, review_rules=(rule,))
+    d, _ = adjudicate(book.lines, held_world)
+    held = d.filter(pl.col("status") == "pended")["line_id"].unique()
+    refer = pl.col("line_id").is_in(held.implode()) | pl.col("credits").is_in(held.implode()).fill_null(False)
+    rest = book.lines.filter(~refer)
+    without, _ = adjudicate(rest, dataclasses.replace(book.world, review_rules=()))
+    assert_same(d.filter(pl.col("line_id").is_in(rest["line_id"].implode())).drop("steps", "review"),
+                without.drop("steps", "review"))
 
 
 # hand-made lines against a small fixed world: random amounts, dates, codes and credits

@@ -47,8 +47,9 @@ def clinic_world(patients: pl.DataFrame, table: pl.DataFrame, clinic_agb: str, l
                               "qualifications": [[]], "recognized_by": [[]]},
                              schema={"agb": pl.String, "name": pl.String, "kind": pl.String,
                                      "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String)})
+    # the insurer's review selection is its own: the pre-check shows what the rules decide
     return World(library, reference, members=members, coverages=coverages, providers=providers,
-                 contract_tariffs=tariffs)
+                 contract_tariffs=tariffs, review_rules=())
 
 
 def precheck(table: pl.DataFrame, patients: pl.DataFrame, clinic_agb: str, library: PolicyLibrary,

@@ -190,14 +190,21 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     auth_need = (zh | (msr & (rng.random(L) < 0.3))) & (rng.random(L) < 0.7)
     auth_id = np.where(auth_need, np.char.add("A-", line_ids.astype(str)), None)
     benefit_of = np.where(zh, "zorghotel", "msr")
+    # a few requests the medical adviser has not decided yet: their lines wait on the review queue
+    extra = np.random.default_rng(seed + 11)
+    requested = extra.random(int(auth_need.sum())) < 0.03
     authorizations = pl.DataFrame({
         "id": auth_id[auth_need].astype(str), "member_id": mid[who][auth_need],
         "benefit": benefit_of[auth_need],
-        "from": _dates(sdate[auth_need] - 7), "to": _dates(sdate[auth_need] + 60), "status": "active"})
+        "from": _dates(sdate[auth_need] - 7), "to": _dates(sdate[auth_need] + 60),
+        "status": np.where(requested, "requested", "active")})
     avg_line = np.array([avg_map.get(c, 2500) for c in code], dtype=np.int64)
     per_unit = np.where(np.isin(code, ["overig/CONSUMPTIE", "overig/VERVOER"]), 4500, avg_line)
     per_unit = np.where(code == "zorghotel/ZH-DAG", 21000, per_unit)
     declared = (per_unit * qty * rng.uniform(0.95, 1.2, L)).astype(np.int64)
+    # one physiotherapy practice declares three times what its peers do per patient: the review's
+    # provider-variance rule finds it from the books and holds its later lines
+    declared = np.where(prov.astype(str) == by_kind["fysiotherapie"][6], declared * 3, declared)
     by_member = (rng.random(L) < 0.08) | np.isin(pk, ["overig", "zorghotel"])
     df = pl.DataFrame({
         "line_id": line_ids, "claim_id": np.char.add("C", line_ids.astype(str)), "member_id": mid[who],
@@ -215,8 +222,16 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                .with_columns(pl.col("line_id").alias("credits"), ("K" + pl.col("line_id")).alias("line_id"),
                              (-pl.col("declared")).alias("declared"), pl.col("received").dt.offset_by("30d").alias("received")))
     all_lines = pl.concat([conform_lines(df), conform_lines(resend), conform_lines(credits)]).select(list(LINE_SCHEMA))
+    # the watch list: a medical-aids supplier and two members whose claims a person checks first
+    watch = pl.DataFrame({"kind": ["provider", "member", "member"],
+                          "id": [by_kind["hulpmiddelen"][2], mid[n // 3], mid[2 * n // 3]],
+                          "rule": ["watch-list"] * 3, "from": [START] * 3, "to": [None] * 3,
+                          "reason": ["signaal van een verzekerde over niet-geleverde hulpmiddelen",
+                                     "eerder onterecht gedeclareerde notas", "melding fraudeloket"]},
+                         schema={"kind": pl.String, "id": pl.String, "rule": pl.String, "from": pl.Date, "to": pl.Date,
+                                 "reason": pl.String})
     world = World(library, reference, members=member_df, coverages=cov, wlz=wlz, providers=providers,
-                  contracts=contracts, contract_tariffs=tariffs, authorizations=authorizations)
+                  contracts=contracts, contract_tariffs=tariffs, authorizations=authorizations, watch=watch)
     return Book(world, all_lines.sort("received", "line_id"))
 
 
@@ -225,6 +240,6 @@ def write_book(book: Book, folder) -> None:
     from pathlib import Path
     folder = Path(folder)
     (folder / "world").mkdir(parents=True, exist_ok=True)
-    for name in ("members", "coverages", "wlz", "providers", "contracts", "contract_tariffs", "authorizations"):
+    for name in ("members", "coverages", "wlz", "providers", "contracts", "contract_tariffs", "authorizations", "watch"):
         getattr(book.world, name).write_parquet(folder / "world" / f"{name}.parquet")
     book.lines.write_parquet(folder / "lines.parquet")

@@ -47,7 +47,7 @@ DECISION_SCHEMA: dict[str, pl.DataType] = {
     "service_date": pl.Date,
     "code": pl.String,
     "declared": pl.Int64,
-    "status": pl.String,           # accepted | partial | rejected
+    "status": pl.String,           # accepted | partial | rejected | pended (held for a person: the fields propose)
     "allowed": pl.Int64,
     "deductible": pl.Int64,
     "paid": pl.Int64,
@@ -55,6 +55,7 @@ DECISION_SCHEMA: dict[str, pl.DataType] = {
     "payer": pl.String,            # product paying the largest share (null when nothing is paid)
     "shares": pl.List(SHARE_TYPE),
     "codes": pl.List(pl.String),   # at most three return codes, most important first
+    "review": pl.String,           # the review rule holding a pended line (null otherwise)
     "steps": pl.List(STEP_TYPE),   # the explanation: every check the line went through
 }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from zorgclaim.policy.library import PolicyLibrary
+from zorgclaim.policy.review import ReviewRule
 from zorgclaim.reference.tables import ReferenceData
 
 S, D, I, B = pl.String, pl.Date, pl.Int64, pl.Boolean
@@ -25,6 +26,10 @@ WORLD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "contracts": {"provider": S, "insurer": S, "from": D, "to": D, "payment_agreement": B, "payment_term_days": I},
     "contract_tariffs": {"provider": S, "insurer": S, "from": D, "to": D, "code": S, "tariff": I},
     "authorizations": {"id": S, "member_id": S, "benefit": S, "from": D, "to": D, "status": S},
+    # the watch list: a member or provider whose lines a review rule (`rule`) holds for a person
+    "watch": {"kind": S, "id": S, "rule": S, "from": D, "to": D, "reason": S},
+    # a person's decision on a held line: accept, change (allowed at most allowed_max) or reject
+    "reviews": {"line_id": S, "action": S, "allowed_max": I, "by": S, "role": S, "reason": S},
 }
 
 
@@ -55,10 +60,16 @@ class World:
     contracts: pl.DataFrame = field(default_factory=lambda: empty_world_frame("contracts"))
     contract_tariffs: pl.DataFrame = field(default_factory=lambda: empty_world_frame("contract_tariffs"))
     authorizations: pl.DataFrame = field(default_factory=lambda: empty_world_frame("authorizations"))
+    watch: pl.DataFrame = field(default_factory=lambda: empty_world_frame("watch"))
+    reviews: pl.DataFrame = field(default_factory=lambda: empty_world_frame("reviews"))
+    # the review selection rules in force; None: the policy library's (an empty tuple: none)
+    review_rules: tuple[ReviewRule, ...] | None = None
 
     def __post_init__(self):
         for name in WORLD_SCHEMAS:
             object.__setattr__(self, name, conform(name, getattr(self, name)))
+        if self.review_rules is None:
+            object.__setattr__(self, "review_rules", tuple(self.library.review_rules))
 
     def restrict_to_members(self, member_ids: pl.Series) -> "World":
         """The part of the world one partition of members needs (providers, contracts stay whole)."""
@@ -66,4 +77,5 @@ class World:
         return World(self.library, self.reference,
                      members=self.members.filter(keep), coverages=self.coverages.filter(keep),
                      wlz=self.wlz.filter(keep), providers=self.providers, contracts=self.contracts,
-                     contract_tariffs=self.contract_tariffs, authorizations=self.authorizations.filter(keep))
+                     contract_tariffs=self.contract_tariffs, authorizations=self.authorizations.filter(keep),
+                     watch=self.watch, reviews=self.reviews, review_rules=self.review_rules)

@@ -22,7 +22,9 @@ from zorgclaim.engine.frames import attach, day_numbers, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
-from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State)
+from zorgclaim.engine.review import review
+from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
+                                    State)
 from zorgclaim.engine.steps import build_steps
 
 EPOCH = dt.date(1970, 1, 1)
@@ -58,6 +60,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     banned = df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"]
     keep = cands.select(pl.col("i").is_in(banned.implode()).not_()).to_series()
     cands = price(cands if keep.all() else cands.filter(keep), df, benefits, world)
+    df = review(df, cands, world)               # held for a person? decided by one?
     ci, cb = cands["i"].to_numpy().astype(np.int64), cands["brow"].to_numpy()    # each candidate's line and benefit row
 
     df = df.with_columns(
@@ -123,7 +126,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     min_age = (df.select("i", "service_date").sort("service_date")
                .join_asof(ages, left_on="service_date", right_on="from")
                .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())   # before the first date: the first value
-    mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(2).otherwise(1))
+    mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
+                      .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
             .to_series().cast(pl.Int8).to_numpy())
     window_code = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
     f = cands
@@ -135,7 +139,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     ded_used = dys["used"].to_numpy().copy()
     out = kernel.run(
         mode, _days(df["service_date"]), df["quantity"].fill_null(1).to_numpy(), df["declared"].to_numpy(),
-        svc, dy, (df["age"].fill_null(99) >= min_age).to_numpy(), cs, ce,
+        df["cap"].to_numpy(), svc, dy, (df["age"].fill_null(99) >= min_age).to_numpy(), cs, ce,
         df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
         df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
         f["req_ok"].to_numpy(), f["price"].fill_null(0).to_numpy(),
@@ -159,7 +163,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
 
     decisions = _decide(df, cands, state, cs, ce, benefits)
     if explain:
-        steps = build_steps(df, cands, decisions, benefits)
+        steps = build_steps(df, cands, decisions, benefits, world.review_rules)
         # a join, not steps put beside: the join gathers the steps into fresh buffers in line
         # order, and writing them to Parquet is then about 2x faster (measured at 1M lines)
         decisions = decisions.join(steps, on="i", how="left").sort("i")
@@ -180,7 +184,7 @@ def _dates(days: np.ndarray) -> pl.Series:
 
 FORMAL_CODES = np.array([codes.as_int(c.code) for c in CHECKS], np.int64)
 PAYEE = pl.Series("payee", ["provider", "member"])
-STATUS = pl.Series("status", ["rejected", "partial", "accepted"])  # by codes.REJECTED, PARTIAL, ACCEPTED
+STATUS = pl.Series("status", ["rejected", "partial", "accepted", "pended"])  # by codes.REJECTED, PARTIAL, ACCEPTED, PENDED
 REQUIREMENT_CODES = np.array([codes.as_int(code) for _, code in REQUIREMENTS], np.int64)
 
 
@@ -196,8 +200,9 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
         FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,
         cands["outcome"].to_numpy(), cands["req_bits"].to_numpy(), REQUIREMENT_CODES, cut.to_series().to_numpy(),
         codes.OUTCOME_CODE)
-    d = d.with_columns(STATUS.gather(status),
-                       codes.unpack(packed))
+    # a held line shows what the rules propose (its codes), with the status pended
+    shown = np.where(d["review_no"].to_numpy() >= 0, codes.PENDED, status)
+    d = d.with_columns(STATUS.gather(shown), codes.unpack(packed))
     # a member's own claim (nota) is paid to the member less the deductible; else the provider is paid
     to_member = (d["submitted_by"] == "member").fill_null(False)
     d = d.with_columns(PAYEE.gather(to_member.cast(pl.Int64)),
@@ -214,8 +219,9 @@ def _formal_bits(df: pl.DataFrame) -> np.ndarray:
 
 
 def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:
-    # a line sent again is not taken in twice
-    taken = d.select(*HISTORY_SCHEMA, "shares", "fail_duplicate-line").filter(~pl.col("fail_duplicate-line"))
+    # a line sent again is not taken in twice; a held line takes nothing until a person decides
+    taken = d.select(*HISTORY_SCHEMA, "shares", "fail_duplicate-line").filter(
+        ~pl.col("fail_duplicate-line") & (pl.col("status") != "pended"))
     history = taken.select(list(HISTORY_SCHEMA))
     shares = (taken.select("line_id", "shares").explode("shares").drop_nulls("shares")
               .unnest("shares").select(list(SHARES_SCHEMA)))
@@ -228,7 +234,9 @@ def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataF
                        pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period")))
     kept = state.counters.join(counters.select("counter_key"), on="counter_key", how="anti")
     # rechunked: a frame of many chunks makes later joins gather slowly (seen: 20x on a list column)
+    held = d.filter((pl.col("status") == "pended") & ~pl.col("fail_duplicate-line")).select(list(HELD_SCHEMA))
     return State(pl.concat([state.history, history.cast(HISTORY_SCHEMA)], rechunk=True),
                  pl.concat([state.shares, shares.cast(SHARES_SCHEMA)], rechunk=True),
                  pl.concat([kept, counters], rechunk=True),
-                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)], rechunk=True))
+                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)], rechunk=True),
+                 pl.concat([state.held, held.cast(HELD_SCHEMA)], rechunk=True))

@@ -23,8 +23,8 @@ from numba import njit
 
 from zorgclaim.engine import kernel
 
-# line status as the payout stage derives it from allowed vs declared
-REJECTED, PARTIAL, ACCEPTED = 0, 1, 2
+# line status as the payout stage derives it from allowed vs declared; PENDED: held for review
+REJECTED, PARTIAL, ACCEPTED, PENDED = 0, 1, 2, 3
 
 # the code each candidate outcome (kernel.*) reports; 0 = none
 OUTCOME_CODE = np.zeros(16, np.int64)

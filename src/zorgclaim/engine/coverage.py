@@ -150,6 +150,8 @@ def _contracted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
                          ct["tariff"].fill_null(0).to_numpy())
 
 
+# an authorization asked for and not (yet) granted is no authorization: the line lacks one (0551)
+NOT_GIVEN = ["requested", "denied"]
 # what can be wrong with an authorization (the number is its index)
 AUTH_PROBLEMS = ["authorization-missing", "authorization-invalid", "authorization-expired",
                  "authorization-period", "authorization-other-care"]
@@ -180,13 +182,15 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
         named = named.with_columns(
             pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))
             .when(pl.col("a_member").is_null() | (pl.col("a_member") != pl.col("member_id"))).then(pl.lit("authorization-invalid"))
+            .when(pl.col("a_status").is_in(NOT_GIVEN)).then(pl.lit("authorization-missing"))
             .when(pl.col("a_status") != "active").then(pl.lit("authorization-expired"))
             .when(pl.col("a_benefit") != pl.col("benefit")).then(pl.lit("authorization-other-care"))
             .when(~in_period).then(pl.lit("authorization-period"))
             .otherwise(None).alias("auth_problem"))
         # a line without a number: look for one on file for this member and benefit
+        given = auths.filter(~pl.col("a_status").is_in(NOT_GIVEN)).drop("authorization")
         on_file = (named.filter(pl.col("authorization").is_null()).select("cr", "benefit", "member_id", "service_date")
-                   .join(auths.drop("authorization").rename({"a_member": "member_id", "a_benefit": "benefit"}),
+                   .join(given.rename({"a_member": "member_id", "a_benefit": "benefit"}),
                          on=["member_id", "benefit"], how="inner")
                    .with_columns(in_period.alias("_in"), (pl.col("a_status") == "active").alias("_active"))
                    .group_by("cr")

@@ -74,6 +74,11 @@ T: dict[str, dict[str, str]] = {
         "deductible-none": "Creditering: eigen risico teruggeboekt ({deductible}).",
         "credit-reverses": "Creditering van regel {credits}: {allowed} teruggeboekt.",
         "payout": "Uitbetaling: vergoed {allowed}, eigen risico {deductible}, uit te betalen {paid} aan {payee}.",
+        "payout-proposed": "Voorstel: vergoed {allowed}, eigen risico {deductible}, uit te betalen {paid} aan {payee}; er wordt nog niets betaald.",
+        "review-held": "Aangehouden voor beoordeling door {queue}: {reason}",
+        "review-accepted": "Beoordeeld door {reviewed_role} {reviewed_by}: goedgekeurd. Reden: {review_note}",
+        "review-changed": "Beoordeeld door {reviewed_role} {reviewed_by}: vergoeding ten hoogste {allowed_max}. Reden: {review_note}",
+        "review-rejected": "Beoordeeld door {reviewed_role} {reviewed_by}: afgewezen. Reden: {review_note}",
     },
     "en": {
         "formal-ok": "Formal checks: all passed.",
@@ -137,12 +142,22 @@ T: dict[str, dict[str, str]] = {
         "deductible-none": "Credit: deductible given back ({deductible}).",
         "credit-reverses": "Credit of line {credits}: {allowed} reversed.",
         "payout": "Payout: covered {allowed}, deductible {deductible}, paying {paid} to {payee}.",
+        "payout-proposed": "Proposal: covered {allowed}, deductible {deductible}, paying {paid} to {payee}; nothing is paid yet.",
+        "review-held": "Held for review by {queue}: {reason}",
+        "review-accepted": "Reviewed by {reviewed_role} {reviewed_by}: approved. Reason: {review_note}",
+        "review-changed": "Reviewed by {reviewed_role} {reviewed_by}: covered at most {allowed_max}. Reason: {review_note}",
+        "review-rejected": "Reviewed by {reviewed_role} {reviewed_by}: refused. Reason: {review_note}",
     },
 }
 MONEY = {"unit_rate", "price", "declared", "per_day", "amount", "per_year_amount", "deductible", "ded_after",
-         "ded_total", "allowed", "paid"}
-WORDS = {"nl": {"provider": "de zorgaanbieder", "member": "de verzekerde", None: "-"},
-         "en": {"provider": "the provider", "member": "the member", None: "-"}}
+         "ded_total", "allowed", "paid", "allowed_max"}
+WORDS = {"nl": {"provider": "de zorgaanbieder", "member": "de verzekerde", None: "-",
+                "handler": "een medewerker declaraties", "medical": "de medisch adviseur",
+                "medical_adviser": "de medisch adviseur", "admin": "de beheerder", "finance": "financiën"},
+         "en": {"provider": "the provider", "member": "the member", None: "-",
+                "handler": "a claims handler", "medical": "the medical adviser",
+                "medical_adviser": "the medical adviser", "admin": "the administrator", "finance": "finance"}}
+WORDED = {"payee", "queue", "reviewed_role"}    # values said in words
 
 
 def render_step(step: dict, lang: str = "nl") -> str:
@@ -152,10 +167,12 @@ def render_step(step: dict, lang: str = "nl") -> str:
     for k, v in params.items():
         if k in MONEY and isinstance(v, int):
             values[k] = fmt_eur(v)
-        elif k == "payee":
+        elif k in WORDED:
             values[k] = WORDS[lang if lang in WORDS else "nl"].get(v, v)
         else:
             values[k] = "-" if v is None else v
+    if f"reason_{lang}" in params:       # a text given in both languages
+        values["reason"] = params[f"reason_{lang}"]
     text = templates.get(step["check"], step["check"]).format_map(values)
     code = f" [{step['code']}]" if step.get("code") else ""
     return f"{text}{code}"

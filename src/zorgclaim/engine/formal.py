@@ -74,10 +74,14 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     ref = world.reference
     years = world.library.param("declaration_window_years", df["received"].max() or __import__("datetime").date.today())
     hist_ids = state.history.select("line_id", pl.lit(True).alias("_in_hist"))
+    # a line seen before: decided (history) or held for review (a resend either way); a credit's
+    # debit must be decided (history): a held line has nothing to reverse yet
+    seen_ids = pl.concat([state.history.select("line_id"), state.held.select("line_id")]).select(
+        "line_id", pl.lit(True).alias("_in_hist"))
     credited_before = (state.history.filter(pl.col("credits").is_not_null())
                        .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
 
-    df = attach(df, hist_ids.unique("line_id"), "line_id")
+    df = attach(df, seen_ids.unique("line_id"), "line_id")
     df = df.with_columns(pl.coalesce("bsn", "member_bsn").alias("_bsn"),
                          pl.Series("_dup_in_batch", _repeated(df["line_id"])))
     distinct = df.select(pl.col("_bsn").drop_nulls().unique())  # the 11-proof once per distinct BSN

@@ -10,6 +10,10 @@ nanoseconds per candidate, not a Python loop.
 
 Lines arrive sorted by member, service date, receipt, line id; counters and deductible
 member-years are keyed per member, so any split by member gives the same result.
+
+A line's mode: 0 formal checks failed (skipped), 1 decide, 2 a credit, 3 held for review: decided
+as mode 1 (its proposal), then everything it took is given back, so it consumes no state.
+`cap` is the most a line may be allowed (the declared amount, or less where a person decided so).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import numpy as np
 from numba import njit
 
 NONE = np.int64(-(2**40))
+
+DECIDE, CREDIT, HELD = 1, 2, 3
 
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
@@ -33,7 +39,7 @@ def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_ya
 
 
 @njit(cache=True)
-def run(mode, date, qty, declared, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
+def run(mode, date, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
         c_ded_flag, c_tops,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
@@ -51,10 +57,12 @@ def run(mode, date, qty, declared, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e,
     e_pcount = np.zeros(m, np.int64)
     e_amount = np.zeros(m, np.int64)
     e_period = np.full(m, NONE, np.int64)
+    # what a held line's candidates' counters, its deductible year and its service key were before it
+    saved = np.zeros((max(m, 1), 5), np.int64)
     for i in range(n):
         if mode[i] == 0:
             continue
-        if mode[i] == 2:  # a credit gives back what its debit took
+        if mode[i] == CREDIT:  # a credit gives back what its debit took
             j = debit_j[i]
             if j >= 0:
                 for c in range(cs[j], ce[j]):
@@ -77,9 +85,17 @@ def run(mode, date, qty, declared, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e,
         if svc[i] >= 0 and svc_paid[svc[i]]:
             line_code[i] = 587  # the same service was paid before
             continue
+        held = mode[i] == HELD
+        ded_before = ded_used[dy[i]]
+        svc_before = svc[i] >= 0 and svc_paid[svc[i]]
+        if held:
+            for c in range(cs[i], ce[i]):
+                k = c_counter[c]
+                saved[c, 0], saved[c, 1], saved[c, 2] = k_first[k], k_total[k], k_pstart[k]
+                saved[c, 3], saved[c, 4] = k_pcount[k], k_yamt[k]
         d = date[i]
         q = qty[i]
-        remaining = declared[i]
+        remaining = min(declared[i], cap[i])
         allowed = 0
         paid_any = False
         for c in range(cs[i], ce[i]):
@@ -164,4 +180,16 @@ def run(mode, date, qty, declared, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e,
         if allowed > 0 and svc[i] >= 0:
             svc_paid[svc[i]] = True
         ded_after[i] = ded_used[dy[i]]
+        if held:  # give everything back, last candidate first (two may share a counter)
+            for c in range(ce[i] - 1, cs[i] - 1, -1):
+                k = c_counter[c]
+                k_first[k], k_total[k], k_pstart[k] = saved[c, 0], saved[c, 1], saved[c, 2]
+                k_pcount[k], k_yamt[k] = saved[c, 3], saved[c, 4]
+                e_count[c] = 0
+                e_pcount[c] = 0
+                e_amount[c] = 0
+                e_period[c] = NONE
+            ded_used[dy[i]] = ded_before
+            if svc[i] >= 0:
+                svc_paid[svc[i]] = svc_before
     return (line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period)

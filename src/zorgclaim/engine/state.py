@@ -6,6 +6,8 @@
   total treatments, the current limit period and its count, the amount paid. Counters of
   calendar-year limits carry the year in their key.
 - `effects`: what each line added to which counter, so that a credit can take it back.
+- `held`: the lines held for review and not decided by a person yet: they took nothing, but a
+  line sent again is a resend of them all the same (8021), in any later batch as in the same one.
 
 The deductible used per member-year is derived from `history` (one source of truth).
 Immutable: `adjudicate` returns a new State.
@@ -26,6 +28,7 @@ HISTORY_SCHEMA = {
 SHARES_SCHEMA = {"line_id": S, "product": S, "benefit": S, "amount": I, "deductible": I}
 COUNTERS_SCHEMA = {"counter_key": S, "first": D, "total": I, "pstart": D, "pcount": I, "yamount": I}
 EFFECTS_SCHEMA = {"line_id": S, "counter_key": S, "count": I, "pcount": I, "amount": I, "period": D}
+HELD_SCHEMA = {"line_id": S, "member_id": S}
 
 
 def _empty(schema):
@@ -38,6 +41,7 @@ class State:
     shares: pl.DataFrame = field(default_factory=lambda: _empty(SHARES_SCHEMA))
     counters: pl.DataFrame = field(default_factory=lambda: _empty(COUNTERS_SCHEMA))
     effects: pl.DataFrame = field(default_factory=lambda: _empty(EFFECTS_SCHEMA))
+    held: pl.DataFrame = field(default_factory=lambda: _empty(HELD_SCHEMA))
 
     def deductible_used(self) -> pl.DataFrame:
         """Deductible consumed per member and year (credits included, as negatives)."""
@@ -52,7 +56,7 @@ class State:
         prefix = pl.col("counter_key").str.split_exact("|", 1).struct.field("field_0")
         return State(hist, self.shares.filter(pl.col("line_id").is_in(ids)),
                      self.counters.filter(prefix.is_in(member_ids.implode())),
-                     self.effects.filter(pl.col("line_id").is_in(ids)))
+                     self.effects.filter(pl.col("line_id").is_in(ids)), self.held.filter(keep))
 
     @staticmethod
     def merge(parts: list["State"]) -> "State":
@@ -60,9 +64,10 @@ class State:
         if not parts:
             return State()
         return State(*(pl.concat([getattr(p, f) for p in parts], how="vertical")
-                       for f in ("history", "shares", "counters", "effects")))
+                       for f in ("history", "shares", "counters", "effects", "held")))
 
     def canonical(self) -> "State":
         """Sorted copy, for comparing states produced by different splits of the same work."""
         return State(self.history.sort("line_id"), self.shares.sort("line_id", "product", "benefit"),
-                     self.counters.sort("counter_key"), self.effects.sort("line_id", "counter_key"))
+                     self.counters.sort("counter_key"), self.effects.sort("line_id", "counter_key"),
+                     self.held.sort("line_id"))

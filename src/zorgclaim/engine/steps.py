@@ -14,7 +14,7 @@ from zorgclaim.engine.formal import CHECKS, formal_steps
 from zorgclaim.engine.frames import attach, packed_key
 from zorgclaim.engine.pricing import BASES
 
-STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5}
+STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5, "review": 6}
 # the limit step of each candidate outcome: its check and outcome; its return code is the one
 # the line reports for that outcome (codes.OUTCOME_CODE)
 _LIMIT_STEP = {
@@ -35,7 +35,8 @@ def _limit_code(outcome: int) -> str | None:
 ALL_CHECKS = sorted({"formal-ok", *(c.name for c in CHECKS), "benefit", "not-needed", *(n for n, _ in REQUIREMENTS),
                      "requirements-met", *(f"price-{b}" for b in BASES), *(v[0] for v in _LIMIT_STEP.values()),
                      "deductible-charged", "deductible-none", "deductible-under-18", "deductible-used-up",
-                     "deductible-exempt", "already-paid", "credit-reverses", "no-benefit", "payout"})
+                     "deductible-exempt", "already-paid", "credit-reverses", "no-benefit", "payout", "payout-proposed",
+                     "review-held", "review-accepted", "review-changed", "review-rejected"})
 CHECK_RANK = {name: k for k, name in enumerate(ALL_CHECKS)}
 
 
@@ -57,7 +58,8 @@ def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
 
-def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame) -> pl.DataFrame:
+def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame,
+                rules: tuple = ()) -> pl.DataFrame:
     formal = formal_steps(df)
     parts = [formal.with_columns(pl.lit(0, pl.Int64).alias("cand"), _st("formal"), _ck_of(pl.col("check")))]
     # the candidates with what their steps show of the line (by i) and of the benefit (by brow)
@@ -73,7 +75,8 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                         "from_nth", "max_count", "window", "per_year_amount")[cb],
     ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "ded_after", "ded_total",
-                 "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer")
+                 "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
+                 "status", "review_no", "reviewed_action", "reviewed_by", "reviewed_role", "review_note", "cap")
     parts.append(c.select("i", *_named("coverage", "benefit"),
                           pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
@@ -145,8 +148,11 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", *_named("coverage", "no-benefit"), pl.lit("fail").alias("outcome"),
         pl.lit("0613").alias("code"), pl.lit("policy conditions of the member's products (no benefit covers this care)").alias("source"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
+    parts += _review_steps(d, rules)
+    payout_check = pl.when(pl.col("status") == "pended").then(pl.lit("payout-proposed")).otherwise(pl.lit("payout"))
     parts.append(d.select(
-        "i", *_named("payout", "payout"), pl.lit("info").alias("outcome"),
+        "i", pl.lit("payout").alias("stage"), payout_check.alias("check"), _st("payout"), _ck_of(payout_check),
+        pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"),
         pl.when(pl.col("payee") == "member").then(pl.lit("seed 000 (member's nota: deductible withheld from the payout)"))
           .otherwise(pl.lit("seed 000 (direct billing: insurer pays the provider and recovers the deductible)")).alias("source"),
@@ -166,3 +172,31 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     return allsteps.with_columns(pl.col("i").set_sorted()).group_by("i", maintain_order=True).agg(
         pl.struct("stage", "check", "outcome", "code", "source", "params").alias("steps")).with_columns(
         pl.col("steps").cast(pl.List(STEP_TYPE)))
+
+
+def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
+    """A held line: which rule holds it, for whom and why. A line a person decided: who, as what,
+    what and why (the reason is the person's own)."""
+    out = []
+    held = d.filter(pl.col("review_no") >= 0)
+    if held.height and rules:
+        meta = pl.DataFrame({"review_no": list(range(len(rules))), "rule": [r.id for r in rules],
+                             "queue": [r.queue for r in rules], "reason_nl": [r.reason_nl for r in rules],
+                             "reason_en": [r.reason_en for r in rules], "source": [r.source.ref for r in rules]},
+                            schema={"review_no": pl.Int64, "rule": pl.String, "queue": pl.String, "reason_nl": pl.String,
+                                    "reason_en": pl.String, "source": pl.String})
+        out.append(held.join(meta, on="review_no").select(
+            "i", *_named("review", "review-held"), pl.lit("pending").alias("outcome"), pl.lit(None, pl.String).alias("code"),
+            "source", _json("rule", "queue", "reason_nl", "reason_en").alias("params"), pl.lit(0).alias("seq"),
+            pl.lit(0, pl.Int64).alias("cand")))
+    person = d.filter(pl.col("reviewed_action").is_not_null())
+    if person.height:
+        check = pl.concat_str([pl.lit("review-"), pl.col("reviewed_action").replace(
+            {"accept": "accepted", "change": "changed", "reject": "rejected"})])
+        out.append(person.with_columns(pl.col("cap").alias("allowed_max")).select(
+            "i", pl.lit("review").alias("stage"), check.alias("check"), _st("review"), _ck_of(check),
+            pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
+            pl.lit("decision of a member of the insurer's staff on this line (who, when and why: the line's audit trail)").alias("source"),
+            _json("reviewed_by", "reviewed_role", "review_note", "allowed_max", "reviewed_action").alias("params"),
+            pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
+    return out

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
-from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State
+from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA, State
 from zorgclaim.formats.tabular import InputError
 
-PARTS = {"history": HISTORY_SCHEMA, "shares": SHARES_SCHEMA, "counters": COUNTERS_SCHEMA, "effects": EFFECTS_SCHEMA}
+PARTS = {"history": HISTORY_SCHEMA, "shares": SHARES_SCHEMA, "counters": COUNTERS_SCHEMA, "effects": EFFECTS_SCHEMA,
+         "held": HELD_SCHEMA}
 
 
 def load_state(folder: Path) -> State:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from zorgclaim.domain.money import to_cents
 from zorgclaim.policy.dated import Dated
+from zorgclaim.policy.review import ReviewRule, ReviewRules
 from zorgclaim.policy.schema import Benefit, Package, Product
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -69,6 +70,7 @@ class PolicyLibrary:
     benefit_table: pl.DataFrame = field(repr=False)
     restriction_table: pl.DataFrame = field(repr=False)
     assignment_ban_table: pl.DataFrame = field(repr=False)
+    review_rules: tuple[ReviewRule, ...] = ()   # the default review selection (data/review/*.yaml), in order
 
     def __repr__(self) -> str:
         return f"PolicyLibrary({len(self.products)} products, {self.benefit_table.height} benefit rows)"
@@ -209,4 +211,10 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
                                                 "source": pl.String})
     btable = pl.DataFrame(bans, schema={"product": pl.String, "care_kinds": pl.List(pl.String),
                                         "ban_from": pl.Date, "source": pl.String})
-    return PolicyLibrary(parameters, packages, products, benefits, table, rtable, btable)
+    rules: list[ReviewRule] = []
+    for path in sorted((data_dir / "review").glob("*.yaml")):
+        rules.extend(_validate(ReviewRules, _load_yaml(path), path).rules)
+    twice = sorted({r.id for r in rules if sum(o.id == r.id for o in rules) > 1})
+    if twice:
+        raise PolicyError(f"{data_dir / 'review'}: review rule id(s) given twice: {', '.join(twice)}")
+    return PolicyLibrary(parameters, packages, products, benefits, table, rtable, btable, tuple(rules))

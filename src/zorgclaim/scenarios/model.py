@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from zorgclaim.policy.review import ReviewRule
+
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -67,7 +69,7 @@ class AuthorizationIn(_M):
     benefit: str
     from_: dt.date = Field(alias="from")
     to: dt.date | None = None
-    status: Literal["active", "expired", "withdrawn"] = "active"
+    status: Literal["active", "expired", "withdrawn", "requested", "denied"] = "active"
 
 
 class ReferralIn(_M):
@@ -116,8 +118,23 @@ class ClaimIn(_M):
         return str(v)
 
 
+class WatchIn(_M):
+    """A member or provider on the watch list of a review rule (extension of v1)."""
+    kind: Literal["member", "provider"]
+    id: str
+    rule: str = "watch-list"
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+    reason: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _str(cls, v):
+        return str(v)
+
+
 class ExpectIn(_M):
-    status: Literal["accepted", "partial", "rejected"] | None = None
+    status: Literal["accepted", "partial", "rejected", "pended"] | None = None
     allowed: Decimal | None = None
     paid: Decimal | None = None
     payer: str | None = None
@@ -135,4 +152,8 @@ class Scenario(_M):
     contracts: list[ContractIn] = []
     authorizations: list[AuthorizationIn] = []
     claims: list[ClaimIn] = []
+    # review selection (extension of v1): the rules in force (default none: no line is held) and
+    # the watch list they read
+    review_rules: list[ReviewRule] = []
+    watch: list[WatchIn] = []
     expect: dict[str, ExpectIn] = {}

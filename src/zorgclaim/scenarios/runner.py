@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from zorgclaim.domain.money import to_cents, to_euros
 from zorgclaim.domain.schema import LINE_SCHEMA
-from zorgclaim.domain.world import World
+from zorgclaim.domain.world import WORLD_SCHEMAS, World
 from zorgclaim.engine import State, adjudicate
 from zorgclaim.policy.library import PolicyLibrary
 from zorgclaim.reference.tables import ReferenceData
@@ -69,8 +69,11 @@ def scenario_world(sc: Scenario, library: PolicyLibrary, reference: ReferenceDat
                            "status": a.status} for a in sc.authorizations],
                          schema={"id": pl.String, "member_id": pl.String, "benefit": pl.String, "from": pl.Date,
                                  "to": pl.Date, "status": pl.String})
+    watch = pl.DataFrame([{"kind": w.kind, "id": w.id, "rule": w.rule, "from": w.from_, "to": w.to, "reason": w.reason}
+                          for w in sc.watch], schema=WORLD_SCHEMAS["watch"])
     return World(library, reference, members=members, coverages=coverages, wlz=wlz, providers=providers,
-                 contracts=contracts, contract_tariffs=tariffs, authorizations=auths)
+                 contracts=contracts, contract_tariffs=tariffs, authorizations=auths, watch=watch,
+                 review_rules=tuple(sc.review_rules))
 
 
 def scenario_lines(sc: Scenario) -> pl.DataFrame:

@@ -20,6 +20,9 @@ def _money(cents: int) -> dict:
 
 
 def _adjudication(d: dict, reason_meaning) -> list[dict]:
+    if d["status"] == "pended":   # held for a person: nothing is decided yet, only what was asked
+        return [{"category": {"coding": [{"system": systems.ADJUDICATION, "code": "submitted"}]},
+                 "amount": _money(d["declared"])}]
     reason = None
     if d["codes"]:
         c = d["codes"][0]
@@ -48,7 +51,8 @@ def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date
         if not rows:
             continue
         statuses = {d["status"] for _, d in rows}
-        outcome = "complete" if statuses == {"accepted"} else ("error" if statuses == {"rejected"} else "partial")
+        outcome = ("queued" if "pended" in statuses else "complete" if statuses == {"accepted"}
+                   else ("error" if statuses == {"rejected"} else "partial"))
         items, eob_items, notes, n = [], [], [], 0
         product_of = {i.sequence: i.productOrService.model_dump(mode="json", exclude_none=True) for i in claim.item or []}
         for seq, d in rows:
@@ -58,8 +62,9 @@ def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date
             for s in d["steps"] or []:
                 n += 1
                 notes.append({"number": n, "type": "display", "text": f"item {seq}: {render_step(s, lang)}"})
+        decided = [(seq, d) for seq, d in rows if d["status"] != "pended"]
         total = [{"category": {"coding": [{"system": systems.ADJUDICATION, "code": cat}]},
-                  "amount": _money(sum(d[field] for _, d in rows))}
+                  "amount": _money(sum(d[field] for _, d in (rows if cat == "submitted" else decided)))}
                  for cat, field in (("submitted", "declared"), ("eligible", "allowed"), ("deductible", "deductible"),
                                     ("benefit", "paid"))]
         common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
@@ -78,7 +83,7 @@ def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date
                    if claim.insurance else [{"focal": True, "coverage": {"display": "unknown"}}],
                    claim={"reference": f"Claim/{claim.id}"} if claim.id else {"display": key},
                    processNote=notes or None,
-                   payment={"amount": _money(sum(d["paid"] for _, d in rows))})
+                   payment={"amount": _money(sum(d["paid"] for _, d in decided))})
         cr = ClaimResponse.model_validate({k: v for k, v in cr.items() if v is not None})
         eob = ExplanationOfBenefit.model_validate({k: v for k, v in eob.items() if v is not None})
         entries += [{"resource": cr.model_dump(mode="json", exclude_none=True)},

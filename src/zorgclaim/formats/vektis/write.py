@@ -77,7 +77,8 @@ def _amount(cents: int, width: int) -> str:
 def write_pm305(f: Pm304File, decisions: pl.DataFrame | None, return_date: dt.date, reference: str) -> str:
     """The return message. A file rejected whole returns only its header and closing record, with
     0001 and the reason on the header. Layout of the additions: shared/reference/vektis (PM305
-    notes); the closing record's totals (submitted 311-322, granted 323-334) are our reading."""
+    notes); the closing record's totals (submitted 311-322, granted 323-334) are our reading. A line
+    held for review is returned as not assessed yet (8002), with nothing granted."""
     by_line = {}
     if decisions is not None and decisions.height:
         for r in decisions.unique("line_id", keep="first").iter_rows(named=True):
@@ -97,7 +98,9 @@ def write_pm305(f: Pm304File, decisions: pl.DataFrame | None, return_date: dt.da
             d = by_line.get(f.line_of_record.get(idx))
             declared = signed(rec, "Declaratiebedrag (incl. btw)", "Indicatie debet/credit (02)")
             submitted_total += declared
-            if d is not None:
+            if d is not None and d["status"] == "pended":   # held for a person: not assessed yet
+                tail = _amount(0, 8) + _amount(0, 8) + _codes(["8002"])
+            elif d is not None:
                 granted_total += d["paid"]
                 tail = _amount(d["allowed"], 8) + _amount(d["paid"], 8) + _codes(d["codes"])
             else:
