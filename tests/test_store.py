@@ -38,7 +38,7 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
     tb = trial_balance(eng)
     assert tb["balance"].sum() == 0
     payable = tb.filter(pl.col("account").str.contains("^(provider|member):"))["balance"].sum()
-    assert payable == stored["paid"].sum()
+    assert payable == stored.filter(pl.col("status") != "pended")["paid"].sum()   # a held line moves no money
     expected = (pure.unique("line_id", keep="first").sort("line_id")
                 .select("line_id", "status", "allowed", "deductible", "paid", "payer", pl.col("codes").list.join(";")))
     assert stored.equals(expected)

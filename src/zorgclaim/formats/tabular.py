@@ -7,6 +7,7 @@ that was good is lost. Amounts in files are euros (`amount`, text or decimal) or
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,21 +38,26 @@ ALIASES = {"id": "line_id", "member": "member_id", "date": "service_date", "agb"
 AMOUNT_PATTERN = r"^-?\d+([.,]\d{1,2})?$"
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    """Any supported file as a frame of strings (CSV/JSON) or typed columns (Parquet)."""
+TABULAR = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
+
+
+def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
+    """Any supported file as a frame of strings (CSV/JSON) or typed columns (Parquet). With `data`
+    the file's bytes are given (an upload) and `path` only names it."""
     path = Path(path)
-    if not path.exists():
+    if data is None and not path.exists():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    source = io.BytesIO(data) if data is not None else path
     try:
         if suffix == ".parquet":
-            return pl.read_parquet(path)
+            return pl.read_parquet(source)
         if suffix == ".csv":
-            return pl.read_csv(path, infer_schema=False, null_values=[""])
+            return pl.read_csv(source, infer_schema=False, null_values=[""])
         if suffix in (".json", ".ndjson", ".jsonl"):
             if suffix == ".json":
-                return pl.read_json(path, infer_schema_length=None)
-            return pl.read_ndjson(path, infer_schema_length=None)
+                return pl.read_json(source, infer_schema_length=None)
+            return pl.read_ndjson(source, infer_schema_length=None)
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as e:
         raise InputError(f"{path}: cannot be read as {suffix[1:].upper()}: {str(e).splitlines()[0]}") from None
     raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .parquet, .json or .ndjson)")
@@ -98,10 +104,11 @@ def _euros_to_cents(s: pl.Series, file: str, offset: int) -> tuple[pl.Series, li
     return cents, errors
 
 
-def read_lines(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
-    """Claim lines from a file, in the engine's schema, with the rows that could not be read."""
+def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, list[RowError]]:
+    """Claim lines from a file (or its bytes, `data`, named by `path`), in the engine's schema, with
+    the rows that could not be read."""
     path = Path(path)
-    df = read_table(path)
+    df = read_table(path, data)
     offset = 2 if path.suffix.lower() == ".csv" else 1
     df = df.rename({k: v for k, v in ALIASES.items() if k in df.columns and v not in df.columns})
     df = df.with_row_index("_row")
@@ -130,7 +137,8 @@ def read_lines(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
 
 
 WORLD_FILES = {"members": "members", "coverages": "coverages", "wlz": "wlz", "providers": "providers",
-               "contracts": "contracts", "contract_tariffs": "contract_tariffs", "authorizations": "authorizations"}
+               "contracts": "contracts", "contract_tariffs": "contract_tariffs", "authorizations": "authorizations",
+               "watch": "watch"}
 
 
 # a member or provider given twice would make the engine's joins decide each of its lines twice
@@ -152,8 +160,8 @@ def _first_of_each(df: pl.DataFrame, key: str, file: str, offset: int) -> tuple[
 
 
 def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -> tuple[World, list[RowError]]:
-    """A world folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz
-    (each .csv or .parquet; all but members optional)."""
+    """A world folder: members, coverages, providers, contracts, contract_tariffs, authorizations, wlz,
+    watch (each .csv or .parquet; all but members optional)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")

@@ -14,11 +14,14 @@ class Base(DeclarativeBase):
 
 
 class IntakeFile(Base):
-    """A file (or an API batch) taken in: a second copy is refused whole (8067)."""
+    """A file (or an API batch) taken in: a second copy is refused whole (8067), and a Vektis
+    invoice number given before refuses the file too (0030). The one memory of what was sent."""
     __tablename__ = "intake_file"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(500))
+    invoice_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))   # csv | parquet | json | ndjson | pm304 | zh308 | fhir | api
     received: Mapped[dt.date] = mapped_column(Date)
     lines: Mapped[int] = mapped_column(Integer)
     repeats: Mapped[int] = mapped_column(Integer, default=0)
@@ -221,16 +224,23 @@ class DeductibleInvoiceItem(Base):
 
 # reconsideration and its audit trail
 class AddedAuthorization(Base):
-    """An authorization added to the world in the store (by a reconsideration); used by every later decision."""
+    """An authorization in the store, on top of the world's: added by a reconsideration (active), or
+    requested by a provider or member (requested) and then granted (active) or refused (denied) by a
+    medical adviser. Every later decision reads it."""
     __tablename__ = "added_authorization"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), index=True)
     benefit: Mapped[str] = mapped_column(String(64))
     from_: Mapped[dt.date] = mapped_column("from", Date)
     to: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))         # requested | active | denied
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    provider: Mapped[str | None] = mapped_column(String(16), index=True)   # who asked, for a provider's request
+    request_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Reconsideration(Base):
@@ -257,6 +267,120 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+# the review queue and the service
+class ReviewItem(Base):
+    """A line held for a person: why (the rule, its queue), what the engine proposed, who took it and
+    what was decided. The line's decision row shows the proposal (status pended) until a person
+    decides; then it is the final decision and this row keeps the proposal."""
+    __tablename__ = "review_item"
+    __table_args__ = (CheckConstraint("state IN ('open', 'taken', 'decided')", name="review_item_state"),)
+    line_id: Mapped[str] = mapped_column(ForeignKey("claim_line.line_id"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(16), index=True)        # handler | medical
+    state: Mapped[str] = mapped_column(String(16), index=True)        # open | taken | decided
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    provider: Mapped[str] = mapped_column(String(16), index=True)
+    care_kind: Mapped[str | None] = mapped_column(String(32), index=True)
+    declared: Mapped[int] = mapped_column(BigInteger)
+    proposal: Mapped[str] = mapped_column(Text)                       # JSON: status, allowed, deductible, paid, payer, codes
+    pended_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    taken_by: Mapped[str | None] = mapped_column(String(100))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_role: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    action: Mapped[str | None] = mapped_column(String(16))            # accept | change | reject
+    allowed_max: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ReconsiderationRequest(Base):
+    """A member or provider asks for a line to be decided again (heroverweging); a claims handler
+    carries it out (a Reconsideration) or answers it."""
+    __tablename__ = "reconsideration_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[str] = mapped_column(ForeignKey("claim_line.line_id"), index=True)
+    asked_by: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)       # open | done
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchEntry(Base):
+    """A member or provider on the watch list of a review rule (added by staff, or computed: provider variance)."""
+    __tablename__ = "watch_entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))                     # member | provider
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    from_: Mapped[dt.date | None] = mapped_column("from", Date)
+    to: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AppUser(Base):
+    """A user of the service (the embedded identity provider): name, role, the member or provider it
+    acts for, and an argon2 hash of the password."""
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint("role IN ('member', 'provider', 'handler', 'medical_adviser', 'finance', 'admin')",
+                                      name="app_user_role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str | None] = mapped_column(String(64))
+    provider: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AccessLog(Base):
+    """Who read or changed whose health data, as what, when (never a BSN)."""
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_kind: Mapped[str] = mapped_column(String(16))             # member | line | provider | claim | job
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a request sent with an Idempotency-Key: a retry gets it back, and books nothing."""
+    __tablename__ = "idempotency_record"
+    actor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Job(Base):
+    """An uploaded file taken in and decided in the background; its result and, for PM304, the PM305 return."""
+    __tablename__ = "job"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))                     # the format read
+    name: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))                   # queued | running | done | failed
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    provider: Mapped[str | None] = mapped_column(String(16))
+    member_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    result: Mapped[str | None] = mapped_column(Text)                  # JSON
+    return_name: Mapped[str | None] = mapped_column(String(500))
+    return_file: Mapped[str | None] = mapped_column(Text)             # e.g. the PM305 message (latin-1 text)
+
+
 __all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
            "StateCounter", "StateEffect", "Boolean", "StoreLock", "LedgerTransaction", "Transfer", "PaymentRun", "Payment",
-           "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent"]
+           "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent",
+           "ReviewItem", "ReconsiderationRequest", "WatchEntry", "AppUser", "AccessLog", "IdempotencyRecord", "Job"]

@@ -92,6 +92,8 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
         old = _decision(conn, line_id)
         if old is None:
             raise ReconsiderError(f"line {line_id!r} is not decided yet; run `zorgclaim process` first")
+        if old["status"] == "pended":
+            raise ReconsiderError(f"line {line_id!r} is held for review: decide it on the review queue first")
         if line["credits"]:
             raise ReconsiderError(f"line {line_id!r} is a credit of {line['credits']!r}; reconsider that line instead")
         if old["superseded_by"]:

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import ARRAY, Engine, String, any_, bindparam, delete, func, insert, select, text
 
-from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.domain.schema import DECISION_SCHEMA, LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
-from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
+from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
 from zorgclaim.store.bulk import bulk_insert, take_pending
 from zorgclaim.store.ledger import post_decisions
-from zorgclaim.store.models import (AddedAuthorization, Batch, PendingLine, ClaimLine, Decision, IntakeFile, IntakeRepeat, StateCounter, StateEffect,
-                                    StateHistory, StateShare)
+from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, PendingLine,
+                                    ReviewItem, StateCounter, StateEffect, StateHistory, StateShare, WatchEntry)
 
 
 @dataclass(frozen=True)
@@ -33,30 +33,51 @@ def _chunks(items: list, n: int = 500):
         yield items[k:k + n]
 
 
-def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received: dt.date) -> IntakeResult:
+def intake(engine: Engine, lines: pl.DataFrame, name: str, digest: str, received: dt.date,
+           invoice_number: str | None = None, kind: str | None = None) -> IntakeResult:
     """Store new lines once. A file seen before is refused whole (8067); a line id seen before, or
     twice in this file, is recorded as a repeat (8021) and never decided again."""
-    lines = lines.select(list(LINE_SCHEMA))
     with engine.begin() as conn:
-        if conn.execute(select(IntakeFile.id).where(IntakeFile.digest == digest)).first():
-            return IntakeResult(None, 0, [], True)
-        ids = lines["line_id"].to_list()
-        known: set[str] = set()
-        for where in where_in(conn, ClaimLine.line_id, list(set(ids))):
-            known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(where)))
-        first = lines.with_columns(pl.col("line_id").is_first_distinct().alias("_first"))
-        fresh = first.filter(pl.col("_first") & ~pl.col("line_id").is_in(list(known))).drop("_first")
-        repeats = first.filter(~pl.col("_first") | pl.col("line_id").is_in(list(known)))["line_id"].to_list()
-        file_id = conn.execute(insert(IntakeFile).values(
-            digest=digest, name=name, received=received, lines=fresh.height, repeats=len(repeats),
-            taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
-        if fresh.height:
-            bulk_insert(conn, ClaimLine.__table__, fresh.with_columns(pl.lit(file_id, pl.Int64).alias("file_id")))
-            bulk_insert(conn, PendingLine.__table__, fresh.select("line_id", "member_id"))
-        if repeats:
-            bulk_insert(conn, IntakeRepeat.__table__, pl.DataFrame({"line_id": repeats}).with_columns(
-                pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("8021").alias("code")))
+        return intake_in(conn, lines, name, digest, received, invoice_number, kind)
+
+
+def intake_in(conn, lines: pl.DataFrame, name: str, digest: str, received: dt.date,
+              invoice_number: str | None = None, kind: str | None = None) -> IntakeResult:
+    """`intake` inside the caller's transaction."""
+    lines = lines.select(list(LINE_SCHEMA))
+    if conn.execute(select(IntakeFile.id).where(IntakeFile.digest == digest)).first():
+        return IntakeResult(None, 0, [], True)
+    ids = lines["line_id"].to_list()
+    known: set[str] = set()
+    for where in where_in(conn, ClaimLine.line_id, list(set(ids))):
+        known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(where)))
+    first = lines.with_columns(pl.col("line_id").is_first_distinct().alias("_first"))
+    fresh = first.filter(pl.col("_first") & ~pl.col("line_id").is_in(list(known))).drop("_first")
+    repeats = first.filter(~pl.col("_first") | pl.col("line_id").is_in(list(known)))["line_id"].to_list()
+    file_id = conn.execute(insert(IntakeFile).values(
+        digest=digest, name=name[:500], received=received, lines=fresh.height, repeats=len(repeats),
+        invoice_number=invoice_number, kind=kind, taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
+    if fresh.height:
+        bulk_insert(conn, ClaimLine.__table__, fresh.with_columns(pl.lit(file_id, pl.Int64).alias("file_id")))
+        bulk_insert(conn, PendingLine.__table__, fresh.select("line_id", "member_id"))
+    if repeats:
+        bulk_insert(conn, IntakeRepeat.__table__, pl.DataFrame({"line_id": repeats}).with_columns(
+            pl.lit(file_id, pl.Int64).alias("file_id"), pl.lit("8021").alias("code")))
     return IntakeResult(file_id, fresh.height, repeats, False)
+
+
+class Sent:
+    """The store's memory of what was sent, for a reader's `seen_files` / `seen_invoices`: answers
+    `x in Sent(engine, 'digest')` (or 'invoice_number') with one indexed query."""
+
+    def __init__(self, engine: Engine, column: str):
+        self.engine, self.column = engine, getattr(IntakeFile, column)
+
+    def __contains__(self, value) -> bool:
+        if not value:
+            return False
+        with self.engine.connect() as conn:
+            return conn.execute(select(IntakeFile.id).where(self.column == value).limit(1)).first() is not None
 
 
 def where_in(conn, column, values: list[str]):
@@ -76,10 +97,17 @@ def _frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
 
 
 def load_state(conn, members: list[str]) -> State:
+    """The engine's state of these members; the lines held for review are those on the review
+    queue that no person decided yet."""
+    held = []
+    for where in where_in(conn, ReviewItem.member_id, members):
+        held += conn.execute(select(ReviewItem.line_id, ReviewItem.member_id)
+                             .where(where & (ReviewItem.state != "decided"))).all()
     return State(history=_frame(conn, StateHistory, HISTORY_SCHEMA, members),
                  shares=_frame(conn, StateShare, SHARES_SCHEMA, members),
                  counters=_frame(conn, StateCounter, COUNTERS_SCHEMA, members),
-                 effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, members))
+                 effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, members),
+                 held=pl.DataFrame([tuple(r) for r in held], orient="row", schema=HELD_SCHEMA))
 
 
 def _next_batch(conn, batch_size: int) -> pl.DataFrame:
@@ -125,17 +153,34 @@ def process(engine: Engine, world: World, batch_size: int = 5000, max_batches: i
     return done
 
 
-def with_added_facts(conn, world: World, members: list[str] | None = None) -> World:
-    """The world plus the authorizations added in the store (by reconsiderations)."""
+def with_added_facts(conn, world: World, members: list[str] | None = None, lines: list[str] | None = None) -> World:
+    """The world plus what the store knows on top of it: authorizations added, requested and
+    decided in the store (of `members`, default all), the watch list, and the decisions persons
+    made on held lines (of `lines`, default none)."""
     q = select(AddedAuthorization.id, AddedAuthorization.member_id, AddedAuthorization.benefit,
                AddedAuthorization.from_, AddedAuthorization.to, AddedAuthorization.status)
     rows = []
     for where in (where_in(conn, AddedAuthorization.member_id, members) if members is not None else [None]):
         rows += conn.execute(q if where is None else q.where(where)).all()
-    if not rows:
-        return world
-    added = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=world.authorizations.schema)
-    return dataclasses.replace(world, authorizations=pl.concat([world.authorizations, added]))
+    changes = {}
+    if rows:
+        added = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=world.authorizations.schema)
+        # a store row replaces the world's row of the same id (a request decided later)
+        changes["authorizations"] = pl.concat([world.authorizations.join(added.select("id"), on="id", how="anti"), added])
+    watch = conn.execute(select(WatchEntry.kind, WatchEntry.subject_id, WatchEntry.rule, WatchEntry.from_,
+                                WatchEntry.to, WatchEntry.reason)).all()
+    if watch:
+        changes["watch"] = pl.concat([world.watch, pl.DataFrame([tuple(r) for r in watch], orient="row",
+                                                                schema=world.watch.schema)])
+    if lines:
+        decided = []
+        for where in where_in(conn, ReviewItem.line_id, lines):
+            decided += conn.execute(select(ReviewItem.line_id, ReviewItem.action, ReviewItem.allowed_max,
+                                           ReviewItem.decided_by, ReviewItem.decided_role, ReviewItem.reason)
+                                    .where(where & (ReviewItem.state == "decided"))).all()
+        if decided:
+            changes["reviews"] = pl.DataFrame([tuple(r) for r in decided], orient="row", schema=world.reviews.schema)
+    return dataclasses.replace(world, **changes) if changes else world
 
 
 def take_write_lock(conn) -> None:
@@ -161,14 +206,33 @@ def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bo
     decisions."""
     members = lines["member_id"].unique().sort().to_list()
     before = load_state(conn, members)
-    world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members)
+    world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members, lines["line_id"].to_list())
     decisions, after = adjudicate(lines, world, before, explain=explain)
     batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
                             .returning(Batch.id)).scalar_one()
     bulk_insert(conn, Decision.__table__, decisions_rows(decisions, batch_id))
     _save_state(conn, members, before, after)
-    post_decisions(conn, decisions, lines, world, booked, kind, memo or f"batch {batch_id}", batch_id=batch_id)
+    held = decisions["status"] == "pended"
+    if held.any():
+        hold(conn, decisions.filter(held), world)
+    # a held line moves no money until a person decides
+    post_decisions(conn, decisions.filter(~held), lines, world, booked, kind, memo or f"batch {batch_id}",
+                   batch_id=batch_id)
     return decisions
+
+
+def hold(conn, held: pl.DataFrame, world: World) -> None:
+    """Put held lines on the review queue: the rule, its queue, and what the engine proposes."""
+    rules = {r.id: r for r in world.review_rules or ()}
+    kinds = world.reference.service_codes.select(pl.col("key").alias("code"), "care_kind")
+    now = dt.datetime.now()
+    rows = held.join(kinds, on="code", how="left").select(
+        "line_id", pl.col("review").alias("rule"),
+        pl.col("review").replace_strict({k: r.queue for k, r in rules.items()}, default="handler").alias("queue"),
+        pl.lit("open").alias("state"), "member_id", "provider", "care_kind", "declared",
+        pl.struct("status", "allowed", "deductible", "paid", "payee", "payer", "codes").struct.json_encode().alias("proposal"),
+        pl.lit(now).alias("pended_at"))
+    bulk_insert(conn, ReviewItem.__table__, rows)
 
 
 def decisions_rows(decisions: pl.DataFrame, batch_id: int) -> pl.DataFrame:
@@ -241,3 +305,19 @@ def member_meter(engine: Engine, member_id: str) -> dict:
             StateCounter.member_id == member_id).order_by(StateCounter.counter_key)).all()
     return {"used": {int(y): int(s or 0) for y, s in used}, "lines": [tuple(r) for r in lines],
             "counters": [tuple(r) for r in counters]}
+
+
+def decisions_of(engine: Engine, line_ids: list[str]) -> pl.DataFrame:
+    """The stored decisions of these lines, as the engine gave them (codes a list, steps a list)."""
+    rows = []
+    with engine.connect() as conn:
+        for where in where_in(conn, Decision.line_id, list(dict.fromkeys(line_ids))):
+            rows += conn.execute(select(Decision.line_id, Decision.member_id, Decision.status, Decision.declared,
+                                        Decision.allowed, Decision.deductible, Decision.paid, Decision.payee,
+                                        Decision.payer, Decision.codes, Decision.explanation).where(where)).all()
+    return pl.DataFrame([(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                          [c for c in (r[9] or "").split(";") if c], json.loads(r[10]) if r[10] else [])
+                         for r in rows], orient="row", schema={
+        "line_id": pl.String, "member_id": pl.String, "status": pl.String, "declared": pl.Int64, "allowed": pl.Int64,
+        "deductible": pl.Int64, "paid": pl.Int64, "payee": pl.String, "payer": pl.String,
+        "codes": pl.List(pl.String), "steps": DECISION_SCHEMA["steps"]})

@@ -89,8 +89,11 @@ def _order_ok(kinds: list[str]) -> bool:
 
 
 def read_pm304(text: str, name: str = "pm304", received: dt.date | None = None,
-               seen_invoices: frozenset[str] = frozenset(), seen_files: frozenset[str] = frozenset()) -> Pm304File:
-    records, digest = split_records(text, name, RECORD_LENGTH)
+               seen_invoices=frozenset(), seen_files=frozenset(), digest: str | None = None) -> Pm304File:
+    """`seen_invoices`, `seen_files`: what was sent before (anything with `in`: a set, or the store's
+    memory); `digest`: the file's digest as the caller keeps it (default: of the text)."""
+    records, text_digest = split_records(text, name, RECORD_LENGTH)
+    digest = digest or text_digest
     rej = Rejection()
     reject = rej.reject
     for r in records:

@@ -61,9 +61,12 @@ def _raw(rec: Record, kind: str, name: str) -> str:
 
 
 def read_zh308(text: str, name: str = "zh308", received: dt.date | None = None,
-               seen_invoices: frozenset[str] = frozenset(), seen_files: frozenset[str] = frozenset()) -> Pm304File:
+               seen_invoices=frozenset(), seen_files=frozenset(), digest: str | None = None) -> Pm304File:
+    """`seen_invoices`, `seen_files`: what was sent before (anything with `in`: a set, or the store's
+    memory); `digest`: the file's digest as the caller keeps it (default: of the text)."""
     layout = zh308()
-    records, digest = split_records(text, name, ZH308_LENGTH)
+    records, text_digest = split_records(text, name, ZH308_LENGTH)
+    digest = digest or text_digest
     rej = Rejection()
     reject = rej.reject
     for r in records:
