@@ -1,5 +1,5 @@
 """zorgclaim's command line: adjudicate, explain, scenario check|run, demo, dbc, intake, process, member,
-statement, pay, deductible-invoices, ledger, reconsider, line.
+statement, pay, deductible-invoices, ledger, reconsider, line, serve, users, review.
 
 Errors a user can fix are printed as one clear message (file, line, field) with exit code 2;
 never a traceback (set ZORGCLAIM_DEBUG=1 to see one).
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zorgclaim.cli import adjudicate, books, dbc, demo, scenario, store  # noqa: F401  (register the commands)
+from zorgclaim.cli import adjudicate, books, dbc, demo, scenario, service, store  # noqa: F401  (register the commands)
 from zorgclaim.cli.common import app, err
 
 def main():

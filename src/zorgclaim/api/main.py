@@ -1,0 +1,42 @@
+"""The service's application factory."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from zorgclaim.api import problems
+from zorgclaim.api.routes import auth, authorizations, books, claims, lines, members, review, users
+from zorgclaim.api.security import External, Tokens, embedded_secret
+from zorgclaim.app.batcher import Batcher
+from zorgclaim.app.context import Context
+
+DESCRIPTION = """Claims adjudication for Dutch health insurance: submit claims, see each line's decision
+with its reasons and sources, the deductible meter and remaining limits, estimates before the fact,
+prior authorizations, the review queue, statements and payment runs.
+
+Authenticate with `POST /api/v1/token` (form fields `username`, `password`) and send the token as
+`Authorization: Bearer <token>`. Money is in euros as decimal text (`"36.50"`). Errors are RFC 9457
+problem details naming the field. See docs/api.md for the roles and what each may do."""
+
+
+def create_app(ctx: Context, gather_ms: float = 4.0) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.batcher.close()
+
+    app = FastAPI(title="zorgclaim", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ctx = ctx
+    app.state.tokens = Tokens(embedded_secret(ctx.data_dir), External.from_env())
+    app.state.batcher = Batcher(ctx, gather_ms=gather_ms)
+    app.state.users = {}
+    problems.install(app)
+    for r in (auth, claims, lines, members, authorizations, review, books, users):
+        app.include_router(r.router)
+
+    @app.get("/healthz", tags=["service"], summary="Is the service up (no authentication)")
+    def healthz():
+        return {"status": "ok"}
+    return app

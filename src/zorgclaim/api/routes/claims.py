@@ -1,0 +1,246 @@
+"""Claims in: lines as JSON decided now; a file (CSV, Parquet, JSON, NDJSON, PM304, ZH308, FHIR
+Bundle) taken in as a background job; one FHIR Claim decided now (`$submit`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Literal
+
+import polars as pl
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from zorgclaim.api.deps import caller, ctx
+from zorgclaim.api.money import Euros, cents, eur
+from zorgclaim.api.problems import problem
+from zorgclaim.app import claims as app_claims
+from zorgclaim.app import jobs as app_jobs
+from zorgclaim.app.access import Forbidden, Principal
+from zorgclaim.app.context import Context
+from zorgclaim.domain.schema import LINE_SCHEMA
+
+router = APIRouter(tags=["claims"])
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(min_length=1, max_length=64, description="Unique per line, as the sender numbers it")
+    claim_id: str | None = Field(None, max_length=64)
+    member_id: str = Field(min_length=1, max_length=64)
+    bsn: str | None = Field(None, max_length=16, description="Optional; checked, never shown back")
+    provider: str = Field(pattern=r"^\d{8}$", description="AGB code of the provider that gave the care")
+    submitted_by: Literal["provider", "member"] | None = None
+    channel: Literal["vecozo", "online", "post"] | None = None
+    received: dt.date | None = Field(None, description="Default: today")
+    service_date: dt.date
+    end_date: dt.date | None = None
+    code: str = Field(min_length=3, max_length=64, description='Service code "<list>/<code>", e.g. fysio/1000')
+    quantity: int = 1
+    amount: Euros = Field(description="Declared amount in euros; negative for a credit")
+    diagnosis: str | None = Field(None, max_length=16)
+    csi: str | None = Field(None, max_length=8)
+    referral_by: str | None = Field(None, max_length=16)
+    referral_date: dt.date | None = None
+    indication_by: str | None = Field(None, max_length=16)
+    indication_kind: str | None = Field(None, max_length=32)
+    authorization: str | None = Field(None, max_length=64)
+    credits: str | None = Field(None, max_length=64, description="The line this credit reverses")
+
+
+class LinesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[LineIn] = Field(min_length=1, max_length=10_000)
+
+
+class Reason(BaseModel):
+    code: str
+    meaning: str
+
+
+class DecisionOut(BaseModel):
+    line_id: str
+    status: str
+    declared: str
+    allowed: str
+    deductible: str
+    paid: str
+    payee: str
+    payer: str | None
+    codes: list[str]
+    reasons: list[Reason]
+    review: str | None = Field(None, description="The review rule holding a pended line")
+    payment_due: dt.date | None = None
+    href: str
+
+
+class SubmissionOut(BaseModel):
+    decided: list[DecisionOut]
+    sent_before: list[str] = Field(description="Line ids sent before (8021): not decided again")
+
+
+def frame(p: Principal, lines: list[LineIn], today: dt.date) -> pl.DataFrame:
+    member = p.role == "member"
+    rows = []
+    for ln in lines:
+        d = ln.model_dump(exclude={"amount"})
+        d.update(declared=cents(ln.amount), received=ln.received or today, claim_id=ln.claim_id or ln.line_id,
+                 submitted_by=ln.submitted_by or ("member" if member else "provider"),
+                 channel=ln.channel or ("online" if member or ln.submitted_by == "member" else "vecozo"))
+        rows.append(d)
+    return pl.DataFrame(rows, schema=LINE_SCHEMA)
+
+
+def decision_rows(c: Context, decisions: pl.DataFrame, lines: pl.DataFrame) -> list[dict]:
+    if decisions.height == 0:
+        return []
+    from zorgclaim.ledger.postings import due_dates
+    due = dict(due_dates(lines, c.world.contracts, c.library).iter_rows())
+    out = []
+    for d in decisions.iter_rows(named=True):
+        moves = d["status"] != "pended" and d["paid"] != 0
+        out.append(DecisionOut(
+            line_id=d["line_id"], status=d["status"], declared=eur(d["declared"]), allowed=eur(d["allowed"]),
+            deductible=eur(d["deductible"]), paid=eur(d["paid"]), payee=d["payee"], payer=d["payer"],
+            codes=list(d["codes"]), reasons=[Reason(code=k, meaning=c.reference.return_code_meaning(k)) for k in d["codes"]],
+            review=d.get("review"), payment_due=due.get(d["line_id"]) if moves else None,
+            href=f"/api/v1/lines/{d['line_id']}").model_dump(mode="json"))
+    return out
+
+
+def _submit(request: Request, c: Context, p: Principal, lines: pl.DataFrame, name: str, body: bytes,
+            key: str | None, render) -> app_claims.Answer:
+    app_claims.own_lines(p, lines)
+    sub = app_claims.Submission(p, lines, name, render, key=key, request_hash=app_claims.request_hash(body))
+    return request.app.state.batcher.submit(sub)
+
+
+@router.post("/api/v1/claims", summary="Lines as JSON (decided now) or a file upload (a background job)",
+             responses={201: {"model": SubmissionOut, "description": "JSON lines: decided and booked"},
+                        202: {"description": "A file: taken in; follow the job"}},
+             openapi_extra={"requestBody": {"content": {
+                 "application/json": {"schema": LinesIn.model_json_schema(ref_template="#/components/schemas/{model}")},
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                     "file": {"type": "string", "format": "binary",
+                              "description": "CSV, Parquet, JSON, NDJSON, PM304, ZH308 or a FHIR Bundle"},
+                     "received": {"type": "string", "format": "date"}}}}}, "required": True}})
+async def post_claims(request: Request, c: Context = Depends(ctx), p: Principal = Depends(caller),
+                      idempotency_key: str | None = Header(None, max_length=200)):
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            return problem(422, "file: a multipart field 'file' with the claims file is needed", request,
+                           [{"field": "file", "message": "missing"}])
+        data = await upload.read()
+        if len(data) > MAX_UPLOAD:
+            return problem(413, f"file: at most {MAX_UPLOAD // 2**20} MiB", request)
+        received = None
+        if form.get("received"):
+            try:
+                received = dt.date.fromisoformat(str(form.get("received")))
+            except ValueError:
+                return problem(422, "received: a date YYYY-MM-DD", request, [{"field": "received", "message": "not a date"}])
+        job_id = await run_in_threadpool(app_jobs.start, c, p, data, upload.filename or "upload", received)
+        return JSONResponse({"job_id": job_id, "status": "queued", "href": f"/api/v1/jobs/{job_id}"}, status_code=202,
+                            headers={"Location": f"/api/v1/jobs/{job_id}"})
+    if not kind.startswith("application/json"):
+        return problem(415, "send application/json lines or a multipart/form-data file", request)
+    body = await request.body()
+    try:
+        parsed = LinesIn.model_validate_json(body)
+    except ValidationError as e:
+        errors = [{"field": ".".join(str(x) for x in er["loc"]) or "body", "message": er["msg"]} for er in e.errors()[:50]]
+        return problem(422, f"{errors[0]['field']}: {errors[0]['message']}", request, errors)
+    lines = frame(p, parsed.lines, c.today())
+
+    def render(decisions: pl.DataFrame, repeats: list[str]) -> tuple[int, dict]:
+        return 201, {"decided": decision_rows(c, decisions, lines), "sent_before": repeats}
+    answer = await run_in_threadpool(_submit, request, c, p, lines, "api:lines", body, idempotency_key, render)
+    return JSONResponse(answer.body, status_code=answer.status_code,
+                        headers={"Idempotent-Replay": "true"} if answer.replayed else None)
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    name: str
+    status: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    result: dict | None
+    return_file: str | None = Field(None, description="Where to fetch the return message (PM305, FHIR responses)")
+
+
+@router.get("/api/v1/jobs/{job_id}", response_model=JobOut, tags=["claims"], summary="A file job's status and result")
+def get_job(job_id: str, c: Context = Depends(ctx), p: Principal = Depends(caller)) -> JobOut:
+    j = app_jobs.get(c, p, job_id)
+    return JobOut(id=j["id"], kind=j["kind"], name=j["name"], status=j["status"], created_at=j["created_at"],
+                  finished_at=j["finished_at"], result=j["result"],
+                  return_file=f"/api/v1/jobs/{job_id}/return" if j["return_name"] else None)
+
+
+@router.get("/api/v1/jobs/{job_id}/return", tags=["claims"], summary="The return message: a PM305, or FHIR responses",
+            response_class=Response)
+def get_job_return(job_id: str, c: Context = Depends(ctx), p: Principal = Depends(caller)):
+    j = app_jobs.get(c, p, job_id, with_file=True)
+    if not j["return_name"]:
+        return problem(404, "this job has no return message (yet)")
+    name = j["return_name"]
+    if name.endswith(".pm305"):
+        return Response(j["return_file"].encode("latin-1"), media_type="text/plain; charset=iso-8859-1",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(j["return_file"], media_type="application/fhir+json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+FHIR = "application/fhir+json"
+
+
+def _outcome(status: int, code: str, text: str, where: str | None = None) -> Response:
+    issue = {"severity": "error", "code": code, "diagnostics": text}
+    if where:
+        issue["expression"] = [where]
+    return Response(json.dumps({"resourceType": "OperationOutcome", "issue": [issue]}), status_code=status,
+                    media_type=FHIR)
+
+
+@router.post("/fhir/Claim/$submit", tags=["fhir"], summary="One FHIR Claim (R4B) in, its ClaimResponse out",
+             response_class=Response,
+             openapi_extra={"requestBody": {"content": {FHIR: {"schema": {"type": "object"}},
+                                                        "application/json": {"schema": {"type": "object"}}},
+                                            "required": True}})
+async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal = Depends(caller),
+                      idempotency_key: str | None = Header(None, max_length=200)):
+    from zorgclaim.formats.fhir.claim_in import read_fhir
+    from zorgclaim.formats.fhir.response_out import responses
+    body = await request.body()
+    try:
+        doc = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return _outcome(400, "structure", f"not valid JSON: {e.msg if hasattr(e, 'msg') else 'not UTF-8'}")
+    if not isinstance(doc, dict) or doc.get("resourceType") != "Claim":
+        return _outcome(422, "not-supported", "Claim/$submit takes one Claim resource", "resourceType")
+    today = c.today()
+    inp = await run_in_threadpool(read_fhir, doc, today)
+    if inp.outcomes and inp.lines.height == 0:
+        return Response(json.dumps(inp.outcomes[0]), status_code=422, media_type=FHIR)
+
+    def render(decisions: pl.DataFrame, repeats: list[str]) -> tuple[int, dict]:
+        if decisions.height == 0:
+            return 409, {"resourceType": "OperationOutcome", "issue": [{
+                "severity": "error", "code": "duplicate",
+                "diagnostics": f"every item was sent before (8021): {', '.join(repeats[:20])}"}]}
+        bundle = responses(inp, decisions, c.reference, today)
+        return 200, next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ClaimResponse")
+    try:
+        answer = await run_in_threadpool(_submit, request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)
+    except Forbidden as e:
+        return _outcome(403, "forbidden", str(e))
+    return Response(json.dumps(answer.body), status_code=answer.status_code, media_type=FHIR,
+                    headers={"Idempotent-Replay": "true"} if answer.replayed else None)
+

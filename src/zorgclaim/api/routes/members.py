@@ -1,0 +1,71 @@
+"""A member's deductible meter and remaining limits; the estimate before the fact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from zorgclaim.api.deps import caller, ctx
+from zorgclaim.api.money import Euros, cents, eur
+from zorgclaim.app import estimate as app_estimate
+from zorgclaim.app import members
+from zorgclaim.app.access import Principal
+from zorgclaim.app.context import Context
+
+router = APIRouter(prefix="/api/v1", tags=["members"])
+AMOUNTS = ("total", "used", "left", "deductible", "limit", "allowed", "declared", "paid", "amount", "member_pays")
+
+
+def euros(x):
+    """Money fields of an answer in euros (counts stay counts)."""
+    if isinstance(x, list):
+        return [euros(v) for v in x]
+    if isinstance(x, dict):
+        amount_limit = x.get("kind") == "amount"
+        out = {}
+        for k, v in x.items():
+            money = k in AMOUNTS and isinstance(v, int) and not isinstance(v, bool) and (
+                k not in ("limit", "used", "left") or amount_limit or "kind" not in x)
+            out[k] = eur(v) if money else euros(v)
+        return out
+    return x
+
+
+@router.get("/members/{member_id}/deductible", summary="The deductible meter per year: total, used, left, the lines")
+def deductible(member_id: str, c: Context = Depends(ctx), p: Principal = Depends(caller)):
+    return {"member_id": member_id, "years": euros(members.deductible_meter(c, p, member_id))}
+
+
+@router.get("/members/{member_id}/remaining",
+            summary="Per limit that applies: used, left, and when its window resets")
+def remaining(member_id: str, c: Context = Depends(ctx), p: Principal = Depends(caller)):
+    return {"member_id": member_id, "on": c.today(), "limits": euros(members.remaining(c, p, member_id))}
+
+
+class EstimateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member_id: str
+    provider: str = Field(pattern=r"^\d{8}$")
+    code: str = Field(description='Service code "<list>/<code>" (a DBC-zorgproduct: msr/<product>)')
+    service_date: dt.date
+    end_date: dt.date | None = None
+    amount: Euros = Field(description="What the provider will charge, in euros")
+    quantity: int = 1
+    diagnosis: str | None = None
+    csi: str | None = None
+    referral_by: str | None = None
+    referral_date: dt.date | None = None
+    indication_by: str | None = None
+    indication_kind: str | None = None
+    authorization: str | None = None
+    submitted_by: Literal["provider", "member"] = "provider"
+
+
+@router.post("/estimate", summary="What will this cost me? A hypothetical line decided now, nothing booked")
+def estimate(body: EstimateIn, lang: Literal["nl", "en"] = "nl", c: Context = Depends(ctx),
+             p: Principal = Depends(caller)):
+    line = body.model_dump(exclude={"amount"}) | {"declared": cents(body.amount)}
+    return euros(app_estimate.estimate(c, p, line, lang))

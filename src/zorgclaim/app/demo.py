@@ -1,0 +1,105 @@
+"""The demo book: a generated insurer's book (members, providers, contracts, claim lines over
+2023-2026) run through the store month by month as the insurer's days would go - intake, process
+(with the review selection), a payment run and deductible invoices at each month's end - and demo
+users for every role."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import func, select
+
+from zorgclaim.app.access import SYSTEM
+from zorgclaim.app.context import Context, library_and_reference, read_world_folder
+
+DEMO_PASSWORDS = {"admin": "admin-demo-2026", "handler": "handler-demo-2026", "adviser": "adviser-demo-2026",
+                  "finance": "finance-demo-2026", "member": "member-demo-2026", "provider": "provider-demo-2026"}
+
+
+def ensure_book(book: Path) -> Path:
+    """The demo book's folder (world/ and lines.parquet), generated when missing."""
+    if not (book / "lines.parquet").exists() or not (book / "world" / "members.parquet").exists():
+        from zorgclaim.demo.generate import generate, write_book
+        lib, ref = library_and_reference()
+        write_book(generate(lib, ref), book)
+    return book
+
+
+@dataclasses.dataclass
+class BookTotals:
+    months: int = 0
+    lines: int = 0
+    repeats: int = 0
+    payments: int = 0
+    paid: int = 0
+    held_payees: int = 0
+    invoices: int = 0
+    invoiced: int = 0
+
+
+def run_book(ctx: Context, book: Path, explain: bool = True, on_month=None) -> BookTotals:
+    """Every month of the book's lines (by receipt) in order: intake, process, pay, invoice."""
+    from zorgclaim.app.review import refresh_variance
+    from zorgclaim.store.ledger import deductible_invoices, pay
+    from zorgclaim.store.repository import intake, process
+    lines = pl.read_parquet(book / "lines.parquet")
+    months = lines.with_columns(pl.col("received").dt.month_end().alias("_m")).partition_by("_m", as_dict=True)
+    t = BookTotals(months=len(months))
+    payments_dir = ctx.data_dir / "payments"
+    for (month_end,), part in sorted(months.items()):
+        r = intake(ctx.engine, part.drop("_m"), f"claims-{month_end:%Y-%m}.parquet", f"demo-{month_end}", month_end,
+                   kind="parquet")
+        t.repeats += len(r.repeats)
+        refresh_variance(ctx, SYSTEM)
+        t.lines += process(ctx.engine, ctx.world, explain=explain, booked=month_end)
+        p = pay(ctx.engine, ctx.world, month_end, payments_dir)
+        t.payments += p.payments.height
+        t.paid += int(p.payments["amount"].sum())
+        t.held_payees += len(p.held)
+        inv = deductible_invoices(ctx.engine, month_end)
+        t.invoices += len(inv)
+        t.invoiced += sum(i.amount for i in inv)
+        if on_month:
+            on_month(month_end, t)
+    return t
+
+
+def store_is_empty(ctx: Context) -> bool:
+    from zorgclaim.store.models import ClaimLine
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(ClaimLine)).scalar_one() == 0
+
+
+def demo_users(ctx: Context) -> list[dict]:
+    """One user per role (replaced when present): a member with decided lines and a held line if
+    any, and the provider with the most lines. Passwords: DEMO_PASSWORDS (printed at start)."""
+    from zorgclaim.app.users import add_user
+    from zorgclaim.store.models import ClaimLine, Decision, ReviewItem
+    with ctx.engine.connect() as conn:
+        member = conn.execute(select(ReviewItem.member_id).where(ReviewItem.state != "decided")
+                              .order_by(ReviewItem.member_id).limit(1)).scalar()
+        member = member or conn.execute(select(Decision.member_id).order_by(Decision.member_id).limit(1)).scalar()
+        provider = conn.execute(select(ClaimLine.provider, func.count()).group_by(ClaimLine.provider)
+                                .order_by(func.count().desc(), ClaimLine.provider).limit(1)).first()
+    specs = [("admin", "admin", {}), ("handler", "handler", {}), ("adviser", "medical_adviser", {}),
+             ("finance", "finance", {})]
+    if member and ctx.world.members.filter(pl.col("member_id") == member).height:
+        specs.append(("member", "member", {"member_id": member}))
+    if provider:
+        specs.append(("provider", "provider", {"provider": provider[0]}))
+    out = []
+    for name, role, extra in specs:
+        add_user(ctx, SYSTEM, name, role, DEMO_PASSWORDS[name], replace=True, **extra)
+        out.append({"name": name, "role": role, "password": DEMO_PASSWORDS[name], **extra})
+    return out
+
+
+def open_demo(data_dir: Path, url: str | None = None, clock=None) -> Context:
+    """A context on the demo book's world (generated when missing) and the given or default store."""
+    from zorgclaim.store.db import connect
+    book = ensure_book(data_dir / "demo")
+    world, errors = read_world_folder(book / "world")
+    return Context(connect(url), world, data_dir, clock or dt.date.today, errors)
