@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
 
-from zorgclaim.domain.money import MoneyError, to_cents, to_euros
+from zorgclaim.domain.money import MoneyError, to_cents, to_euros  # noqa: F401
 
 
 def eur(cents: int | None) -> str | None:
@@ -20,8 +20,8 @@ def _euros(v) -> Decimal:
         raise ValueError("an amount in euros, e.g. 36.50")
     try:
         return to_euros(to_cents(v))
-    except MoneyError as e:
-        raise ValueError(f"{e}; give euros with at most two decimals, e.g. 36.50") from None
+    except MoneyError:
+        raise ValueError("not an amount in euros with at most two decimals (e.g. 36.50)") from None
 
 
 # an amount in euros as the client sends it (checked: at most two decimals), kept as a Decimal

@@ -86,7 +86,9 @@ def install(app: FastAPI) -> None:
     async def _internal(request: Request, exc: Exception):
         ref = uuid.uuid4().hex[:12]
         # the kind of error and where, never its message (it may hold data a client sent)
-        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+        ours = [f for f in frames if "/zorgclaim/" in f.filename]
+        where = (ours or frames or [None])[-1]
         log.error("internal error %s: %s at %s:%s", ref, type(exc).__name__,
                   where.filename if where else "?", where.lineno if where else "?")
         return problem(500, f"the service could not answer; reference {ref}", request)

@@ -99,6 +99,8 @@ def ask_reconsideration(ctx: Context, p: Principal, line_id: str, reason: str) -
 
 def reconsideration_requests(ctx: Context, p: Principal, state: str | None = "open", line_id: str | None = None,
                              limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    if p.role in ("finance", "admin"):
+        raise Forbidden("reconsideration requests are for members, providers and claims staff")
     cond = []
     if state:
         cond.append(ReconsiderationRequest.state == state)

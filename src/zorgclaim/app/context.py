@@ -64,10 +64,19 @@ class Context:
         return self.clock()
 
 
+def clock_from_env() -> Callable[[], dt.date]:
+    """Today, or the processing date fixed by $ZORGCLAIM_TODAY (YYYY-MM-DD: tests, replays, demos)."""
+    fixed = os.environ.get("ZORGCLAIM_TODAY")
+    if not fixed:
+        return dt.date.today
+    day = dt.date.fromisoformat(fixed)
+    return lambda: day
+
+
 def open_context(world_dir: Path | None = None, url: str | None = None, data_dir: Path | None = None,
                  clock: Callable[[], dt.date] | None = None) -> Context:
     """The store at `url` (default: the environment's), migrated, with the world of `world_dir`
     (none: an empty world, for operations that need no members or providers)."""
     from zorgclaim.store.db import connect
     world, errors = read_world_folder(world_dir) if world_dir is not None else (empty_world(), [])
-    return Context(connect(url), world, data_dir or home(), clock or dt.date.today, errors)
+    return Context(connect(url), world, data_dir or home(), clock or clock_from_env(), errors)

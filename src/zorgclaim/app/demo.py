@@ -74,15 +74,18 @@ def store_is_empty(ctx: Context) -> bool:
 
 
 def demo_users(ctx: Context) -> list[dict]:
-    """One user per role (replaced when present): a member with decided lines and a held line if
-    any, and the provider with the most lines. Passwords: DEMO_PASSWORDS (printed at start)."""
+    """One user per role (replaced when present): a member with a held line (else with decided
+    lines), and the physiotherapy practice with the most lines. Passwords: DEMO_PASSWORDS (printed
+    at start)."""
     from zorgclaim.app.users import add_user
     from zorgclaim.store.models import ClaimLine, Decision, ReviewItem
     with ctx.engine.connect() as conn:
         member = conn.execute(select(ReviewItem.member_id).where(ReviewItem.state != "decided")
                               .order_by(ReviewItem.member_id).limit(1)).scalar()
         member = member or conn.execute(select(Decision.member_id).order_by(Decision.member_id).limit(1)).scalar()
-        provider = conn.execute(select(ClaimLine.provider, func.count()).group_by(ClaimLine.provider)
+        # the busiest physiotherapy practice (AGB kind 04): the kind of provider with limits to look up
+        provider = conn.execute(select(ClaimLine.provider, func.count()).where(ClaimLine.provider.like("04%"))
+                                .group_by(ClaimLine.provider)
                                 .order_by(func.count().desc(), ClaimLine.provider).limit(1)).first()
     specs = [("admin", "admin", {}), ("handler", "handler", {}), ("adviser", "medical_adviser", {}),
              ("finance", "finance", {})]
@@ -102,4 +105,5 @@ def open_demo(data_dir: Path, url: str | None = None, clock=None) -> Context:
     from zorgclaim.store.db import connect
     book = ensure_book(data_dir / "demo")
     world, errors = read_world_folder(book / "world")
-    return Context(connect(url), world, data_dir, clock or dt.date.today, errors)
+    from zorgclaim.app.context import clock_from_env
+    return Context(connect(url), world, data_dir, clock or clock_from_env(), errors)

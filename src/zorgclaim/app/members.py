@@ -191,6 +191,8 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
                        "period_start": start, "resets_on": resets}
     if lim.from_nth is not None or lim.term is not None:
         total = int(r["total"] or 0)
+        if total <= 0 and r["first"] is None:
+            return None           # nothing counted (a treatment given back by its credit)
         term = lim.term
         if term == "bijlage1":
             hit = ctx.reference.bijlage1.filter(pl.col("diagnosis") == diagnosis) if diagnosis else None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.domain.schema import LINE_SCHEMA, conform_lines
 from zorgclaim.formats.tabular import TABULAR, InputError, read_lines
 
 VEKTIS = {".pm304": "pm304", ".zh308": "zh308"}
@@ -99,6 +99,7 @@ def read_claims(data: bytes, name: str, *, received: dt.date | None = None,
                     for o in inp.outcomes for issue in o["issue"]]
         return ClaimInput(kind, name, digest, inp.lines, problems, fhir=inp)
     lines, errors = read_lines(Path(name), data)
+    lines = conform_lines(lines)
     if received is not None:
         lines = lines.with_columns(pl.lit(received).alias("received"))
     return ClaimInput(kind, name, digest, lines.select(list(LINE_SCHEMA)), [str(e) for e in errors])

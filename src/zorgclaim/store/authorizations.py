@@ -85,7 +85,7 @@ def decide(engine: Engine, auth_id: str, *, grant: bool, by: str, reason: str, s
             raise AuthorizationError(f"no authorization request {auth_id!r}", "not_found")
         if row.status != "requested":
             raise AuthorizationError(f"authorization {auth_id!r} is {row.status}, not requested", "conflict")
-        start, end = start or row.from_, end if end is not None else row.to
+        start, end = start or row[1], end if end is not None else row.to
         if end is not None and end < start:
             raise AuthorizationError("the period ends before it starts", "invalid")
         conn.execute(update(AddedAuthorization).where(AddedAuthorization.id == auth_id).values(

@@ -214,18 +214,19 @@ def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bo
     _save_state(conn, members, before, after)
     held = decisions["status"] == "pended"
     if held.any():
-        hold(conn, decisions.filter(held), world)
+        hold(conn, decisions.filter(held), world, booked)
     # a held line moves no money until a person decides
     post_decisions(conn, decisions.filter(~held), lines, world, booked, kind, memo or f"batch {batch_id}",
                    batch_id=batch_id)
     return decisions
 
 
-def hold(conn, held: pl.DataFrame, world: World) -> None:
-    """Put held lines on the review queue: the rule, its queue, and what the engine proposes."""
+def hold(conn, held: pl.DataFrame, world: World, booked: dt.date) -> None:
+    """Put held lines on the review queue: the rule, its queue, and what the engine proposes;
+    held since the processing date `booked` (with the time of day it happened)."""
     rules = {r.id: r for r in world.review_rules or ()}
     kinds = world.reference.service_codes.select(pl.col("key").alias("code"), "care_kind")
-    now = dt.datetime.now()
+    now = dt.datetime.combine(booked, dt.datetime.now().time())
     rows = held.join(kinds, on="code", how="left").select(
         "line_id", pl.col("review").alias("rule"),
         pl.col("review").replace_strict({k: r.queue for k, r in rules.items()}, default="handler").alias("queue"),

@@ -1,0 +1,310 @@
+"""The HTTP API end to end (in process, on SQLite and PostgreSQL): tokens, submitting lines and a
+FHIR Claim, a PM304 upload and its PM305, a line's explanation, the deductible meter, remaining
+limits, the estimate, the authorization and review flows, idempotency, and errors as problem
+details that never echo what was sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from service_support import PASSWORD, TODAY
+from zorgclaim.api import create_app
+from zorgclaim.store.models import AccessLog, Decision, ReviewItem, Transfer
+
+
+@pytest.fixture(scope="module")
+def api(service_book):
+    with TestClient(create_app(service_book.ctx)) as client:
+        yield client
+
+
+def token(api, user: str) -> dict:
+    r = api.post("/api/v1/token", data={"username": user, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_token_and_me(api, service_book):
+    me = api.get("/api/v1/me", headers=token(api, "member-a")).json()
+    assert me == {"name": "member-a", "role": "member", "member_id": service_book.members["A"], "provider": None}
+    bad = api.post("/api/v1/token", data={"username": "member-a", "password": "wrong"})
+    assert bad.status_code == 401 and bad.headers["content-type"].startswith("application/problem+json")
+    assert api.get("/api/v1/me").status_code == 401
+    assert api.get("/api/v1/me", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
+
+
+def test_openapi_lists_the_paths(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    for p in ("/api/v1/token", "/fhir/Claim/$submit", "/api/v1/claims", "/api/v1/jobs/{job_id}", "/api/v1/lines/{line_id}",
+              "/api/v1/members/{member_id}/deductible", "/api/v1/members/{member_id}/remaining", "/api/v1/estimate",
+              "/api/v1/review/queue", "/api/v1/authorizations", "/api/v1/payment-runs"):
+        assert p in paths, p
+    assert api.get("/docs").status_code == 200
+
+
+def _hulpmiddel_line(book, member: str, line_id: str, amount: str = "40.00", day: dt.date = dt.date(2026, 11, 2)) -> dict:
+    agb = book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
+    return {"line_id": line_id, "member_id": member, "provider": agb, "service_date": day.isoformat(),
+            "code": "hulpmiddel/KRUK", "amount": amount}
+
+
+def test_submit_lines_as_json(api, service_book):
+    h = token(api, "handler")
+    line = _hulpmiddel_line(service_book, service_book.members["A"], f"T-{uuid.uuid4().hex[:8]}")
+    r = api.post("/api/v1/claims", json={"lines": [line]}, headers=h)
+    assert r.status_code == 201, r.text
+    d = r.json()["decided"][0]
+    assert d["line_id"] == line["line_id"] and d["declared"] == "40.00"
+    assert d["status"] in ("accepted", "partial", "rejected", "pended") and d["codes"]
+    assert d["href"] == f"/api/v1/lines/{line['line_id']}"
+    again = api.post("/api/v1/claims", json={"lines": [line]}, headers=h).json()
+    assert again == {"decided": [], "sent_before": [line["line_id"]]}     # 8021: never decided twice
+
+
+def test_member_nota_is_the_members_own(api, service_book):
+    m = token(api, "member-a")
+    own = _hulpmiddel_line(service_book, service_book.members["A"], f"N-{uuid.uuid4().hex[:8]}")
+    r = api.post("/api/v1/claims", json={"lines": [own]}, headers=m)
+    assert r.status_code == 201, r.text
+    d = r.json()["decided"][0]
+    assert d["payee"] == "member"
+    if d["status"] in ("accepted", "partial"):
+        assert d["payment_due"] is not None       # 6 working days after an online nota
+    other = _hulpmiddel_line(service_book, service_book.members["B"], f"N-{uuid.uuid4().hex[:8]}")
+    r = api.post("/api/v1/claims", json={"lines": [other]}, headers=m)
+    assert r.status_code == 403 and service_book.members["B"] not in r.text
+
+
+def test_problem_details_name_the_field_and_never_echo(api, service_book):
+    h = token(api, "handler")
+    bsn = "123456782"
+    bad = {"lines": [{"line_id": "X1", "member_id": "M1", "provider": "0410", "service_date": "2026-13-01",
+                      "code": "fysio/1000", "amount": "12.345", "bsn": bsn}]}
+    r = api.post("/api/v1/claims", json=bad, headers=h)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    fields = {e["field"] for e in body["errors"]}
+    assert {"lines.0.provider", "lines.0.service_date", "lines.0.amount"} <= fields
+    assert bsn not in r.text and "12.345" not in r.text and body["status"] == 422 and body["title"]
+
+
+def test_line_explanation_and_access_log(api, service_book):
+    ctx = service_book.ctx
+    with ctx.engine.connect() as conn:
+        line_id = conn.execute(select(Decision.line_id).where((Decision.member_id == service_book.members["A"])
+                                                              & (Decision.status != "pended")).limit(1)).scalar()
+        before = conn.execute(select(func.count()).select_from(AccessLog).where(AccessLog.subject_id == line_id)).scalar()
+    h = token(api, "member-a")
+    nl = api.get(f"/api/v1/lines/{line_id}", headers=h).json()
+    en = api.get(f"/api/v1/lines/{line_id}?lang=en", headers=h).json()
+    assert nl["decisions"][0]["explanation"] and en["decisions"][0]["explanation"] != nl["decisions"][0]["explanation"]
+    assert all("(bron:" in s or "bron" not in s for s in nl["decisions"][0]["explanation"])
+    assert nl["decisions"][0]["code_meanings"]
+    with ctx.engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(AccessLog).where(AccessLog.subject_id == line_id)).scalar()
+        roles = {r[0] for r in conn.execute(select(AccessLog.role).where(AccessLog.subject_id == line_id))}
+    assert after == before + 2 and roles == {"member"}
+
+
+def test_deductible_meter_and_remaining(api, service_book):
+    h = token(api, "member-a")
+    m = service_book.members["A"]
+    meter = api.get(f"/api/v1/members/{m}/deductible", headers=h).json()
+    years = {y["year"]: y for y in meter["years"]}
+    assert TODAY.year in years
+    for y in years.values():
+        used = sum(int(round(float(line["deductible"]) * 100)) for line in y["lines"])
+        assert int(round(float(y["used"]) * 100)) == used
+        assert float(y["left"]) == max(float(y["total"]) - float(y["used"]), 0)
+    rem = api.get(f"/api/v1/members/{m}/remaining", headers=h).json()
+    assert rem["member_id"] == m and isinstance(rem["limits"], list)
+    for lim in rem["limits"]:
+        assert lim["kind"] in ("count", "amount", "from_nth", "term") and lim["source"]
+
+
+def test_estimate_books_nothing(api, service_book):
+    ctx = service_book.ctx
+    with ctx.engine.connect() as conn:
+        before = (conn.execute(select(func.count()).select_from(Decision)).scalar(),
+                  conn.execute(select(func.count()).select_from(Transfer)).scalar())
+    h = token(api, "member-a")
+    line = _hulpmiddel_line(service_book, service_book.members["A"], "ignored") | {"amount": "95.00"}
+    line.pop("line_id")
+    r = api.post("/api/v1/estimate", json=line, headers=h)
+    assert r.status_code == 200, r.text
+    e = r.json()
+    assert e["estimate"] is True and "schatting" in e["note"]
+    assert e["declared"] == "95.00" and e["explanation"]
+    assert float(e["member_pays"]) == pytest.approx(95.0 - float(e["allowed"]) + float(e["deductible"]))
+    assert e["deductible_after"]["year"] == 2026
+    with ctx.engine.connect() as conn:
+        after = (conn.execute(select(func.count()).select_from(Decision)).scalar(),
+                 conn.execute(select(func.count()).select_from(Transfer)).scalar())
+    assert after == before
+
+
+def test_fhir_claim_submit(api, service_book):
+    agb = service_book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
+    claim = {"resourceType": "Claim", "id": "c1", "status": "active", "use": "claim",
+             "identifier": [{"system": "urn:test", "value": f"F-{uuid.uuid4().hex[:8]}"}],
+             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
+             "priority": {"coding": [{"code": "normal"}]},
+             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
+                 {"system": "urn:zorgclaim:member-number", "value": service_book.members["A"]}]},
+                 {"resourceType": "Organization", "id": "prov", "identifier": [
+                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": agb}]}],
+             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
+             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
+                                                                      "code": "hulpmiddel/SPALK"}]},
+                       "servicedDate": "2026-11-03", "net": {"value": 95.0, "currency": "EUR"}}]}
+    r = api.post("/fhir/Claim/$submit", content=json.dumps(claim), headers=token(api, "handler") |
+                 {"content-type": "application/fhir+json"})
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert cr["resourceType"] == "ClaimResponse" and cr["item"][0]["itemSequence"] == 1
+    assert cr["outcome"] in ("complete", "partial", "error", "queued")
+    other = api.post("/fhir/Claim/$submit", content=json.dumps(claim), headers=token(api, "provider-a"))
+    assert other.status_code == 403 and other.json()["resourceType"] == "OperationOutcome"
+
+
+def test_idempotency_key_returns_the_first_answer_and_books_once(api, service_book):
+    h = token(api, "handler") | {"Idempotency-Key": f"k-{uuid.uuid4().hex}"}
+    line = _hulpmiddel_line(service_book, service_book.members["B"], f"I-{uuid.uuid4().hex[:8]}")
+    first = api.post("/api/v1/claims", json={"lines": [line]}, headers=h)
+    second = api.post("/api/v1/claims", json={"lines": [line]}, headers=h)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json() and second.headers.get("Idempotent-Replay") == "true"
+    with service_book.ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Decision).where(Decision.line_id == line["line_id"])).scalar() == 1
+    other = dict(line, amount="41.00")
+    r = api.post("/api/v1/claims", json={"lines": [other]}, headers=h)
+    assert r.status_code == 422 and "Idempotency-Key" in r.text
+
+
+def test_pm304_upload_answers_a_job_and_a_pm305(api, service_book, tmp_path):
+    from zorgclaim.formats.vektis.write import read_pm305, write_pm304
+    agb = service_book.providers["A"]
+    lines = pl.DataFrame({"line_id": [f"V{uuid.uuid4().hex[:8]}", f"V{uuid.uuid4().hex[:8]}"],
+                          "member_id": [service_book.members["A"]] * 2, "provider": [agb] * 2,
+                          "service_date": [dt.date(2026, 10, 5), dt.date(2026, 10, 12)],
+                          "code": ["fysio/1000"] * 2, "quantity": [1, 1], "declared": [3900, 3900]})
+    from zorgclaim.domain.schema import conform_lines
+    lines = conform_lines(lines.with_columns(pl.lit(TODAY).alias("received")))
+    text = write_pm304(lines, service_book.ctx.world.members, invoice=f"INV-{uuid.uuid4().hex[:6]}",
+                       invoice_date=TODAY, provider=agb)
+    h = token(api, "provider-a")
+    r = api.post("/api/v1/claims", files={"file": ("october.pm304", text.encode("latin-1"), "text/plain")}, headers=h)
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    for _ in range(200):
+        j = api.get(f"/api/v1/jobs/{job}", headers=h).json()
+        if j["status"] in ("done", "failed"):
+            break
+        import time
+        time.sleep(0.1)
+    assert j["status"] == "done", j
+    assert j["result"]["format"] == "pm304" and j["result"]["decided"] == 2
+    pm305 = api.get(j["return_file"], headers=h)
+    assert pm305.status_code == 200
+    ret = read_pm305(pm305.content.decode("latin-1"))
+    assert ret["message"] == "108" and set(ret["lines"]) == set(lines["line_id"])
+    # the same file again: refused whole (8067), the store remembers it
+    r2 = api.post("/api/v1/claims", files={"file": ("again.pm304", text.encode("latin-1"), "text/plain")}, headers=h)
+    j2 = r2.json()["job_id"]
+    for _ in range(200):
+        j = api.get(f"/api/v1/jobs/{j2}", headers=h).json()
+        if j["status"] in ("done", "failed"):
+            break
+        import time
+        time.sleep(0.1)
+    assert j["result"]["refused_whole"] and "8067" in j["result"]["file_codes"]
+    # another provider cannot read the job
+    assert api.get(f"/api/v1/jobs/{job}", headers=token(api, "provider-b")).status_code == 403
+
+
+def test_garbage_upload_is_a_clear_error(api):
+    h = token(api, "handler")
+    r = api.post("/api/v1/claims", files={"file": ("x.pm304", b"garbage\n", "text/plain")}, headers=h)
+    assert r.status_code == 422 and "not a PM304 file" in r.json()["detail"] and "Traceback" not in r.text
+
+
+def test_review_flow_end_to_end(api, service_book):
+    """A line is held; a handler takes it and changes it with a reason; money and the audit trail
+    follow; the member's line and meter show the person's decision."""
+    ctx = service_book.ctx
+    h = token(api, "handler")
+    q = api.get("/api/v1/review/queue?queue=handler&limit=500", headers=h).json()
+    assert q["total"] > 0
+    item = next(i for i in q["items"] if float(i["proposal"]["allowed"]) > 1 and i["state"] == "open")
+    line_id, member = item["line_id"], item["member_id"]
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Transfer).where(Transfer.line_id == line_id)).scalar() == 0
+    # deciding without taking is refused; two people cannot take one line
+    assert api.post(f"/api/v1/review/{line_id}/decision", json={"action": "accept", "reason": "looks fine"}, headers=h).status_code == 409
+    assert api.post(f"/api/v1/review/{line_id}/take", headers=h).status_code == 200
+    assert api.post(f"/api/v1/review/{line_id}/take", headers=token(api, "adviser")).status_code == 409
+    cap = f"{float(item['proposal']['allowed']) / 2:.2f}"
+    r = api.post(f"/api/v1/review/{line_id}/decision", json={"action": "change", "reason": "half: only one of two sessions given",
+                                                             "allowed_max": cap}, headers=h)
+    assert r.status_code == 200, r.text
+    decision = r.json()["decision"]
+    assert decision["status"] == "partial" and decision["allowed"] == cap
+    with ctx.engine.connect() as conn:
+        moved = conn.execute(select(func.coalesce(func.sum(Transfer.amount), 0)).where(Transfer.line_id == line_id)).scalar()
+        state = conn.execute(select(ReviewItem.state, ReviewItem.decided_by).where(ReviewItem.line_id == line_id)).first()
+    assert moved > 0 and tuple(state) == ("decided", "handler")
+    staff = api.get(f"/api/v1/lines/{line_id}", headers=h).json()
+    assert staff["decisions"][0]["status"] == "partial"
+    assert any("half: only one of two sessions given" in s for s in staff["decisions"][0]["explanation"])
+    assert any("beoordeeld" in a for a in staff["audit"])
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.members import deductible_meter
+    meter = deductible_meter(ctx, SYSTEM, member)
+    ded = int(round(float(decision["deductible"]) * 100))
+    if ded:
+        assert any(line["line_id"] == line_id and line["deductible"] == ded for y in meter for line in y["lines"])
+    assert api.post(f"/api/v1/review/{line_id}/decision", json={"action": "accept", "reason": "again"}, headers=h).status_code == 409
+
+
+def test_authorization_request_holds_then_grant_decides(api, service_book):
+    """A line that needs an authorization asked for and not decided waits for the medical
+    adviser; when the adviser grants it, the line is decided again and paid."""
+    ctx = service_book.ctx
+    w = ctx.world
+    day = dt.date(2026, 11, 10)
+    # an ONVZ member, and a rehabilitation centre without an ONVZ contract then: MSR there needs
+    # prior authorization
+    alive = w.members.filter(pl.col("death_date").is_null())["member_id"]
+    member = (w.coverages.filter((pl.col("product") == "onvz/vrije-keuze-basis") & (pl.col("from") <= day)
+                                 & (pl.col("to") >= day) & pl.col("member_id").is_in(alive.implode())
+                                 & ~pl.col("member_id").is_in(w.wlz["member_id"].implode()))
+              .sort("member_id")["member_id"][0])
+    contracted = w.contracts.filter((pl.col("insurer") == "onvz") & (pl.col("from") <= day) & (pl.col("to") >= day))["provider"]
+    free = w.providers.filter((pl.col("kind") == "revalidatiecentrum") & ~pl.col("agb").is_in(contracted.implode()))["agb"]
+    agb = free[0] if free.len() else "07999999"      # not in the world: its kind from the AGB prefix 07
+    asked = api.post("/api/v1/authorizations", json={"member_id": member, "benefit": "msr", "from": "2026-11-01",
+                                                     "to": "2026-12-31", "note": "interdisciplinaire revalidatie"},
+                     headers=token(api, "handler"))
+    assert asked.status_code == 201, asked.text
+    auth = asked.json()
+    line = {"line_id": f"R-{uuid.uuid4().hex[:8]}", "member_id": member, "provider": agb, "service_date": day.isoformat(),
+            "code": "msr/199299010", "amount": "1850.00", "referral_by": "01100001", "indication_kind": "msr"}
+    d = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, "handler")).json()["decided"][0]
+    assert d["status"] == "pended" and d["review"] == "authorization-requested", d
+    adv = token(api, "adviser")
+    assert api.post(f"/api/v1/authorizations/{auth['id']}/decision", json={"grant": True, "reason": "looks fine"},
+                    headers=token(api, "handler")).status_code == 403
+    g = api.post(f"/api/v1/authorizations/{auth['id']}/decision", json={"grant": True, "reason": "indicatie akkoord"},
+                 headers=adv)
+    assert g.status_code == 200, g.text
+    assert line["line_id"] in g.json()["released_lines"]
+    after = api.get(f"/api/v1/lines/{line['line_id']}", headers=adv).json()["decisions"][0]
+    assert after["status"] in ("accepted", "partial") and float(after["paid"]) > 0
