@@ -21,7 +21,7 @@ Authenticate with `POST /api/v1/token` (form fields `username`, `password`) and 
 problem details naming the field. See docs/api.md for the roles and what each may do."""
 
 
-def create_app(ctx: Context, gather_ms: float = 4.0) -> FastAPI:
+def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
@@ -30,7 +30,7 @@ def create_app(ctx: Context, gather_ms: float = 4.0) -> FastAPI:
     app = FastAPI(title="zorgclaim", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     app.state.tokens = Tokens(embedded_secret(ctx.data_dir), External.from_env())
-    app.state.batcher = Batcher(ctx, gather_ms=gather_ms)
+    app.state.batcher = Batcher(ctx, gather_ms=gather_ms, lanes=lanes)
     app.state.users = {}
     problems.install(app)
     for r in (auth, claims, lines, members, authorizations, review, books, users):
@@ -38,5 +38,6 @@ def create_app(ctx: Context, gather_ms: float = 4.0) -> FastAPI:
 
     @app.get("/healthz", tags=["service"], summary="Is the service up (no authentication)")
     def healthz():
-        return {"status": "ok"}
+        b = app.state.batcher
+        return {"status": "ok", "real_time": {"batches": b.batches, "submissions": b.submissions}}
     return app

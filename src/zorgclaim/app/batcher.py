@@ -3,9 +3,10 @@ transaction run wait a moment and then go together, in one engine call and one t
 
 Deciding a claim costs the engine a fixed ~tens of milliseconds whatever its size (the vectorized
 stages), and SQLite has one writer; deciding concurrent submissions one by one would queue them
-behind each other. One worker thread takes what is waiting (up to `max_lines`), gives stragglers
-`gather_ms` to join, and runs `claims.submit_many`. If a batch fails, each of its submissions is
-tried alone, so one bad submission never sinks the others.
+behind each other. Each of `lanes` worker threads takes what is waiting (up to `max_lines`), gives
+stragglers `gather_ms` to join, and runs `claims.submit_many`; the lanes decide at the same time
+(the engine runs outside the write lock) and only their writes wait for each other. If a batch
+fails, each of its submissions is tried alone, so one bad submission never sinks the others.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from zorgclaim.app.context import Context
 
 
 class Batcher:
-    def __init__(self, ctx: Context, gather_ms: float = 4.0, max_lines: int = 2000, explain: bool = True):
+    def __init__(self, ctx: Context, gather_ms: float = 4.0, max_lines: int = 2000, explain: bool = True,
+                 lanes: int = 1):
         self.ctx, self.gather, self.max_lines, self.explain = ctx, gather_ms / 1000, max_lines, explain
         self._q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="zorgclaim-batcher", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._loop, name=f"zorgclaim-batcher-{k}", daemon=True)
+                         for k in range(max(1, lanes))]
+        for t in self._threads:
+            t.start()
         self.batches = 0          # counts, for the benchmark's report
         self.submissions = 0
 
@@ -37,8 +41,10 @@ class Batcher:
 
     def close(self) -> None:
         self._stop.set()
-        self._q.put(None)
-        self._thread.join(timeout=10)
+        for _ in self._threads:
+            self._q.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
 
     def _take(self) -> list:
         first = self._q.get()

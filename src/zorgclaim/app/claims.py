@@ -17,9 +17,12 @@ from zorgclaim.app.access import Forbidden, Invalid, Principal, log_access, requ
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.registry import ClaimInput, read_claims
-from zorgclaim.store.bulk import take_pending
-from zorgclaim.store.models import PendingLine
-from zorgclaim.store.repository import (IntakeResult, Sent, decide, intake_in, lock_members, take_write_lock)
+from sqlalchemy import insert, select
+
+from zorgclaim.store.bulk import bulk_insert
+from zorgclaim.store.models import ClaimLine, IntakeFile
+from zorgclaim.store.repository import (IntakeResult, Sent, compute, intake_in, lock_members, member_versions,
+                                        persist, take_write_lock, where_in)
 
 
 def read(ctx: Context, data: bytes, name: str, received: dt.date | None = None) -> ClaimInput:
@@ -99,49 +102,109 @@ def request_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+@dataclass
+class _Plan:
+    """What a batch of submissions comes to, worked out from what the store showed: which are
+    answered from their Idempotency-Key, which lines are new (and which sent before), the engine's
+    decisions of the new lines, and the store's versions of its members at that moment."""
+    replies: dict
+    fresh: list[int]
+    lines: pl.DataFrame
+    known: set
+    computed: object | None
+    versions: dict
+
+
+def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
+    from zorgclaim.store.jobs import recorded
+    today = ctx.today()
+    replies, fresh = {}, []
+    for k, s in enumerate(subs):
+        before = recorded(conn, s.principal.name, s.key) if s.key else None
+        if before is None:
+            fresh.append(k)
+        elif before[0] == s.request_hash:
+            replies[k] = Answer(before[1], json.loads(before[2]), replayed=True)
+        else:
+            replies[k] = Answer(422, _problem(422, "Idempotency-Key reused", "this Idempotency-Key was used before "
+                                              "with another request; use a new key for a new request"))
+    parts = [subs[k].lines.with_columns(pl.lit(subs[k].received or today).alias("received")) for k in fresh]
+    batch = pl.concat(parts) if parts else pl.DataFrame(schema=LINE_SCHEMA)
+    known = set()
+    for where in where_in(conn, ClaimLine.line_id, batch["line_id"].unique().to_list()):
+        known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(where)))
+    lines = batch.filter(batch["line_id"].is_first_distinct() & ~batch["line_id"].is_in(list(known)))
+    members = lines["member_id"].unique().sort().to_list()
+    versions = member_versions(conn, members)
+    computed = compute(conn, lines, ctx.world, explain) if lines.height else None
+    return _Plan(replies, fresh, lines, known, computed, versions)
+
+
+def _still_holds(conn, subs: list[Submission], plan: _Plan) -> bool:
+    """Nothing the plan rests on changed since: no answer kept under its keys meanwhile, no line of
+    it taken in by someone else, no state of its members changed."""
+    from zorgclaim.store.jobs import recorded
+    if any(subs[k].key and recorded(conn, subs[k].principal.name, subs[k].key) for k in plan.fresh):
+        return False
+    ids = plan.lines["line_id"].to_list()
+    for where in where_in(conn, ClaimLine.line_id, ids):
+        if conn.execute(select(ClaimLine.line_id).where(where).limit(1)).first():
+            return False
+    return member_versions(conn, plan.lines["member_id"].unique().sort().to_list()) == plan.versions
+
+
 def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> list[Answer]:
-    """Decide several submissions now, in one transaction and one engine call: each is taken in
-    (its own intake record), all their lines decided against the members' state (members locked,
-    as `process` does), each answered, and each answer kept under its Idempotency-Key in the same
-    transaction - so a retry gets the first answer and books nothing twice, and a crash leaves
-    whole submissions only. A retried key with another request is answered 422."""
-    from zorgclaim.store.jobs import record, recorded
-    answers: list[Answer | None] = [None] * len(subs)
+    """Decide several submissions now, in one engine call and one transaction: their lines are
+    taken in together (one intake record; a line id sent before, or earlier in this batch, is a
+    repeat: 8021), decided against the members' state, each submission answered, and each answer
+    kept under its Idempotency-Key in the same transaction - so a retry gets the first answer and
+    books nothing twice, and a crash leaves whole submissions only. A retried key with another
+    request is answered 422.
+
+    The engine runs before the write lock is taken, on what the store shows then; under the lock
+    the plan is checked (the members' versions, the line ids, the keys) and worked out again only
+    if something changed meanwhile. So batches of other members are decided at the same time and
+    only their writes wait for each other."""
+    from zorgclaim.store.jobs import record
+    with ctx.engine.connect() as conn:
+        plan = _plan(conn, ctx, subs, explain)
+    answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
     today = ctx.today()
     with ctx.engine.begin() as conn:
         take_write_lock(conn)
-        members = sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs)))
-        lock_members(conn, members)
-        fresh, taken, repeats = [], [], {}
-        for k, s in enumerate(subs):
-            if s.key:
-                before = recorded(conn, s.principal.name, s.key)
-                if before is not None:
-                    same = before[0] == s.request_hash
-                    answers[k] = (Answer(before[1], json.loads(before[2]), replayed=True) if same else Answer(
-                        422, _problem(422, "Idempotency-Key reused", "this Idempotency-Key was used before with "
-                                      "another request; use a new key for a new request")))
-                    continue
-            digest = hashlib.sha256(f"api|{s.principal.name}|{s.key or uuid.uuid4()}".encode()).hexdigest()
-            r = intake_in(conn, s.lines, s.name, digest, s.received or today, kind="api")
-            repeats[k] = r.repeats
-            fresh.append(k)
-            taken.append(s.lines.filter(~pl.col("line_id").is_in(r.repeats) & pl.col("line_id").is_first_distinct()))
+        lock_members(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))))
+        if not _still_holds(conn, subs, plan):
+            plan = _plan(conn, ctx, subs, explain)
+            answers = [plan.replies.get(k) for k in range(len(subs))]
+        lines = plan.lines
         decisions = pl.DataFrame()
-        lines = pl.concat(taken) if taken else pl.DataFrame(schema=LINE_SCHEMA)
         if lines.height:
-            take_pending(conn, PendingLine.__table__, lines["line_id"].to_list())
-            decisions = decide(conn, lines, ctx.world, today, explain=explain, kind="decisions", memo="submissions")
-        for k in fresh:
+            file_id = conn.execute(insert(IntakeFile).values(
+                digest=hashlib.sha256(f"api|{uuid.uuid4()}".encode()).hexdigest(),
+                name=f"api: {len(plan.fresh)} submissions", received=today, lines=lines.height,
+                repeats=0, kind="api", taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
+            bulk_insert(conn, ClaimLine.__table__, lines.with_columns(pl.lit(file_id, pl.Int64).alias("file_id")))
+            decisions = persist(conn, plan.computed, today, kind="decisions", memo="submissions")
+        taken = set(lines["line_id"].to_list())
+        for k in plan.fresh:
             s = subs[k]
-            mine = (decisions.filter(pl.col("line_id").is_in(s.lines["line_id"].implode())) if decisions.height
-                    else decisions)
-            status, body = s.render(mine, repeats[k])
+            ids = s.lines["line_id"].to_list()
+            # sent before: in the store already, earlier in this submission, or in an earlier one of the batch
+            sent_before = list(dict.fromkeys(i for n, i in enumerate(ids) if i not in taken or i in ids[:n]
+                                             or _taken_earlier(i, k, plan.fresh, subs)))
+            own = [i for i in ids if i not in sent_before]
+            mine = decisions.filter(pl.col("line_id").is_in(own)) if decisions.height else decisions
+            status, body = s.render(mine, sent_before)
             answers[k] = Answer(status, body, members=s.lines["member_id"].unique().sort().to_list())
             if s.key:
                 record(conn, s.principal.name, s.key, s.request_hash, status, json.dumps(body, default=str))
             log_access(conn, s.principal, "claim-submitted", "member", answers[k].members)
     return answers
+
+
+def _taken_earlier(line_id: str, k: int, fresh: list[int], subs: list[Submission]) -> bool:
+    """The line id came in an earlier submission of the same batch (that one took it)."""
+    return any(line_id in subs[j].lines["line_id"].to_list() for j in fresh if j < k)
 
 
 def _problem(status: int, title: str, detail: str) -> dict:

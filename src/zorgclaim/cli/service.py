@@ -50,6 +50,8 @@ def serve(
     world: Optional[Path] = typer.Option(None, "--world", "-w", help="World folder (default: the demo book's)"),
     demo: bool = typer.Option(False, "--demo", help="Load the demo book into an empty store and (re)create demo users"),
     gather_ms: float = typer.Option(4.0, help="How long a real-time submission waits for others to share its engine call"),
+    lanes: int = typer.Option(1, min=1, help="Engine calls for real-time submissions run at once (more lanes: lower "
+                              "latency while a core is free, more CPU per claim)"),
     log_level: str = typer.Option("warning", help="uvicorn's log level"),
 ):
     """The HTTP API (OpenAPI at /docs) on the store: SQLite in $ZORGCLAIM_HOME, or
@@ -82,7 +84,7 @@ def serve(
         ctx = open_context(_world_dir(world))
     console.print(f"zorgclaim serving on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); "
                   f"store: {ctx.engine.url.render_as_string(hide_password=True)}", highlight=False)
-    uvicorn.run(create_app(ctx, gather_ms=gather_ms), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(ctx, gather_ms=gather_ms, lanes=lanes), host=host, port=port, log_level=log_level)
 
 
 @users_app.command("add")

@@ -38,8 +38,12 @@ def empty_world_frame(name: str) -> pl.DataFrame:
 
 
 def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    """Cast a world frame to its schema, adding missing optional columns as nulls."""
+    """Cast a world frame to its schema, adding missing optional columns as nulls. A frame that
+    has the schema already is returned as it is (the same object, so what was derived from it once
+    - the engine's look-up tables - holds for every world that shares it)."""
     schema = WORLD_SCHEMAS[name]
+    if dict(df.schema) == schema and list(df.columns) == list(schema):
+        return df
     cols = []
     for col, dtype in schema.items():
         if col in df.columns:

@@ -18,7 +18,7 @@ from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
-from zorgclaim.engine.frames import attach, day_numbers, value_ids
+from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
@@ -78,7 +78,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     ded_year = pl.when(pl.col("debit_in_history") & pl.col("debit_i").is_null()).then(pl.col("h_year")).otherwise(pl.col("year"))
     df = df.with_columns(pl.concat_str([pl.col("member_id"), ded_year.cast(pl.String)], separator="|").alias("dy_key"),
                          ded_year.alias("ded_year"))
-    comp = world.library.param_frame("compulsory_deductible", cents=True)
+    comp = memo("deductible_param", (world.library,), lambda: world.library.param_frame("compulsory_deductible", cents=True))
     dys = (df.select("dy_key", "member_id", "ded_year", "voluntary_deductible").unique("dy_key").sort("dy_key")
            .with_columns(pl.date(pl.col("ded_year"), 12, 31).alias("_d")).sort("_d")
            .join_asof(comp, left_on="_d", right_on="from")
@@ -122,7 +122,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     hs, he = _ranges(heff["i"], n)      # and the history effects its credit gives back
 
     # the deductible's minimum age as it stood on each line's service date
-    ages = world.library.param_frame("deductible_min_age").sort("from")
+    ages = memo("min_age_param", (world.library,), lambda: world.library.param_frame("deductible_min_age").sort("from"))
     min_age = (df.select("i", "service_date").sort("service_date")
                .join_asof(ages, left_on="service_date", right_on="from")
                .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())   # before the first date: the first value

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership,
+from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership, memo,
                                      min_in_period, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
@@ -50,7 +50,8 @@ def rank_within(sorted_keys: np.ndarray) -> np.ndarray:
 
 def benefit_rows(library: PolicyLibrary) -> pl.DataFrame:
     """The benefit table of a policy library with a row id (`brow`)."""
-    return library.benefit_table.drop("policy_type").with_row_index("brow").with_columns(pl.col("brow").cast(pl.Int64))
+    return memo("benefit_rows", (library,), lambda: library.benefit_table.drop("policy_type").with_row_index("brow")
+                .with_columns(pl.col("brow").cast(pl.Int64)))
 
 
 def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
@@ -85,11 +86,18 @@ def _has(column: pl.Series) -> np.ndarray:
     return column.fill_null(False).to_numpy() if column.dtype == pl.Boolean else column.is_not_null().to_numpy()
 
 
-def _in_list(lists: pl.Series, line_values: pl.Series, i: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """For candidates (line i, benefit row b): the line's value is in the benefit's list (false
-    for a null value or a benefit without the list)."""
+def _list_table(lists: pl.Series) -> tuple[pl.Series, np.ndarray]:
     values = distinct_values(lists)
-    table = membership(lists, values)
+    return values, membership(lists, values)
+
+
+def _in_list(lists: pl.Series, line_values: pl.Series, i: np.ndarray, b: np.ndarray,
+             lists_of: pl.DataFrame | None = None, column: str | None = None) -> np.ndarray:
+    """For candidates (line i, benefit row b): the line's value is in the benefit's list (false
+    for a null value or a benefit without the list). With `lists_of` (the benefit table) and
+    `column`, the list's look-up table is built once per table."""
+    values, table = memo("in_list", (lists_of,), lambda: _list_table(lists_of[column]), column) \
+        if lists_of is not None else _list_table(lists)
     ids = value_ids(line_values, values)[0][i]
     return (ids >= 0) & table[b, np.maximum(ids, 0)]
 
@@ -104,14 +112,17 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
     fails = {
         "excluded": benefit("not_covered"),
-        "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b))
+        "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b, bt, "req_diagnoses"))
                                 | _restricted(df, i, bt, b, world),
         "referral-missing": benefit("req_referral") & ~referral_given,
         "referrer-kind": benefit("req_referral") & referral_given & benefit("referral_kinds")
-                         & ~_in_list(bt["referral_kinds"], df["referrer_kind"], i, b),
-        "indication-missing": benefit("req_indication") & ~_in_list(bt["req_indication"], df["indication_kind"], i, b),
-        "indication-excludes": benefit("not_with_indication") & _in_list(bt["not_with_indication"], df["indication_kind"], i, b),
-        "provider-kind": benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b),
+                         & ~_in_list(bt["referral_kinds"], df["referrer_kind"], i, b, bt, "referral_kinds"),
+        "indication-missing": benefit("req_indication") & ~_in_list(bt["req_indication"], df["indication_kind"], i, b,
+                                                                     bt, "req_indication"),
+        "indication-excludes": benefit("not_with_indication") & _in_list(bt["not_with_indication"], df["indication_kind"],
+                                                                         i, b, bt, "not_with_indication"),
+        "provider-kind": benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b,
+                                                               bt, "provider_kinds"),
         "provider-not-recognised": _lacks(df, i, bt, b, "recognized_by", provider.select("provider", "recognized_by")),
         "provider-qualification": _lacks(df, i, bt, b, "qualification", provider.select("provider", "qualifications")),
     }
@@ -137,17 +148,26 @@ def _contracted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     least, if contracts overlap), and whether there is one. The key (provider, insurer, code) is
     one integer id: the line's provider and code encoded once per line, the insurer per benefit row."""
     ct = world.contract_tariffs
+    providers, insurers, sides, t_from, t_to, tariff = memo(
+        "contract_tariffs", (ct, world.reference), lambda: _tariff_table(ct, world))
+    b_insurer = memo("benefit_insurers", (bt, insurers), lambda: value_ids(bt["insurer"], insurers)[0])
+    q, r = int_key_ids(
+        [value_ids(df["provider"], providers)[0][i], b_insurer[b], df["code_no"].to_numpy()[i]], list(sides),
+        [providers.len(), insurers.len(), world.reference.service_codes.height])
+    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, t_to, tariff)
+
+
+def _tariff_table(ct: pl.DataFrame, world: World) -> tuple:
+    """The contracted tariffs encoded once: their distinct providers and insurers, each row's
+    provider, insurer and code as ids (a row without a start gets provider -1: it never holds),
+    its period as day numbers (open-ended: far off) and its tariff."""
     providers = ct["provider"].drop_nulls().unique(maintain_order=True)
     insurers = ct["insurer"].drop_nulls().unique(maintain_order=True)
-    q, r = int_key_ids(
-        [value_ids(df["provider"], providers)[0][i], value_ids(bt["insurer"], insurers)[0][b], df["code_no"].to_numpy()[i]],
-        [value_ids(ct["provider"], providers)[0], value_ids(ct["insurer"], insurers)[0], code_rows(ct["code"], world)],
-        [providers.len(), insurers.len(), world.reference.service_codes.height])
     t_from, no_from = day_numbers(ct["from"])
     t_to, no_to = day_numbers(ct["to"])
-    r = np.where(no_from, -1, r)                       # a tariff without a start never holds
-    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, np.where(no_to, FAR_DAY, t_to),
-                         ct["tariff"].fill_null(0).to_numpy())
+    sides = (np.where(no_from, -1, value_ids(ct["provider"], providers)[0]), value_ids(ct["insurer"], insurers)[0],
+             code_rows(ct["code"], world))
+    return providers, insurers, sides, t_from, np.where(no_to, FAR_DAY, t_to), ct["tariff"].fill_null(0).to_numpy()
 
 
 # an authorization asked for and not (yet) granted is no authorization: the line lacks one (0551)

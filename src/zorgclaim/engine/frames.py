@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import polars as pl
 from numba import njit
 
 # a day number after any date (an open-ended period's last day); its negative is before any
 FAR_DAY = np.int64(2**40)
+
+_MEMO: OrderedDict = OrderedDict()
+_MEMO_SIZE = 64
+
+
+def memo(name: str, sources: tuple, compute, *key):
+    """What `compute()` gives for these source objects - the policy library, the reference tables,
+    the world's providers and contracts: objects never changed once made - kept for the next call
+    with the very same objects (and `key`). A cache, not state: the value depends on the sources
+    alone, so every decision is the same with it or without it. It spares a batch of a few lines
+    (the service decides claims as they come) rebuilding the same look-up tables each time."""
+    k = (name, *map(id, sources), *key)
+    hit = _MEMO.get(k)
+    if hit is not None and all(a is b for a, b in zip(hit[0], sources)):
+        return hit[1]
+    value = compute()
+    _MEMO[k] = (sources, value)        # the sources are held, so their ids are not reused meanwhile
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return value
 
 
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
@@ -31,12 +53,37 @@ def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, 
     Meant for a small right side (a reference table): ids are mixed-radix over its distinct values."""
     lefts, rights, sizes = [], [], []
     for lc, rc in zip(left, right):
-        values = rc.drop_nulls().unique(maintain_order=True)
-        ids = pl.Series(range(values.len()), dtype=pl.Int64)
-        lefts.append(lc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy())
-        rights.append(rc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy())
-        sizes.append(values.len())
+        if len(lc) + len(rc) <= SMALL:
+            li, ri, size = _small_ids(lc, rc)
+        else:
+            values = rc.drop_nulls().unique(maintain_order=True)
+            ids = pl.Series(range(values.len()), dtype=pl.Int64)
+            li = lc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+            ri = rc.replace_strict(values, ids, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+            size = values.len()
+        lefts.append(li)
+        rights.append(ri)
+        sizes.append(size)
     return int_key_ids(lefts, rights, sizes)
+
+
+# up to this many values on both sides together, ids come from a Python dict: a small batch (the
+# service decides claims as they come) would otherwise pay polars' fixed cost per call (measured:
+# 0.6-0.8 ms for 128 x 250 values, against 0.02-0.04 ms; the two meet near 20,000)
+SMALL = 20_000
+
+
+def _small_ids(lc: pl.Series, rc: pl.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """`key_ids` for one column by a dict: the same ids (right's distinct values numbered in order
+    of first appearance; null and absent -1)."""
+    index: dict = {}
+    rv = rc.to_list()
+    for v in rv:
+        if v is not None and v not in index:
+            index[v] = len(index)
+    li = np.fromiter((index.get(v, -1) if v is not None else -1 for v in lc.to_list()), np.int64, len(lc))
+    ri = np.fromiter((index.get(v, -1) if v is not None else -1 for v in rv), np.int64, len(rv))
+    return li, ri, len(index)
 
 
 def int_key_ids(left: list[np.ndarray], right: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -87,3 +87,17 @@ def test_min_in_period_takes_the_least_value_whose_period_holds_the_day():
         hold = [v for tk, a, z, v in zip(t_keys, t_from, t_to, values) if k >= 0 and tk == k and a <= d <= z]
         assert f == bool(hold) and (not hold or g == min(hold))
     assert found.any() and not found.all()
+
+
+@pytest.mark.parametrize("values", [["a", "b", None, "c", "a"], [3, None, 1, 3, 7]])
+def test_small_and_large_key_ids_give_the_same_ids(values, monkeypatch):
+    """The dict path (small inputs) and the polars path number the same way."""
+    import zorgclaim.engine.frames as frames
+    rng = np.random.default_rng(5)
+    right = pl.Series([values[k] for k in rng.integers(0, len(values), 300)])
+    left = pl.Series([values[k] for k in rng.integers(0, len(values), 500)] + [None, "zz" if isinstance(values[0], str) else 99])
+    small = frames.key_ids([left], [right])
+    monkeypatch.setattr(frames, "SMALL", 0)
+    large = frames.key_ids([left], [right])
+    assert small[0].tolist() == large[0].tolist() and small[1].tolist() == large[1].tolist()
+    assert small[0][-1] == -1 and small[0][-2] == -1

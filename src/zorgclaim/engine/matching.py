@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine.frames import FAR_DAY, day_numbers, distinct_values, membership, take, value_ids
+from zorgclaim.engine.frames import FAR_DAY, day_numbers, distinct_values, membership, memo, take, value_ids
 
 
 
@@ -39,12 +39,8 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     Returns i, brow, product, diag_bijlage1 and bij_term (Bijlage 1's maximum term for the
     diagnosis, where the row names Bijlage 1)."""
     bt = benefits
-    # products in candidate order: basic first, then by id
-    products = (bt.select("product", (pl.col("product_kind") != "basic").alias("module")).unique("product")
-                .sort("module", "product"))["product"]
-    b_pid = _ids(bt["product"], products)
-    # each product's rows by rank (a benefit's dated segments are disjoint, so one matches a day)
-    by_product = np.lexsort((bt["rank"].to_numpy(), b_pid))
+    t = memo("match_benefits", (bt, bijlage1), lambda: _benefit_side(bt, bijlage1))
+    products, kinds, codes, diags, csis = t["products"], t["kinds"], t["codes"], t["diags"], t["csis"]
 
     cov = coverages.select("member_id", "product", "from", "to")
     members = cov["member_id"].drop_nulls().unique(maintain_order=True)
@@ -59,6 +55,33 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     c_to, no_to = day_numbers(cov["to"])
     c_to = np.where(no_to, FAR_DAY, c_to)[c_order]              # no end: holds on
 
+    day, no_day = day_numbers(lines["service_date"])
+    age = lines["age"]
+    args = (
+        _ids(lines["member_id"], members), np.where(no_day, -FAR_DAY, day), age.fill_null(0).to_numpy(),
+        age.is_null().to_numpy(), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
+        _ids(lines["diagnosis"], diags), _ids(lines["csi"], csis),
+        m_start, m_end, c_pid, c_from, c_to, *t["args"])
+    count = _match(*args, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), False)
+    out_i, out_b, out_term = np.zeros(count, np.int64), np.zeros(count, np.int64), np.zeros(count, np.int64)
+    _match(*args, out_i, out_b, out_term, True)
+    i = lines["i"].to_numpy()[out_i]
+    term = pl.Series("bij_term", out_term)
+    return pl.DataFrame({"i": pl.Series(i).cast(lines["i"].dtype), "brow": out_b,
+                         "product": take(bt["product"], out_b),
+                         "diag_bijlage1": take(bt["diag_bijlage1"], out_b), "bij_term": term.set(term < 0, None)})
+
+
+def _benefit_side(bt: pl.DataFrame, bijlage1: pl.DataFrame) -> dict:
+    """Everything the match needs of the benefit table alone, encoded once per table: products in
+    candidate order (basic first, then by id), the value lists (care kinds, codes, diagnoses with
+    Bijlage 1's, CSI), and per (product, care kind) and (product, code) the product's rows listing
+    it in rank order, so a line looks only at rows that can match it."""
+    products = (bt.select("product", (pl.col("product_kind") != "basic").alias("module")).unique("product")
+                .sort("module", "product"))["product"]
+    b_pid = _ids(bt["product"], products)
+    # each product's rows by rank (a benefit's dated segments are disjoint, so one matches a day)
+    by_product = np.lexsort((bt["rank"].to_numpy(), b_pid))
     kinds = distinct_values(bt["care_kinds"])
     codes = distinct_values(bt["codes"])
     bij = bijlage1.select("diagnosis", "max_term_days").unique("diagnosis", keep="first", maintain_order=True)
@@ -69,33 +92,16 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     bij_ids = _ids(bij["diagnosis"], diags)
     d_bij[bij_ids[bij_ids >= 0]] = True
     d_term[bij_ids[bij_ids >= 0]] = bij["max_term_days"].fill_null(-1).to_numpy()[bij_ids >= 0]
-
-    # per (product, care kind) and (product, code): the product's rows listing it, in rank order
-    # (positions in by_product), so a line looks only at rows that can match it
     k_start, k_pos = _rows_by_value(by_product, b_pid, membership(bt["care_kinds"], kinds), products.len())
     x_start, x_pos = _rows_by_value(by_product, b_pid, membership(bt["codes"], codes), products.len())
-
-    day, no_day = day_numbers(lines["service_date"])
-    age = lines["age"]
     seg_from, seg_to = day_numbers(bt["seg_from"])[0], day_numbers(bt["seg_to"])[0]
-    args = (
-        _ids(lines["member_id"], members), np.where(no_day, -FAR_DAY, day), age.fill_null(0).to_numpy(),
-        age.is_null().to_numpy(), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
-        _ids(lines["diagnosis"], diags), _ids(lines["csi"], csis),
-        m_start, m_end, c_pid, c_from, c_to, by_product, k_start, k_pos, x_start, x_pos,
-        max(kinds.len(), 1), max(codes.len(), 1), bt["diagnoses"].is_not_null().to_numpy(), membership(bt["diagnoses"], diags),
-        bt["diag_bijlage1"].fill_null(False).to_numpy(), bt["csi"].is_not_null().to_numpy(),
-        membership(bt["csi"], csis), seg_from, seg_to,
-        bt["min_age"].fill_null(-1).to_numpy(), bt["max_age"].fill_null(-1).to_numpy(),
-        bt["min_age"].is_null().to_numpy(), bt["max_age"].is_null().to_numpy(), d_bij, d_term)
-    count = _match(*args, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), False)
-    out_i, out_b, out_term = np.zeros(count, np.int64), np.zeros(count, np.int64), np.zeros(count, np.int64)
-    _match(*args, out_i, out_b, out_term, True)
-    i = lines["i"].to_numpy()[out_i]
-    term = pl.Series("bij_term", out_term)
-    return pl.DataFrame({"i": pl.Series(i).cast(lines["i"].dtype), "brow": out_b,
-                         "product": take(bt["product"], out_b),
-                         "diag_bijlage1": take(bt["diag_bijlage1"], out_b), "bij_term": term.set(term < 0, None)})
+    args = (by_product, k_start, k_pos, x_start, x_pos, max(kinds.len(), 1), max(codes.len(), 1),
+            bt["diagnoses"].is_not_null().to_numpy(), membership(bt["diagnoses"], diags),
+            bt["diag_bijlage1"].fill_null(False).to_numpy(), bt["csi"].is_not_null().to_numpy(),
+            membership(bt["csi"], csis), seg_from, seg_to,
+            bt["min_age"].fill_null(-1).to_numpy(), bt["max_age"].fill_null(-1).to_numpy(),
+            bt["min_age"].is_null().to_numpy(), bt["max_age"].is_null().to_numpy(), d_bij, d_term)
+    return {"products": products, "kinds": kinds, "codes": codes, "diags": diags, "csis": csis, "args": args}
 
 
 def _rows_by_value(by_product: np.ndarray, b_pid: np.ndarray, has: np.ndarray, n_products: int) -> tuple[np.ndarray, np.ndarray]:

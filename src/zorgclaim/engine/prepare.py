@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.schema import conform_lines
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import value_ids
+from zorgclaim.engine.frames import memo, value_ids
 
 # DESIGN.md: per member, service date, then receipt, then line id. On a tie of date and
 # receipt a credit comes after the debits, so a debit and its credit in one batch always work.
@@ -62,20 +62,32 @@ def _in_processing_order(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(key.alias("_order"), credit, rank).sort("_order", "_credit", "line_id").drop("_order", "_credit")
 
 
+def _tables(world: World) -> tuple:
+    """The look-up tables of the reference, the providers and the library that every batch joins:
+    service codes (code_no: the code's row in the reference's service codes, unique keys), the
+    providers with their kind (as provider and as referrer), AGB prefixes, products."""
+    codes = world.reference.service_codes.select(
+        pl.col("key").alias("code"), "care_kind", "unit", pl.col("valid_from").alias("code_from"),
+        pl.col("valid_to").alias("code_to")).with_row_index("code_no")
+    table = provider_table(world)
+    provs = table.select(
+        pl.col("agb").alias("provider"), pl.col("kind").alias("provider_kind"),
+        pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]),
+        pl.lit(True).alias("provider_known"))
+    kinds = world.reference.provider_kinds.select(pl.col("prefix"), pl.col("kind").alias("prefix_kind"))
+    ref_kinds = table.select(pl.col("agb").alias("referral_by"), pl.col("kind").alias("referrer_kind"))
+    products = pl.DataFrame([{"product": p.id, "insurer": p.insurer, "product_kind": p.kind, "policy_type": p.policy_type,
+                              "p_from": p.valid_from, "p_to": p.valid_to} for p in world.library.products.values()])
+    return codes, provs, kinds, ref_kinds, products
+
+
 def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
     df = _in_processing_order(conform_lines(lines)).with_row_index("i")
     members = world.members.select(
         "member_id", pl.lit(True).alias("member_known"), "birth_date", "death_date",
         pl.col("bsn").alias("member_bsn"), pl.col("voluntary_deductible").fill_null(0))
-    # code_no: the code's row in the reference's service codes (unique keys), -1 for an unknown code
-    codes = world.reference.service_codes.select(
-        pl.col("key").alias("code"), "care_kind", "unit", pl.col("valid_from").alias("code_from"),
-        pl.col("valid_to").alias("code_to")).with_row_index("code_no")
-    provs = provider_table(world).select(
-        pl.col("agb").alias("provider"), pl.col("kind").alias("provider_kind"),
-        pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]),
-        pl.lit(True).alias("provider_known"))
-    kinds = world.reference.provider_kinds.select(pl.col("prefix"), pl.col("kind").alias("prefix_kind"))
+    codes, provs, kinds, ref_kinds, products = memo("prepare_tables", (world.reference, world.providers, world.library),
+                                                    lambda: _tables(world))
     df = (df.join(members, on="member_id", how="left")
             .join(codes, on="code", how="left")
             .join(provs, on="provider", how="left")
@@ -85,7 +97,6 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
                           pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]))
             .drop("prefix", "prefix_kind"))
     # referrer kind, from the world's providers or else the AGB prefix
-    ref_kinds = provider_table(world).select(pl.col("agb").alias("referral_by"), pl.col("kind").alias("referrer_kind"))
     df = (df.join(ref_kinds, on="referral_by", how="left")
             .with_columns(pl.col("referral_by").str.slice(0, 2).alias("prefix"))
             .join(kinds, on="prefix", how="left")
@@ -93,8 +104,6 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
             .drop("prefix", "prefix_kind"))
     # the basic product on the service date (and whether it still holds on the end date)
     # a coverage counts only within its product's validity (the library holds 2023-2026)
-    products = pl.DataFrame([{"product": p.id, "insurer": p.insurer, "product_kind": p.kind, "policy_type": p.policy_type,
-                              "p_from": p.valid_from, "p_to": p.valid_to} for p in world.library.products.values()])
     basic = (world.coverages.join(products, on="product", how="inner")
              .filter(pl.col("product_kind") == "basic")
              .select("member_id", pl.col("product").alias("basic_product"), pl.col("insurer"), "policy_type",

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import asof_lookup, day_numbers, int_key_ids, take, value_ids
+from zorgclaim.engine.frames import asof_lookup, day_numbers, int_key_ids, memo, take, value_ids
 from zorgclaim.engine.prepare import code_rows
 
 
@@ -27,15 +27,12 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
     as its row in the service codes, day number, the benefit's insurer): the insurer's own row if
     there is one, else the row for all insurers ('*'); the latest on or before the day."""
     t = world.reference.tariffs
-    t_days = day_numbers(t["from_"])[0]
-    general = (t["insurer"] == "*").to_numpy()
-    t_code = code_rows(t["code"], world)
-    insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
-    own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, value_ids(t["insurer"], insurers)[0]],
+    t_days, general, t_code, insurers, t_insurer, of_kinds = memo("rates", (world.reference,), lambda: _rate_table(world))
+    own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, t_insurer],
                                [world.reference.service_codes.height, insurers.len()])
     rates = {}
     for kind in ("avg_contracted", "market"):
-        of_kind = (t["kind"] == kind).to_numpy()
+        of_kind = of_kinds[kind]
         found = []
         for q, r, rows in ((own_q, own_r, of_kind & ~general), (code_no, t_code, of_kind & general)):
             where = np.flatnonzero(rows)
@@ -43,6 +40,15 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
             found.append(take(t["amount"], np.where(hit >= 0, where[np.maximum(hit, 0)], -1)))
         rates[kind] = pl.select(pl.coalesce(found[0].alias("a"), found[1].alias("b"))).to_series()
     return rates
+
+
+def _rate_table(world: World) -> tuple:
+    """The reference tariffs encoded once: day numbers, general ('*') or an insurer's own, code
+    rows, insurer ids, and which rows are of each kind."""
+    t = world.reference.tariffs
+    insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
+    return (day_numbers(t["from_"])[0], (t["insurer"] == "*").to_numpy(), code_rows(t["code"], world), insurers,
+            value_ids(t["insurer"], insurers)[0], {k: (t["kind"] == k).to_numpy() for k in ("avg_contracted", "market")})
 
 
 # how a candidate is priced (price_basis), in the order the rules are tried

@@ -138,8 +138,11 @@ class ReferenceData:
         return f"ReferenceData({self.service_codes.height} service codes, {self.tariffs.height} tariffs)"
 
     def return_code_meaning(self, code: str) -> str:
-        hit = self.return_codes.filter(pl.col("code") == code)
-        return hit["meaning"][0] if hit.height else "?"
+        meanings = self.__dict__.get("_meanings")
+        if meanings is None:      # built once: a dict look-up, not a frame filter per code
+            meanings = dict(zip(self.return_codes["code"].to_list(), self.return_codes["meaning"].to_list()))
+            object.__setattr__(self, "_meanings", meanings)
+        return meanings.get(code, "?")
 
 
 def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:

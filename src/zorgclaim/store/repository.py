@@ -199,26 +199,59 @@ def lock_members(conn, members: list[str]) -> None:
                           "(SELECT unnest(CAST(:ms AS text[])) AS m ORDER BY 1) AS s"), {"ms": sorted(members)})
 
 
+@dataclass(frozen=True)
+class Computed:
+    """An engine call's inputs and outputs, ready to be written: the lines, their members, the
+    world with the store's facts, the state before and after, the decisions."""
+    lines: pl.DataFrame
+    members: list[str]
+    world: World
+    before: State
+    after: State
+    decisions: pl.DataFrame
+
+
+def compute(conn, lines: pl.DataFrame, world: World, explain: bool = True) -> Computed:
+    """Adjudicate `lines` against their members' state and facts as `conn` sees them (nothing written)."""
+    members = lines["member_id"].unique().sort().to_list()
+    before = load_state(conn, members)
+    world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members, lines["line_id"].to_list())
+    decisions, after = adjudicate(lines, world, before, explain=explain)
+    return Computed(lines, members, world, before, after, decisions)
+
+
+def persist(conn, c: Computed, booked: dt.date, kind: str = "decisions", memo: str | None = None) -> pl.DataFrame:
+    """Write what `compute` gave: a batch row, decisions, the engine state, the review queue and the
+    ledger transfers. Returns the decisions."""
+    batch_id = conn.execute(insert(Batch).values(lines=c.lines.height, done_at=dt.datetime.now())
+                            .returning(Batch.id)).scalar_one()
+    bulk_insert(conn, Decision.__table__, decisions_rows(c.decisions, batch_id))
+    _save_state(conn, c.members, c.before, c.after)
+    held = c.decisions["status"] == "pended"
+    if held.any():
+        hold(conn, c.decisions.filter(held), c.world, booked)
+    # a held line moves no money until a person decides
+    post_decisions(conn, c.decisions.filter(~held), c.lines, c.world, booked, kind, memo or f"batch {batch_id}",
+                   batch_id=batch_id)
+    return c.decisions
+
+
 def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bool = True, kind: str = "decisions",
            memo: str | None = None) -> pl.DataFrame:
     """Adjudicate `lines` (already in claim_line, their members locked) against the stored state and
     write everything: a batch row, decisions, the engine state and the ledger transfers. Returns the
     decisions."""
-    members = lines["member_id"].unique().sort().to_list()
-    before = load_state(conn, members)
-    world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members, lines["line_id"].to_list())
-    decisions, after = adjudicate(lines, world, before, explain=explain)
-    batch_id = conn.execute(insert(Batch).values(lines=lines.height, done_at=dt.datetime.now())
-                            .returning(Batch.id)).scalar_one()
-    bulk_insert(conn, Decision.__table__, decisions_rows(decisions, batch_id))
-    _save_state(conn, members, before, after)
-    held = decisions["status"] == "pended"
-    if held.any():
-        hold(conn, decisions.filter(held), world, booked)
-    # a held line moves no money until a person decides
-    post_decisions(conn, decisions.filter(~held), lines, world, booked, kind, memo or f"batch {batch_id}",
-                   batch_id=batch_id)
-    return decisions
+    return persist(conn, compute(conn, lines, world, explain), booked, kind, memo)
+
+
+def member_versions(conn, members: list[str]) -> dict[str, int]:
+    """Per member, the last batch that decided a line of it: every change of a member's state is
+    written with a decision of that member, so an unchanged version means an unchanged state."""
+    out = {}
+    for where in where_in(conn, Decision.member_id, members):
+        out.update({m: v for m, v in conn.execute(select(Decision.member_id, func.max(Decision.batch_id))
+                                                  .where(where).group_by(Decision.member_id))})
+    return out
 
 
 def hold(conn, held: pl.DataFrame, world: World, booked: dt.date) -> None:

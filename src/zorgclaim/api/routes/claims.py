@@ -217,7 +217,7 @@ def _outcome(status: int, code: str, text: str, where: str | None = None) -> Res
 async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal = Depends(caller),
                       idempotency_key: str | None = Header(None, max_length=200)):
     from zorgclaim.formats.fhir.claim_in import read_fhir
-    from zorgclaim.formats.fhir.response_out import responses
+    from zorgclaim.formats.fhir.response_out import claim_response
     body = await request.body()
     try:
         doc = json.loads(body.decode("utf-8-sig"))
@@ -235,8 +235,7 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
             return 409, {"resourceType": "OperationOutcome", "issue": [{
                 "severity": "error", "code": "duplicate",
                 "diagnostics": f"every item was sent before (8021): {', '.join(repeats[:20])}"}]}
-        bundle = responses(inp, decisions, c.reference, today)
-        return 200, next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ClaimResponse")
+        return 200, claim_response(inp, decisions, c.reference, today)
     try:
         answer = await run_in_threadpool(_submit, request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)
     except Forbidden as e:
