@@ -11,7 +11,6 @@ import json
 import uuid
 
 import polars as pl
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 

@@ -164,7 +164,10 @@ def test_books_demo_then_statement_ledger_pay_and_line(tmp_path):
     assert led.returncode == 0 and "total" in led.stdout, led.stderr
     line_id = r.stdout.split("zorgclaim line ")[1].split()[0]
     hist = run("line", line_id, cwd=tmp_path, env=db)
-    assert hist.returncode == 0 and "decided-again" in hist.stdout and f"{line_id}-R1" in hist.stdout
+    # the audit trail in words and euros (not raw records)
+    assert hist.returncode == 0 and "opnieuw beslist" in hist.stdout and f"{line_id}-R1" in hist.stdout
+    assert "{'" not in hist.stdout and "verschil: €" in hist.stdout
+    assert "First-pass rate" in r.stdout
     agb = r.stdout.split("zorgclaim statement ")[1].split()[0]
     st = run("statement", agb, "--from", "2020-01-01", "--to", "2030-12-31", cwd=tmp_path, env=db)
     assert st.returncode == 0 and "opening balance" in st.stdout and "closing balance" in st.stdout

@@ -13,7 +13,7 @@ from typing import Callable
 
 import polars as pl
 
-from zorgclaim.app.access import Forbidden, Invalid, Principal, log_access, require
+from zorgclaim.app.access import Forbidden, Principal, log_access, require
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.registry import ClaimInput, read_claims

@@ -6,7 +6,6 @@ users for every role."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -107,3 +106,39 @@ def open_demo(data_dir: Path, url: str | None = None, clock=None) -> Context:
     world, errors = read_world_folder(book / "world")
     from zorgclaim.app.context import clock_from_env
     return Context(connect(url), world, data_dir, clock or clock_from_env(), errors)
+
+
+@dataclasses.dataclass
+class FileDemo:
+    world_members: int
+    providers: int
+    lines: int
+    months: int
+    decisions: pl.DataFrame
+    generated_s: float
+    decided_s: float
+
+
+def run_file_demo(data_dir: Path, members: int, lines: int, seed: int, on_month=None) -> FileDemo:
+    """Generate a book (fixed seed) into `data_dir`/demo and decide it in memory, one batch per
+    month received, the state carried from month to month (no store)."""
+    import time
+
+    from zorgclaim.demo.generate import generate, write_book
+    from zorgclaim.engine import State, adjudicate
+    lib, ref = library_and_reference()
+    t0 = time.perf_counter()
+    book = generate(lib, ref, members=members, lines=lines, seed=seed)
+    write_book(book, data_dir / "demo")
+    generated = time.perf_counter() - t0
+    months = book.lines.with_columns(pl.col("received").dt.truncate("1mo").alias("_m"))
+    keys = sorted(months["_m"].unique().to_list())
+    state, parts = State(), []
+    t1 = time.perf_counter()
+    for k in keys:
+        decisions, state = adjudicate(months.filter(pl.col("_m") == k).drop("_m"), book.world, state)
+        parts.append(decisions)
+        if on_month:
+            on_month(k)
+    return FileDemo(book.world.members.height, book.world.providers.height, book.lines.height, len(keys),
+                    pl.concat(parts), generated, time.perf_counter() - t1)

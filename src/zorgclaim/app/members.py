@@ -70,9 +70,14 @@ def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | 
     used it (credits give back, as negatives)."""
     if check:
         may_see_member(ctx, p, member_id, "deductible")
-    m = member_row(ctx, member_id)
     state = state if state is not None else state_of(ctx, member_id)
     h = state.history.filter(pl.col("member_id") == member_id)
+    try:
+        m = member_row(ctx, member_id)
+    except NotFound:
+        if h.height == 0:
+            raise
+        m = {}          # decided lines in the store, but not in this world: no voluntary deductible known
     years = sorted(set(h["ded_year"].to_list()) | {ctx.today().year})
     out = []
     for year in years:

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import HOME, _fail, _library, app, console, err, load_world, parse_date
+from zorgclaim.cli.common import HOME, _fail, app, console, err, parse_date, store_context
 from zorgclaim.domain.money import fmt_eur
 
 
@@ -22,15 +22,16 @@ def statement(
 ):
     """A provider's current account (rekening courant), or any account: opening balance, every
     movement with its line and due date, running balance, closing balance."""
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.ledger import statement as account_statement
-    today = dt.date.today()
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.books import statement as account_statement
+    ctx = store_context(None)
+    today = ctx.today()
     first = parse_date(start, "--from") or dt.date(today.year, 1, 1)
     last = parse_date(end, "--to") or today
     if last < first:
         _fail(f"--to {last} is before --from {first}")
     name = account if ":" in account else f"provider:{account}"
-    st = account_statement(connect(), name, first, last)
+    st = account_statement(ctx, SYSTEM, name, first, last)
     t = Table(title=f"Statement {name}, {first} to {last}")
     for col, just in (("booked", "left"), ("line", "left"), ("what", "left"), ("due", "left"),
                       ("amount", "right"), ("balance", "right")):
@@ -55,10 +56,10 @@ def pay(
     paid out. Writes a SEPA pain.001 file."""
     import polars as pl
 
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.ledger import pay as run
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.books import pay as run
     day = parse_date(date, "--date")
-    r = run(connect(), load_world(world), day, out)
+    r = run(store_context(world), SYSTEM, day, out)
     if r.execution_date != day:
         console.print(f"{day} is not a working day: execution date {r.execution_date}")
     if r.payments.height:
@@ -92,9 +93,9 @@ def deductible_invoices(
     """Invoice members for deductible charged on care their provider billed directly (once per charge)."""
     import polars as pl
 
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.ledger import deductible_invoices as make
-    invoices = make(connect(), parse_date(date, "--date"))
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.books import deductible_invoices as make
+    invoices = make(store_context(None), SYSTEM, parse_date(date, "--date"))
     for i in invoices:
         console.print(f"invoice {i.invoice_id} to {i.member_id}: {fmt_eur(i.amount)} "
                       f"({len(i.lines)} line{'s' if len(i.lines) != 1 else ''})", highlight=False)
@@ -113,9 +114,9 @@ def ledger():
     """The trial balance: every account's balance; they sum to zero."""
     import polars as pl
 
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.ledger import trial_balance
-    tb = trial_balance(connect())
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.books import trial_balance
+    tb = trial_balance(store_context(None), SYSTEM)
     kinds = (tb.with_columns(pl.col("account").str.split(":").list.first().alias("kind"))
              .group_by("kind").agg(pl.len().alias("accounts"), pl.col("balance").sum()).sort("kind"))
     t = Table(title="Trial balance")
@@ -149,9 +150,9 @@ def reconsider(
 ):
     """Decide a line again with added facts. The old decision stays, linked to the new one; the money
     difference is posted; every step goes to the audit trail."""
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.reconsider import NewAuthorization, ReconsiderError
-    from zorgclaim.store.reconsider import reconsider as run
+    from zorgclaim.app.access import Principal
+    from zorgclaim.app.books import reconsider as run
+    from zorgclaim.store.reconsider import NewAuthorization
     auth = None
     if add_authorization:
         parts = add_authorization.split(":")
@@ -163,11 +164,11 @@ def reconsider(
                                  "referral_date": parse_date(referral_date, "--referral-date"),
                                  "indication_by": indication_by, "indication_kind": indication_kind}.items()
                if v is not None}
-    try:
-        r = run(connect(), load_world(world), line_id, by=by, reason=reason, authorization=auth, changes=changes,
-                booked=parse_date(booked, "--booked"))
-    except ReconsiderError as e:
-        _fail(str(e))
+    ctx = store_context(world)
+    day = parse_date(booked, "--booked")
+    if day:
+        ctx.clock = lambda: day
+    r = _app_call(lambda: run(ctx, Principal(by, "handler"), line_id, reason=reason, changes=changes, authorization=auth))
     for field, (old, new) in r.changes.items():
         console.print(f"{field}: {old} -> {new}", highlight=False)
     if r.credit_line_id:
@@ -182,113 +183,117 @@ def reconsider(
 def line(line_id: str = typer.Argument(..., help="A line in the store"),
          lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en")):
     """A line's decisions through its reconsiderations, why each was made, and its audit trail."""
-    from zorgclaim.engine.explain import explain as render
-    from zorgclaim.store.db import connect
-    from zorgclaim.store.reconsider import line_history
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.lines import view
     if lang not in ("nl", "en"):
         _fail("--lang must be nl or en")
-    h = line_history(connect(), line_id)
-    if not h["chain"]:
-        _fail(f"no decided line {line_id!r} in the store")
+    v = _app_call(lambda: view(store_context(None), SYSTEM, line_id, lang))
+    if not v["decisions"]:
+        _fail(f"line {line_id!r} is in the store but not decided yet; run `zorgclaim process`")
     t = Table(title=f"Line {line_id}")
     for col in ("line", "status", "codes", "allowed", "deductible", "paid", "replaced by"):
         t.add_column(col)
-    for lid, d in h["chain"]:
-        t.add_row(lid, d["status"], d["codes"].replace(";", " "), fmt_eur(d["allowed"]), fmt_eur(d["deductible"]),
-                  fmt_eur(d["paid"]), d["superseded_by"] or "")
+    for d in v["decisions"]:
+        t.add_row(d["line_id"], d["status_text"], " ".join(f"{c} {d['code_meanings'][c]}" for c in d["codes"]),
+                  fmt_eur(d["allowed"]), fmt_eur(d["deductible"]), fmt_eur(d["paid"]), d["replaced_by"] or "")
     console.print(t)
-    for lid, _ in h["chain"]:
-        if h["steps"].get(lid):
-            console.print(f"[bold]{lid}[/]")
-            for sentence in render({"steps": h["steps"][lid]}, lang):
+    if v["review"]:
+        r = v["review"]
+        console.print(f"Review: {r['rule']} ({r['queue']}), {r['state']}" + (f" by {r['decided_by']}: {r['action']} - "
+                      f"{r['reason']}" if r["decided_by"] else ""), highlight=False)
+    for d in v["decisions"]:
+        if d["explanation"]:
+            console.print(f"[bold]{d['line_id']}[/]")
+            for sentence in d["explanation"]:
                 console.print(f"  {sentence}", highlight=False)
-    for at, actor, action, lid, detail, why in h["audit"]:
-        console.print(f"{at:%Y-%m-%d %H:%M:%S} {actor}: {action} {lid} {json.loads(detail)}"
-                      + (f" - {why}" if why else ""), highlight=False)
+    for event in v["audit"]:
+        console.print(event, highlight=False)
+
+
+def _app_call(fn):
+    """An application-layer call; its refusals become one clear message (exit 2)."""
+    from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound
+    try:
+        return fn()
+    except (Forbidden, NotFound, Invalid, Conflict) as e:
+        _fail(str(e))
 
 
 @app.command("books-demo")
 def books_demo(
     folder: Path = typer.Option(HOME / "books-demo", help="Where the demo store and payment files go (replaced)"),
 ):
-    """The demo book through the store, month by month: intake, process, a payment run and deductible
-    invoices at each month's end; then the trial balance, a provider's statement and a reconsideration.
-    Uses the book `zorgclaim demo` wrote (generates it when missing)."""
+    """The demo book through the store, month by month: intake, process (lines the review rules
+    select are held for a person), a payment run and deductible invoices at each month's end; then
+    the trial balance, the first-pass rate, a provider's statement and a reconsideration. Uses the
+    book `zorgclaim demo` wrote (generates it when missing)."""
     import shutil
     import time
 
     import polars as pl
     from rich.progress import Progress
 
+    from zorgclaim.app.access import SYSTEM, Principal
+    from zorgclaim.app.books import reconsider, statement, trial_balance
+    from zorgclaim.app.context import Context, clock_from_env, read_world_folder
+    from zorgclaim.app.demo import ensure_book, run_book
+    from zorgclaim.app.review import first_pass
     from zorgclaim.store.db import connect
-    from zorgclaim.store.ledger import deductible_invoices as invoice
-    from zorgclaim.store.ledger import pay as pay_run
-    from zorgclaim.store.ledger import statement as account_statement
-    from zorgclaim.store.ledger import busiest_account, trial_balance
+    from zorgclaim.store.ledger import busiest_account
     from zorgclaim.store.reconsider import NewAuthorization, line_history
-    from zorgclaim.store.reconsider import reconsider as run_reconsider
     from zorgclaim.store.repository import first_decided_with_code
-    from zorgclaim.store.repository import intake as take
-    from zorgclaim.store.repository import process as run_process
 
-    book = HOME / "demo"
-    if not (book / "lines.parquet").exists():
-        from zorgclaim.demo.generate import generate, write_book
-        lib, ref = _library()
-        write_book(generate(lib, ref), book)
-    world = load_world(book / "world")
-    lines = pl.read_parquet(book / "lines.parquet")
+    book = ensure_book(HOME / "demo")
+    world, errors = read_world_folder(book / "world")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     url = f"sqlite:///{folder / 'zorgclaim.db'}"
-    engine = connect(url)
-    months = lines.with_columns(pl.col("received").dt.month_end().alias("_m")).partition_by("_m", as_dict=True)
-    totals = {"lines": 0, "repeats": 0, "payments": 0, "paid": 0, "held": 0, "invoices": 0, "invoiced": 0}
+    ctx = Context(connect(url), world, folder, clock_from_env(), errors)
+    lines = pl.read_parquet(book / "lines.parquet", columns=["received"])
     t0 = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Month by month: intake, process, pay, invoice", total=len(months))
-        for (month_end,), part in sorted(months.items()):
-            r = take(engine, part.drop("_m"), f"claims-{month_end:%Y-%m}.parquet", f"demo-{month_end}", month_end)
-            totals["repeats"] += len(r.repeats)
-            totals["lines"] += run_process(engine, world, explain=True, booked=month_end)
-            p = pay_run(engine, world, month_end, folder / "payments")
-            totals["payments"] += p.payments.height
-            totals["paid"] += int(p.payments["amount"].sum())
-            totals["held"] += len(p.held)
-            inv = invoice(engine, month_end)
-            totals["invoices"] += len(inv)
-            totals["invoiced"] += sum(i.amount for i in inv)
-            progress.advance(task)
-    console.print(f"{len(months)} months in {time.perf_counter() - t0:.1f}s: {totals['lines']:,} lines decided "
-                  f"({totals['repeats']:,} resent lines refused, 8021); {totals['payments']:,} payments, "
-                  f"{fmt_eur(totals['paid'])}, {totals['held']:,} held for want of an IBAN; {totals['invoices']:,} "
-                  f"deductible invoices, {fmt_eur(totals['invoiced'])}")
-    tb = trial_balance(engine)
+        task = progress.add_task("Month by month: intake, process, pay, invoice", total=None)
+        totals = run_book(ctx, book, on_month=lambda m, t: progress.update(
+            task, description=f"{m:%Y-%m}: {t.lines:,} lines decided"))
+    console.print(f"{totals.months} months in {time.perf_counter() - t0:.1f}s: {totals.lines:,} lines decided "
+                  f"({totals.repeats:,} resent lines refused, 8021); {totals.payments:,} payments, "
+                  f"{fmt_eur(totals.paid)}, {totals.held_payees:,} held for want of an IBAN; {totals.invoices:,} "
+                  f"deductible invoices, {fmt_eur(totals.invoiced)}")
+    tb = trial_balance(ctx, SYSTEM)
     by_kind = tb.with_columns(pl.col("account").str.split(":").list.first().alias("kind")).group_by("kind").agg(
         pl.col("balance").sum()).sort("kind")
     console.print("Trial balance: " + ", ".join(f"{k} {fmt_eur(b)}" for k, b in by_kind.iter_rows())
                   + f"; total {fmt_eur(int(tb['balance'].sum()))}")
-    last = max(months)[0]
+    rates = first_pass(ctx, SYSTEM)
+    overall = rates["all"].row(0, named=True)
+    console.print(f"First-pass rate: {overall['first_pass_rate']:.2%} ({overall['held']:,} of {overall['lines']:,} lines "
+                  "held for a person: " + ", ".join(f"{r} {n:,}" for r, n in rates["rule"].select("rule", "held").iter_rows())
+                  + ")", highlight=False)
+    last = lines["received"].max().replace(day=1)
+    last = (last + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     # the statement of the provider with the most movements, over the busiest year of receipt
     year = lines["received"].dt.year().mode().sort()[0]
-    provider = busiest_account(engine, "provider:")
-    st = account_statement(engine, provider, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    provider = busiest_account(ctx.engine, "provider:")
+    st = statement(ctx, SYSTEM, provider, dt.date(year, 1, 1), dt.date(year, 12, 31))
     console.print(f"{provider}: opening {fmt_eur(st.opening)} on {st.start}, {st.entries.height:,} movements, "
                   f"closing {fmt_eur(st.closing)} on {st.end}")
     # a reconsideration: a line refused for want of an authorization (0551), the authorization added
-    row = first_decided_with_code(engine, "0551")
+    row = first_decided_with_code(ctx.engine, "0551")
     if row:
         line_id, service_date, steps = row
         benefit = next(json.loads(s["params"])["benefit"] for s in steps if s["code"] == "0551")
-        r = run_reconsider(engine, world, line_id, by="demo: medisch adviseur", reason="machtiging alsnog afgegeven",
-                           authorization=NewAuthorization(f"A-{line_id}", benefit, service_date,
-                                                          dt.date(service_date.year, 12, 31)),
-                           booked=last)
+        ctx.clock = lambda: last
+        r = reconsider(ctx, Principal("demo: medisch adviseur", "medical_adviser"), line_id,
+                       reason="machtiging alsnog afgegeven",
+                       authorization=NewAuthorization(f"A-{line_id}", benefit, service_date,
+                                                      dt.date(service_date.year, 12, 31)))
         console.print(f"Reconsidered {line_id} ({benefit}): {r.old['status']} {'/'.join(r.old['codes'])} -> "
                       f"{r.new_line_id} {r.new['status']} {'/'.join(r.new['codes'])}, difference {fmt_eur(r.difference)}; "
-                      f"{len(line_history(engine, line_id)['audit'])} audit events")
+                      f"{len(line_history(ctx.engine, line_id)['audit'])} audit events")
     console.print(f"Store: {url}; SEPA files in {folder / 'payments'}. Try:\n"
                   f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim statement {provider.split(':')[1]} --from {year}-01-01 --to {year}-12-31\n"
-                  f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim ledger" + (f"\n  ZORGCLAIM_DATABASE_URL={url} zorgclaim line {row[0]}" if row else ""),
+                  f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim ledger\n"
+                  f"  ZORGCLAIM_DATABASE_URL={url} zorgclaim review queue"
+                  + (f"\n  ZORGCLAIM_DATABASE_URL={url} zorgclaim line {row[0]}" if row else ""),
                   highlight=False, soft_wrap=True)

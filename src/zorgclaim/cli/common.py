@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zorgclaim.domain.money import cents_text, fmt_eur
+from zorgclaim.domain.money import fmt_eur
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
@@ -59,23 +59,21 @@ def parse_date(value: str | None, option: str):
         _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
-def flat_decisions(decisions: pl.DataFrame | pl.LazyFrame):
-    """Decisions for CSV: no steps; codes and shares as text; money as exact euro text."""
-    return decisions.drop("steps").with_columns(
-        pl.col("codes").list.join(";"),
-        pl.col("shares").list.eval(pl.concat_str([pl.element().struct.field("product"), pl.lit(":"),
-                                                   pl.element().struct.field("benefit"), pl.lit("="),
-                                                   cents_text(pl.element().struct.field("amount"))])).list.join(";"),
-        *[cents_text(pl.col(c)).alias(c) for c in ("declared", "allowed", "deductible", "paid")])
+def store_context(world: Path | None, default_demo: bool = False):
+    """The application context on the store ($ZORGCLAIM_DATABASE_URL or SQLite in $ZORGCLAIM_HOME)
+    with the world of `world` (or, with `default_demo`, the demo book's when it is there); rows of
+    the world that cannot be read are reported and left out."""
+    from zorgclaim.app.context import open_context
+    if world is None and default_demo:
+        demo = HOME / "demo" / "world"
+        world = demo if (demo / "members.parquet").exists() else None
+    ctx = open_context(world, data_dir=HOME)
+    for e in ctx.world_errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    return ctx
 
 
-def write_decisions(decisions: pl.DataFrame, out: Path) -> tuple[Path, Path]:
-    """Parquet keeps everything (nested shares and steps); CSV flattens codes and shares to text."""
-    out.mkdir(parents=True, exist_ok=True)
-    pq, csv = out / "decisions.parquet", out / "decisions.csv"
-    decisions.write_parquet(pq)
-    flat_decisions(decisions).write_csv(csv)
-    return pq, csv
+from zorgclaim.app.files import flat_decisions, write_decisions  # noqa: E402,F401  (used by the commands)
 
 
 def summary(decisions: pl.DataFrame | pl.LazyFrame, title: str = "Decisions") -> None:

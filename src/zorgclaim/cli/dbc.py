@@ -9,9 +9,8 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import (HOME, _fail, _library, console, dbc_app, err, parse_date,
-                                  write_decisions)
-from zorgclaim.domain.money import cents_text, fmt_eur
+from zorgclaim.cli.common import HOME, _fail, console, dbc_app, err, parse_date
+from zorgclaim.domain.money import fmt_eur
 
 
 def _print_dbc_summary(table: pl.DataFrame, title: str) -> None:
@@ -34,20 +33,6 @@ def _print_dbc_summary(table: pl.DataFrame, title: str) -> None:
         console.print(t2)
 
 
-def _write_billing(b, out: Path, html: bool) -> None:
-    from zorgclaim.dbc.html import invoice_html
-    out.mkdir(parents=True, exist_ok=True)
-    b.table.with_columns(cents_text(pl.col("nza_tariff")).alias("tariff")).drop("nza_tariff").write_csv(out / "dbcs.csv")
-    b.table.write_json(out / "dbcs.json")
-    b.lines.write_csv(out / "invoice_lines.csv")
-    b.no_shows.with_columns(cents_text(pl.col("amount")).alias("amount")).write_csv(out / "no_show_invoices.csv")
-    if html:
-        (out / "invoices").mkdir(exist_ok=True)
-        for row in b.table.filter(~pl.col("open")).iter_rows(named=True):
-            lines = b.lines.filter(pl.col("dbc_id") == row["dbc_id"])
-            (out / "invoices" / f"{row['dbc_id']}.html").write_text(invoice_html(row, lines), encoding="utf-8")
-
-
 @dbc_app.command("group")
 def dbc_group(
     activities: Path = typer.Argument(..., help="Activity log: patient, date, discipline, minutes, kind (contact|team|dossier|no_show), diagnosis, care_demand, specialist"),
@@ -58,25 +43,16 @@ def dbc_group(
     html: bool = typer.Option(True, help="Write a printable HTML invoice per closed DBC"),
 ):
     """Group activities into DBCs, products and invoices; route each invoice."""
-    from zorgclaim.dbc.billing import bill
-    from zorgclaim.dbc.io import read_activities, read_patients
-    from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
-    day = parse_date(as_of, "--as-of")
-    acts, errors = read_activities(activities)
-    pats = None
-    if patients:
-        pats, perr = read_patients(patients)
-        errors += perr
-    cons = load_clinic_contracts(contracts) if contracts else None
-    for e in errors[:50]:
-        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
-    tables = load_dbc_tables()
+    from zorgclaim.app.dbc import group, write_billing
     from zorgclaim.dbc.grouping import GroupingError
+    day = parse_date(as_of, "--as-of")
     try:
-        b = bill(acts, tables, pats, cons, day)
+        b, errors = group(activities, patients, contracts, day)
     except GroupingError as e:
         _fail(str(e))
-    _write_billing(b, out, html)
+    for e in errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    write_billing(b, out, html)
     _print_dbc_summary(b.table, "Clinic")
     if day is not None:
         still = b.table.filter(pl.col("open"))
@@ -118,38 +94,18 @@ def dbc_precheck(
 ):
     """Run the closed DBC invoices through the insurer's engine before sending; show refusals;
     export the insurer-billed invoices as one ZH308 file per insurer."""
-    from zorgclaim.dbc.billing import bill
-    from zorgclaim.dbc.io import read_activities, read_patients
-    from zorgclaim.dbc.precheck import claim_lines, precheck
-    from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
-    from zorgclaim.engine.explain import render_step
-    acts, errors = read_activities(activities)
-    pats, perr = read_patients(patients)
-    b = bill(acts, load_dbc_tables(), pats, load_clinic_contracts(contracts))
-    lib, ref = _library()
-    known = pats.filter(pl.col("product").is_in(list(lib.products)))
-    table = b.table.join(known.select("patient").unique(), on="patient", how="semi")
-    skipped = b.table.height - table.height
-    out.mkdir(parents=True, exist_ok=True)
-    exported = claim_lines(table, pats, agb)
-    exported.write_csv(out / "claim_lines.csv")
     import datetime as dt
 
-    from zorgclaim.formats.vektis.write import UZOVI
-    from zorgclaim.formats.vektis.zh308 import write_zh308
-    direct = exported.filter(pl.col("submitted_by") == "provider").join(
-        table.select(pl.col("dbc_id").alias("line_id"), "insurer"), on="line_id", how="left")
-    members = pats.select("member_id", pl.lit(None, pl.String).alias("bsn"), "birth_date").unique("member_id")
-    for (insurer,), part in direct.group_by(["insurer"]):
-        path = out / f"declaratie-{insurer}.zh308"
-        path.write_bytes(write_zh308(part.drop("insurer"), members, f"{agb}-{insurer}"[:12], dt.date.today(), agb,
-                                     UZOVI.get(insurer, "0000")).encode("latin-1"))
-        console.print(f"ZH308 for {insurer}: {part.height:,} DBCs -> {path}")
-    decisions = precheck(table, pats, agb, lib, ref)
-    write_decisions(decisions, out / "precheck")
-    refused = decisions.filter(pl.col("status") != "accepted")
-    console.print(f"{decisions.height:,} closed DBC invoices checked ({skipped:,} skipped: patient's product not in the policy library); "
-                  f"{refused.height:,} would not be paid in full.")
+    from zorgclaim.app.dbc import precheck
+    from zorgclaim.engine.explain import render_step
+    r = precheck(activities, patients, contracts, agb, out, dt.date.today())
+    for e in r.errors[:50]:
+        err.print(f"[yellow]skipped:[/] {e}", highlight=False)
+    for insurer, (n, path) in sorted(r.zh308.items()):
+        console.print(f"ZH308 for {insurer}: {n:,} DBCs -> {path}")
+    refused = r.decisions.filter(pl.col("status") != "accepted")
+    console.print(f"{r.decisions.height:,} closed DBC invoices checked ({r.skipped:,} skipped: patient's product not in the "
+                  f"policy library); {refused.height:,} would not be paid in full.")
     for d in refused.head(20).iter_rows(named=True):
         fails = [render_step(s, "en") for s in d["steps"] if s["outcome"] in ("fail", "partial")]
         console.print(f"- {d['line_id']}: {d['status']} {fmt_eur(d['allowed'])} of {fmt_eur(d['declared'])}; "
@@ -163,15 +119,8 @@ def dbc_demo(
     out: Path = typer.Option(HOME / "dbc-demo", "--out", "-o"),
 ):
     """Group a generated activity log and print DBCs per product and per insurer routing."""
-    from zorgclaim.dbc.billing import bill
-    from zorgclaim.dbc.demo import generate_clinic
-    from zorgclaim.dbc.tables import DATA_DIR, load_clinic_contracts, load_dbc_tables
-    acts, pats = generate_clinic(patients, seed)
-    out.mkdir(parents=True, exist_ok=True)
-    acts.write_csv(out / "activities.csv")
-    pats.write_csv(out / "patients.csv")
-    b = bill(acts, load_dbc_tables(), pats, load_clinic_contracts(DATA_DIR / "clinic_contracts_example.csv"))
-    _write_billing(b, out, html=True)
+    from zorgclaim.app.dbc import demo
+    b = demo(patients, seed, out)
     _print_dbc_summary(b.table, f"Generated clinic ({patients} patients, seed {seed})")
     console.print(f"{len(b.dbcs):,} DBCs ({b.table.filter(pl.col('kind') == 'follow-up').height:,} follow-up), "
                   f"{b.lines.height:,} invoice units, {b.no_shows.height:,} no-show invoices; files in {out}")
