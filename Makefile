@@ -1,10 +1,10 @@
-# make demo: set up and run the demo batch;  make test: set up and run the tests.
+# make demo: set up and run the demo batch;  make test: set up and run the tests;  make serve: the service on the demo book.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench bench-store clean
+.PHONY: setup demo test serve bench bench-store bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,21 @@ demo: setup
 test: setup
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
+# the HTTP API on http://127.0.0.1:8000 (OpenAPI at /docs); the first start loads the demo book into
+# the store ($ZORGCLAIM_HOME/zorgclaim.db) and prints the demo users
+serve: setup
+	$(BIN)/zorgclaim serve --demo $(SERVE_ARGS)
+
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	cd bench && ../$(BIN)/python run.py $(BENCH_ARGS)
 
 bench-store: setup
 	cd bench && ../scripts/with-postgres.sh ../$(BIN)/python store.py $(BENCH_ARGS)
+
+# load on zorgclaim serve: BENCH_ARGS="--db postgresql --rate 75 --items 4" and the like
+bench-api: setup
+	cd bench && ../scripts/with-postgres.sh ../$(BIN)/python api_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .zorgclaim build src/*.egg-info
