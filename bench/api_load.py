@@ -21,7 +21,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -120,8 +119,8 @@ async def run_load(base: str, token: str, pairs: list[tuple[str, str]], clients:
 
 
 def engine_only(book, pairs: list[tuple[str, str]], clients: int, items: int, rounds: int = 10) -> dict:
-    """The engine alone on one batch of `clients` claims of `items` lines (what one micro-batch
-    holds under this load), against the members' state in the store."""
+    """The engine alone (no HTTP, no store writes) on one batch of `clients` claims of `items` lines
+    - what one micro-batch held on average under the load - against the members' state in the store."""
     from zorgclaim.engine import adjudicate
     from zorgclaim.formats.fhir.claim_in import read_fhir
     from zorgclaim.store.repository import load_state, with_added_facts
@@ -152,11 +151,14 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=None, help="Offered claims per second over all clients (default: "
                     "each client sends as soon as it has its answer)")
     ap.add_argument("--lanes", type=int, default=1, help="Engine calls the server runs at once")
+    ap.add_argument("--workers", type=int, default=1, help="Server processes")
     ap.add_argument("--lines", type=int, default=100_000, help="Size of the book taken through the store first")
     ap.add_argument("--gather-ms", type=float, default=4.0)
     ap.add_argument("--keep", help="Folder to keep (and reuse) the book and store in")
+    ap.add_argument("--plan", help="Several loads on one server, e.g. '1@0,1@300,4@75': items per claim @ offered "
+                    "claims/s (0: closed loop); overrides --items and --rate")
     args = ap.parse_args()
-    from service_support import PASSWORD, Server, make_book
+    from service_support import Server, make_book
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zc-api-load-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.db == "sqlite":
@@ -179,24 +181,30 @@ def main() -> None:
     members = w.members.filter(pl.col("death_date").is_null())["member_id"].to_list()
     rng = random.Random(1)
     pairs = [(rng.choice(members), rng.choice(agbs)) for _ in range(5000)]
-    server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes)
+    plan = ([(int(a), float(b) or None) for a, b in (p.split("@") for p in args.plan.split(","))] if args.plan
+            else [(args.items, args.rate)])
+    server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes, workers=args.workers)
+    loads = []
     try:
         token = server.token("handler")
-        cpu0 = _cpu(server.proc.pid)
-        before = httpx.get(server.base + "/healthz").json()["real_time"]
-        result = asyncio.run(run_load(server.base, token, pairs, args.clients, args.seconds, args.items, args.warmup,
-                                      args.rate))
-        result["server_cpu_s"] = round(_cpu(server.proc.pid) - cpu0, 1)
-        after = httpx.get(server.base + "/healthz").json()["real_time"]
-        n = after["batches"] - before["batches"]
-        result["engine_calls"] = n
-        result["claims_per_engine_call"] = round((after["submissions"] - before["submissions"]) / max(n, 1), 1)
+        for items, rate in plan:
+            cpu0 = _cpu(server.proc.pid)
+            before = httpx.get(server.base + "/healthz").json()["real_time"]
+            result = asyncio.run(run_load(server.base, token, pairs, args.clients, args.seconds, items, args.warmup, rate))
+            result["server_cpu_s"] = round(_cpu(server.proc.pid) - cpu0, 1)
+            after = httpx.get(server.base + "/healthz").json()["real_time"]
+            n = after["batches"] - before["batches"]
+            result["engine_calls"] = n
+            result["claims_per_engine_call"] = round((after["submissions"] - before["submissions"]) / max(n, 1), 1)
+            result["engine_only"] = engine_only(book, pairs, max(1, round(result["claims_per_engine_call"])), items)
+            print(json.dumps(result), flush=True)
+            loads.append(result)
     finally:
         server.stop()
-    result["engine_only"] = engine_only(book, pairs, args.clients, args.items)
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "db": args.db, "machine": machine(),
-           "book_lines": args.lines, "gather_ms": args.gather_ms, "lanes": args.lanes, "load": result,
-           "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
+           "book_lines": args.lines, "book_setup_s": round(setup, 1), "gather_ms": args.gather_ms, "lanes": args.lanes,
+           "workers": args.workers,
+           "clients": args.clients, "loads": loads, "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
     (ROOT / "results").mkdir(exist_ok=True)
     path = ROOT / "results" / f"api-{args.db}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(out, indent=1))
@@ -205,12 +213,21 @@ def main() -> None:
 
 
 def _cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
+    """User + system CPU seconds of a process and its children (the server's worker processes)."""
+    import psutil
     try:
-        parts = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.Error:
         return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
 if __name__ == "__main__":

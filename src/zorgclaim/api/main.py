@@ -11,6 +11,7 @@ from zorgclaim.api.routes import auth, authorizations, books, claims, lines, mem
 from zorgclaim.api.security import External, Tokens, embedded_secret
 from zorgclaim.app.batcher import Batcher
 from zorgclaim.app.context import Context
+from zorgclaim.app.users import LoginLimiter
 
 DESCRIPTION = """Claims adjudication for Dutch health insurance: submit claims, see each line's decision
 with its reasons and sources, the deductible meter and remaining limits, estimates before the fact,
@@ -32,6 +33,7 @@ def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
     app.state.tokens = Tokens(embedded_secret(ctx.data_dir), External.from_env())
     app.state.batcher = Batcher(ctx, gather_ms=gather_ms, lanes=lanes)
     app.state.users = {}
+    app.state.limiter = LoginLimiter()        # failed logins, per name and per client, in this process
     problems.install(app)
     for r in (auth, claims, lines, members, authorizations, review, books, users):
         app.include_router(r.router)
@@ -41,3 +43,16 @@ def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
         b = app.state.batcher
         return {"status": "ok", "real_time": {"batches": b.batches, "submissions": b.submissions}}
     return app
+
+
+def from_env() -> FastAPI:
+    """The app for one of several server processes (`zorgclaim serve --workers N`): the world folder,
+    the store and the batching from the environment the serve command set."""
+    import os
+    from pathlib import Path
+
+    from zorgclaim.app.context import open_context
+    world = os.environ.get("ZORGCLAIM_WORLD")
+    ctx = open_context(Path(world) if world else None)
+    return create_app(ctx, gather_ms=float(os.environ.get("ZORGCLAIM_GATHER_MS", "4")),
+                      lanes=int(os.environ.get("ZORGCLAIM_LANES", "1")))

@@ -90,12 +90,10 @@ class LoginLimiter:
             self._failed.pop(name_key, None)
 
 
-LIMITER = LoginLimiter()
-
-
-def login(ctx: Context, name: str, password: str, client: str = "-", limiter: LoginLimiter = LIMITER) -> Principal | None:
-    """The principal for a valid name and password; None when they do not match. Raises
-    TooManyAttempts after repeated failures for the name or the client."""
+def login(ctx: Context, name: str, password: str, client: str = "-", limiter: LoginLimiter | None = None) -> Principal | None:
+    """The principal for a valid name and password; None when they do not match. With a
+    `limiter`, raises TooManyAttempts after repeated failures for the name or the client."""
+    limiter = limiter or LoginLimiter()
     keys = (f"name:{name}", f"client:{client}")
     limiter.check(*keys)
     user = store.verify(ctx.engine, name, password or "")

@@ -53,6 +53,8 @@ def serve(
     lanes: int = typer.Option(1, min=1, help="Engine calls for real-time submissions run at once (more lanes: lower "
                               "latency while a core is free, more CPU per claim)"),
     log_level: str = typer.Option("warning", help="uvicorn's log level"),
+    workers: int = typer.Option(1, min=1, help="Server processes (each with its own engine calls; the store keeps "
+                                "them consistent)"),
 ):
     """The HTTP API (OpenAPI at /docs) on the store: SQLite in $ZORGCLAIM_HOME, or
     $ZORGCLAIM_DATABASE_URL."""
@@ -83,8 +85,20 @@ def serve(
     else:
         ctx = open_context(_world_dir(world))
     console.print(f"zorgclaim serving on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); "
-                  f"store: {ctx.engine.url.render_as_string(hide_password=True)}", highlight=False)
-    uvicorn.run(create_app(ctx, gather_ms=gather_ms, lanes=lanes), host=host, port=port, log_level=log_level)
+                  f"store: {ctx.engine.url.render_as_string(hide_password=True)}"
+                  + (f"; {workers} processes" if workers > 1 else ""), highlight=False)
+    if workers == 1:
+        uvicorn.run(create_app(ctx, gather_ms=gather_ms, lanes=lanes), host=host, port=port, log_level=log_level)
+        return
+    import os
+    world_dir = (HOME / "demo" / "world") if demo else _world_dir(world)
+    os.environ.update(ZORGCLAIM_GATHER_MS=str(gather_ms), ZORGCLAIM_LANES=str(lanes),
+                      ZORGCLAIM_DATABASE_URL=ctx.engine.url.render_as_string(hide_password=False),
+                      ZORGCLAIM_HOME=str(HOME))
+    if world_dir is not None:
+        os.environ["ZORGCLAIM_WORLD"] = str(world_dir)
+    ctx.engine.dispose()
+    uvicorn.run("zorgclaim.api.main:from_env", factory=True, host=host, port=port, log_level=log_level, workers=workers)
 
 
 @users_app.command("add")

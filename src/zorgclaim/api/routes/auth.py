@@ -32,7 +32,7 @@ class Me(BaseModel):
 @router.post("/token", response_model=Token, summary="A bearer token for a user name and password")
 def token(request: Request, form: OAuth2PasswordRequestForm = Depends(), c: Context = Depends(ctx)) -> Token:
     client = request.client.host if request.client else "-"
-    p = login(c, form.username, form.password, client)
+    p = login(c, form.username, form.password, client, request.app.state.limiter)
     if p is None:
         raise BadToken("unknown user name or wrong password")
     access, seconds = request.app.state.tokens.issue(p)
