@@ -126,6 +126,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     min_age = (df.select("i", "service_date").sort("service_date")
                .join_asof(ages, left_on="service_date", right_on="from")
                .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())   # before the first date: the first value
+    df = df.with_columns(pl.Series("min_age", min_age, dtype=pl.Int64))
     mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
                       .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
             .to_series().cast(pl.Int8).to_numpy())

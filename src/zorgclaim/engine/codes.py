@@ -21,17 +21,23 @@ import numpy as np
 import polars as pl
 from numba import njit
 
-from zorgclaim.engine import kernel
+from zorgclaim.engine import catalogue, kernel
 
 # line status as the payout stage derives it from allowed vs declared; PENDED: held for review
 REJECTED, PARTIAL, ACCEPTED, PENDED = 0, 1, 2, 3
 
-# the code each candidate outcome (kernel.*) reports; 0 = none
+# the check (catalogue) of each candidate outcome the kernel gives (kernel.*), past its requirements
+LIMIT_CHECK = {
+    kernel.PAID: "limit-ok", kernel.BELOW_NTH: "below-nth", kernel.TERM: "term-exceeded",
+    kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
+    kernel.AMOUNT_PARTIAL: "amount-partial", kernel.AUTH_AFTER: "authorization-after",
+    kernel.NOTHING_LEFT: "nothing-left", kernel.ZERO_PRICE: "zero-price",
+}
+# the code each candidate outcome reports (the catalogue's code of its check); 0 = none
 OUTCOME_CODE = np.zeros(16, np.int64)
-for _outcome, _code in {kernel.BELOW_NTH: 613, kernel.TERM: 584, kernel.COUNT_LIMIT: 584,
-                        kernel.COUNT_PARTIAL: 584, kernel.AMOUNT_LIMIT: 589, kernel.AMOUNT_PARTIAL: 589,
-                        kernel.AUTH_AFTER: 551, kernel.ZERO_PRICE: 613}.items():
-    OUTCOME_CODE[_outcome] = _code
+for _outcome, _check in LIMIT_CHECK.items():
+    _code = catalogue.code(_check)
+    OUTCOME_CODE[_outcome] = int(_code) if _code else 0
 
 _SLOT = 14
 _MASK = (1 << _SLOT) - 1

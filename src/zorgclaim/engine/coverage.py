@@ -13,29 +13,20 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine import catalogue
 from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership, memo,
                                      min_in_period, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
 
-# requirement checks in the order they are reported: (name, code, condition for failing)
-REQUIREMENTS: list[tuple[str, str]] = [
-    ("excluded", "0613"),
-    ("restricted-diagnosis", "0613"),
-    ("referral-missing", "0613"),
-    ("referrer-kind", "8013"),
-    ("indication-missing", "0613"),
-    ("indication-excludes", "0613"),
-    ("provider-kind", "0562"),
-    ("provider-not-recognised", "0562"),
-    ("provider-qualification", "0562"),
-    ("authorization-missing", "0551"),
-    ("authorization-invalid", "0550"),
-    ("authorization-expired", "0552"),
-    ("authorization-period", "0553"),
-    ("authorization-other-care", "0554"),
-]
+# requirement checks in the order they are reported (bit k of req_bits = the k-th), with their
+# return codes from the catalogue; the condition for failing each is in `_requirements`
+REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "referral-missing", "referrer-kind", "indication-missing",
+                     "indication-excludes", "provider-kind", "provider-not-recognised", "provider-qualification",
+                     "authorization-missing", "authorization-invalid", "authorization-expired", "authorization-period",
+                     "authorization-other-care")
+REQUIREMENTS: list[tuple[str, str]] = [(name, catalogue.code(name)) for name in REQUIREMENT_ORDER]
 
 
 def rank_within(sorted_keys: np.ndarray) -> np.ndarray:

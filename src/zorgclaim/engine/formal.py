@@ -1,48 +1,24 @@
-"""Stage 1: formal checks (formele controle). Each check: a name, its Vektis return code, the
-condition under which the line fails it, and the source it rests on. Vectorized: one boolean
-column per check; a line that fails any is rejected with the failing codes in this order.
+"""Stage 1: formal checks (formele controle). Each check's name, Vektis return code, source and
+sentences are in the catalogue (catalogue.py); here is the condition under which a line fails it.
+Vectorized: one boolean column per check; a line that fails any is rejected with the failing
+codes in the catalogue's order.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine import catalogue
 from zorgclaim.engine.frames import attach
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    code: str
-    source: str
-
-
-CHECKS = [
-    Check("member-unknown", "0300", "Vektis COD954 0300; insurer member file"),
-    Check("deceased", "0328", "Vektis COD954 0328; Zvw art. 5 (insurance ends at death)"),
-    Check("not-insured", "0320", "Vektis COD954 0320; Zvw art. 5 (no basic cover on the service date)"),
-    Check("partly-insured", "0506", "Vektis COD954 0506 (cover ends within the period of care)"),
-    Check("bsn-invalid", "0435", "Vektis COD954 0435; Wet algemene bepalingen BSN (11-proef)"),
-    Check("duplicate-line", "8021", "Vektis COD954 8021 (line reference already delivered)"),
-    Check("date-after-receipt", "8176", "Vektis COD954 8176 (service date after the invoice/receipt)"),
-    Check("too-late", "0586", "seed 000 ('tot 3 jaar na afronding'); art. 7:942 BW; Vektis 0586"),
-    Check("quantity", "0638", "Vektis COD954 0638 (quantity must be positive)"),
-    Check("code-unknown", "0582", "Vektis COD954 0582; NZa prestatielijsten (code valid on the service date)"),
-    Check("diagnosis-invalid", "8009", "seed 001 (DCSPH codes not on the uniform list closed from 2024-07-01); Vektis 8009"),
-    Check("csi-unknown", "3102", "Vektis COD954 3102 (CSI code)"),
-    Check("diagnosis-csi", "8058", "seed 001 (CSI-012 only with DCSPH 6223/7023 ...); Vektis 8058"),
-    Check("wlz", "8983", "seed 003 (since 2018-04-01 claims for Wlz residents treated in the institution go to the institution: 8983)"),
-    Check("credit-without-debit", "8017", "Vektis COD954 8017 (credit without its debit)"),
-    Check("already-credited", "8084", "Vektis COD954 8084 (debit already credited)"),
-    Check("assignment-ban", "8022", "seed 002 (VGZ cessieverbod: non-contracted aids delivered from 2023-01-01 not billed directly)"),
-]
+# the checks in the order their codes are reported: name, code and source live in the catalogue
+CHECKS = catalogue.of("formal", "fail")
 CHECK_BY_NAME = {c.name: c for c in CHECKS}
 
 
@@ -177,6 +153,6 @@ def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
         pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
     passed = df.select("i", "formal_ok").filter(pl.col("formal_ok")).select(
         "i", pl.lit("formal").alias("stage"), pl.lit("formal-ok").alias("check"), pl.lit("pass").alias("outcome"),
-        pl.lit(None, pl.String).alias("code"), pl.lit("Vektis EI formal checks; RULES.md").alias("source"),
+        pl.lit(None, pl.String).alias("code"), pl.lit(catalogue.source("formal-ok")).alias("source"),
         pl.lit("{}").alias("params"), pl.lit(0, pl.Int64).alias("seq"))
     return pl.concat([failed, passed], how="vertical_relaxed")

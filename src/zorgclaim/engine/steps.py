@@ -7,37 +7,31 @@ from __future__ import annotations
 import polars as pl
 
 from zorgclaim.domain.schema import STEP_TYPE
-from zorgclaim.engine import kernel
-from zorgclaim.engine.codes import OUTCOME_CODE
+from zorgclaim.engine import catalogue, kernel
+from zorgclaim.engine.codes import LIMIT_CHECK
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.formal import CHECKS, formal_steps
+from zorgclaim.engine.formal import formal_steps
 from zorgclaim.engine.frames import attach, packed_key
 from zorgclaim.engine.pricing import BASES
 
-STAGES = {"formal": 0, "coverage": 1, "pricing": 2, "limits": 3, "deductible": 4, "payout": 5, "review": 6}
-# the limit step of each candidate outcome: its check and outcome; its return code is the one
-# the line reports for that outcome (codes.OUTCOME_CODE)
-_LIMIT_STEP = {
-    kernel.PAID: ("limit-ok", "pass"), kernel.BELOW_NTH: ("below-nth", "fail"), kernel.TERM: ("term-exceeded", "fail"),
-    kernel.COUNT_LIMIT: ("count-limit", "fail"), kernel.COUNT_PARTIAL: ("count-partial", "partial"),
-    kernel.AMOUNT_LIMIT: ("amount-limit", "fail"), kernel.AMOUNT_PARTIAL: ("amount-partial", "partial"),
-    kernel.AUTH_AFTER: ("authorization-after", "fail"), kernel.NOTHING_LEFT: ("nothing-left", "info"),
-    kernel.ZERO_PRICE: ("zero-price", "fail"),
-}
-
-
-def _limit_code(outcome: int) -> str | None:
-    code = int(OUTCOME_CODE[outcome])
-    return f"{code:04d}" if code else None
-
+STAGES = {name: k for k, name in enumerate(catalogue.STAGES)}
+# the limit step of each candidate outcome: its check (codes.LIMIT_CHECK) and, from the catalogue,
+# its outcome and return code
+_LIMIT_STEP = {o: (name, catalogue.BY_NAME[name].outcome) for o, name in LIMIT_CHECK.items()}
 
 # every check a step can name, ranked by name: the last tie-break of the order within a line
-ALL_CHECKS = sorted({"formal-ok", *(c.name for c in CHECKS), "benefit", "not-needed", *(n for n, _ in REQUIREMENTS),
-                     "requirements-met", *(f"price-{b}" for b in BASES), *(v[0] for v in _LIMIT_STEP.values()),
-                     "deductible-charged", "deductible-none", "deductible-under-18", "deductible-used-up",
-                     "deductible-exempt", "already-paid", "credit-reverses", "no-benefit", "payout", "payout-proposed",
-                     "review-held", "review-accepted", "review-changed", "review-rejected"})
+ALL_CHECKS = sorted(c.name for c in catalogue.CATALOGUE)
 CHECK_RANK = {name: k for k, name in enumerate(ALL_CHECKS)}
+
+
+def _sources(names: list[str]) -> dict[str, str]:
+    return {n: catalogue.source(n) for n in names}
+
+
+PRICE_SOURCES = {b: catalogue.BY_NAME[f"price-{b}"].source for b in BASES if catalogue.BY_NAME[f"price-{b}"].source}
+DEDUCTIBLE_SOURCES = _sources([c.name for c in catalogue.of("deductible")])
+PAYOUT_SOURCES = _sources(["payout", "payout-proposed"])
+REVIEW_SOURCES = _sources(["review-accepted", "review-changed", "review-rejected"])
 
 
 def _st(stage: str) -> pl.Expr:
@@ -74,7 +68,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
                         "from_nth", "max_count", "window", "per_year_amount")[cb],
     ], how="horizontal")
-    d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "ded_after", "ded_total",
+    d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
                  "status", "review_no", "reviewed_action", "reviewed_by", "reviewed_role", "review_note", "cap")
     parts.append(c.select("i", *_named("coverage", "benefit"),
@@ -109,14 +103,13 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
         pl.when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
         pl.when((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)).then(pl.lit("0611")).otherwise(None).alias("code"),
-        pl.when(pl.col("price_basis") == "contract").then(pl.lit("contract with the insurer"))
-          .when(pl.col("price_basis").str.starts_with("in_kind")).then(pl.lit("seed 002 (naturapolis: % of the average contracted tariff)"))
-          .when(pl.col("price_basis") == "market").then(pl.lit("seed 002 (restitutiepolis: up to the market-conform tariff)"))
-          .otherwise(pl.col("source")).alias("source"),
+        # the basis's own source where it has one (contract, in-kind, market), else the benefit's
+        pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
-                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()], "lim_code": [_limit_code(o) for o in _LIMIT_STEP]},
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()],
+                        "lim_code": [catalogue.code(v[0]) for v in _LIMIT_STEP.values()]},
                        schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
     parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
@@ -126,36 +119,34 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
     ded_check = (pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
                  .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
-                 .when(pl.col("age") < 18).then(pl.lit("deductible-under-18"))
+                 .when(pl.col("age") < pl.col("min_age")).then(pl.lit("deductible-under-18"))
                  .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
                  .otherwise(pl.lit("deductible-exempt")))
     parts.append(decided.filter(pl.col("allowed") != 0).select(
         "i", pl.lit("deductible").alias("stage"), ded_check.alias("check"), _st("deductible"), _ck_of(ded_check),
         pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
-        pl.lit("Zvw art. 19-21; SKGZ202201218 (order of processing); RULES.md").alias("source"),
-        _json("deductible", "ded_after", "ded_total", "ded_year").alias("params"), pl.lit(0).alias("seq"),
+        ded_check.replace_strict(DEDUCTIBLE_SOURCES).alias("source"),
+        _json("deductible", "ded_after", "ded_total", "ded_year", "min_age").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(99, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("line_code") == 587).select(
         "i", *_named("limits", "already-paid"), pl.lit("fail").alias("outcome"),
-        pl.lit("0587").alias("code"), pl.lit("Vektis COD954 0587 (same service declared and paid before)").alias("source"),
+        pl.lit("0587").alias("code"), pl.lit(catalogue.source("already-paid")).alias("source"),
         _json("svc_key").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("formal_ok") & pl.col("is_credit")).select(
         "i", *_named("payout", "credit-reverses"), pl.lit("info").alias("outcome"),
-        pl.lit(None, pl.String).alias("code"), pl.lit("seed 003 (credits offset against the provider's next claims)").alias("source"),
+        pl.lit(None, pl.String).alias("code"), pl.lit(catalogue.source("credit-reverses")).alias("source"),
         _json("credits", "allowed").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
                           & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_())).select(
         "i", *_named("coverage", "no-benefit"), pl.lit("fail").alias("outcome"),
-        pl.lit("0613").alias("code"), pl.lit("policy conditions of the member's products (no benefit covers this care)").alias("source"),
+        pl.lit("0613").alias("code"), pl.lit(catalogue.source("no-benefit")).alias("source"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts += _review_steps(d, rules)
     payout_check = pl.when(pl.col("status") == "pended").then(pl.lit("payout-proposed")).otherwise(pl.lit("payout"))
     parts.append(d.select(
         "i", pl.lit("payout").alias("stage"), payout_check.alias("check"), _st("payout"), _ck_of(payout_check),
         pl.lit("info").alias("outcome"),
-        pl.lit(None, pl.String).alias("code"),
-        pl.when(pl.col("payee") == "member").then(pl.lit("seed 000 (member's nota: deductible withheld from the payout)"))
-          .otherwise(pl.lit("seed 000 (direct billing: insurer pays the provider and recovers the deductible)")).alias("source"),
+        pl.lit(None, pl.String).alias("code"), payout_check.replace_strict(PAYOUT_SOURCES).alias("source"),
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
@@ -196,7 +187,7 @@ def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
         out.append(person.with_columns(pl.col("cap").alias("allowed_max")).select(
             "i", pl.lit("review").alias("stage"), check.alias("check"), _st("review"), _ck_of(check),
             pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
-            pl.lit("decision of a member of the insurer's staff on this line (who, when and why: the line's audit trail)").alias("source"),
+            check.replace_strict(REVIEW_SOURCES).alias("source"),
             _json("reviewed_by", "reviewed_role", "review_note", "allowed_max", "reviewed_action").alias("params"),
             pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     return out
