@@ -22,7 +22,7 @@ from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
-from zorgclaim.engine.review import review
+from zorgclaim.engine.review import person_review, review
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
                                     State)
 from zorgclaim.engine.steps import build_steps
@@ -59,8 +59,9 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     # the assignment ban (decided after candidates) drops the candidates of its lines
     banned = df.select("i", "formal_ok").filter(~pl.col("formal_ok"))["i"]
     keep = cands.select(pl.col("i").is_in(banned.implode()).not_()).to_series()
+    df = person_review(df, world)               # a person's decision on a line held before
     cands = price(cands if keep.all() else cands.filter(keep), df, benefits, world)
-    df = review(df, cands, world)               # held for a person? decided by one?
+    df = review(df, cands, world)               # held for a person?
     ci, cb = cands["i"].to_numpy().astype(np.int64), cands["brow"].to_numpy()    # each candidate's line and benefit row
 
     df = df.with_columns(

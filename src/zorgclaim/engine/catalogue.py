@@ -163,10 +163,16 @@ CATALOGUE: tuple[Check, ...] = (
        "{quantity} = {price} (gedeclareerd {declared}).",
        "Price: non-contracted, in-kind policy: {nc_pct}% of the average contracted tariff {unit_rate} x {quantity} = "
        "{price} (declared {declared})."),
-    _C("price-in_kind_declared", "pricing", "pass", "0611", VGZ_BAN + ": naturapolis, een percentage van het gemiddeld "
-       "gecontracteerde tarief",
-       "Tarief: niet-gecontracteerd, naturapolis: {nc_pct}% van het gedeclareerde bedrag = {price}.",
-       "Price: non-contracted, in-kind policy: {nc_pct}% of the declared amount = {price}."),
+    _C("price-in_kind_unknown", "pricing", "fail", "0611", VGZ_BAN + ": naturapolis, niet-gecontracteerde zorg ten "
+       "hoogste een percentage van het gemiddeld gecontracteerde tarief (niet van het gedeclareerde bedrag)",
+       "Tarief: niet-gecontracteerd, naturapolis: geen gemiddeld gecontracteerd tarief bekend voor deze prestatie op "
+       "deze datum; er wordt niets vergoed tot de verzekeraar het vaststelt (gedeclareerd {declared}).",
+       "Price: non-contracted, in-kind policy: no average contracted tariff is known for this service on this date; "
+       "nothing is covered until the insurer sets it (declared {declared})."),
+    _C("price-person", "pricing", "pass", "0611", "de beslissing van een medewerker van de verzekeraar (wie, wanneer en "
+       "waarom: het audittrail van de regel)",
+       "Tarief: vastgesteld door een medewerker van de verzekeraar: {price} (gedeclareerd {declared}).",
+       "Price: set by a member of the insurer's staff: {price} (declared {declared})."),
     _C("price-market", "pricing", "pass", "0611", VGZ_BAN + ": restitutiepolis, niet-gecontracteerde zorg tot het "
        "marktconforme tarief",
        "Tarief: tot het marktconforme tarief {unit_rate} x {quantity} = {price} (gedeclareerd {declared}).",

@@ -35,7 +35,7 @@ LIMIT_CHECK = {
 }
 # the code each candidate outcome reports (the catalogue's code of its check); 0 = none
 OUTCOME_CODE = np.zeros(16, np.int64)
-for _outcome, _check in LIMIT_CHECK.items():
+for _outcome, _check in {**LIMIT_CHECK, kernel.NO_TARIFF: "price-in_kind_unknown"}.items():
     _code = catalogue.code(_check)
     OUTCOME_CODE[_outcome] = int(_code) if _code else 0
 

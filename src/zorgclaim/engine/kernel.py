@@ -27,7 +27,7 @@ DECIDE, CREDIT, HELD = 1, 2, 3
 
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
-    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE = range(13)
+    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF = range(14)
 
 
 @njit(cache=True)
@@ -104,6 +104,9 @@ def run(mode, date, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s,
                 continue
             if not c_ok[c]:
                 c_out[c] = REQUIREMENTS
+                continue
+            if c_price[c] < 0:  # no tariff known to price it by (pricing.UNKNOWN): it pays nothing
+                c_out[c] = NO_TARIFF
                 continue
             k = c_counter[c]
             count_all = c_from_nth[c] > 0 or c_term[c] >= 0

@@ -3,6 +3,8 @@
 - a contracted provider: the contracted tariff x quantity;
 - a benefit with its own amount: per day x days, or a percentage of the declared amount;
 - non-contracted on an in-kind policy: the product's percentage of the average contracted tariff;
+  where no average is known for the code and date, no price (UNKNOWN: the line is refused with
+  0611, or held for a person by the review rule `no_reference_tariff`, who then sets it);
 - non-contracted on a restitution policy, and supplementary modules: up to the market rate.
 Never above the declared amount (applied in the limits kernel, which also splits over candidates).
 """
@@ -52,7 +54,9 @@ def _rate_table(world: World) -> tuple:
 
 
 # how a candidate is priced (price_basis), in the order the rules are tried
-BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_declared", "market", "declared"]
+BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_unknown", "market", "declared", "person"]
+# the price of a candidate whose tariff nobody knows: the kernel refuses it (tariff missing, 0611)
+UNKNOWN = -1
 
 
 def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> pl.DataFrame:
@@ -73,12 +77,15 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
         df["quantity"].gather(i).alias("quantity"), df["declared"].gather(i).alias("declared"),
         *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct")),
         pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
-        rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"))
+        rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
+        (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"))
     q = pl.col("quantity")
     basis = (pl.when(pl.col("price_method") == "per_day").then(0)
              .when(pl.col("price_method") == "percentage").then(1)
              .when(pl.col("contracted")).then(2)
              .when(pl.col("in_kind") & pl.col("avg_rate").is_not_null()).then(3)
+             # no average contracted tariff known: not the declared amount, but a person's amount or nothing
+             .when(pl.col("in_kind") & pl.col("person_cap")).then(7)
              .when(pl.col("in_kind")).then(4)
              .when(pl.col("market_rate").is_not_null()).then(5)
              .otherwise(6)).cast(pl.Int8)
@@ -87,8 +94,9 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
               .when(b_ == 1).then(_pct(pl.col("declared"), pl.col("percentage")))
               .when(b_ == 2).then(pl.col("contract_tariff") * q)
               .when(b_ == 3).then(_pct(pl.col("avg_rate"), pl.col("nc_pct")) * q)
-              .when(b_ == 4).then(_pct(pl.col("declared"), pl.col("nc_pct")))
+              .when(b_ == 4).then(UNKNOWN)
               .when(b_ == 5).then(pl.col("market_rate") * q)
+              .when(b_ == 7).then(pl.col("cap"))
               .otherwise(pl.col("declared")))
     unit_rate = (pl.when(b_ == 0).then(pl.col("per_day"))
                  .when(b_ == 2).then(pl.col("contract_tariff"))

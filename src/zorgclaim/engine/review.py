@@ -33,12 +33,11 @@ ACTIONS = ("accept", "change", "reject")
 NO_RULE = -1
 
 
-def review(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
-    """Adds to the lines `df` (prepared, formal checks done; `cands` priced):
-    - `review_no`: the index in world.review_rules of the rule holding the line (-1: none), and
-      `review`: that rule's id (null: not held);
-    - `cap`: the most the line may be allowed (a person's cap, else the declared amount);
-    - `reviewed_action`, `reviewed_by`, `reviewed_role`, `review_note`: a person's decision."""
+def person_review(df: pl.DataFrame, world: World) -> pl.DataFrame:
+    """A person's decision on a line held before (`World.reviews`), added to the lines `df`:
+    `reviewed_action`, `reviewed_by`, `reviewed_role`, `review_note`, and `cap`: the most the line
+    may be allowed (the person's cap, nothing for a rejection, else the declared amount). Before
+    pricing: where no tariff is known, the person's cap is the price."""
     person = world.reviews.select(
         "line_id", pl.col("action").alias("reviewed_action"), pl.col("allowed_max").alias("_max"),
         pl.col("by").alias("reviewed_by"), pl.col("role").alias("reviewed_role"), pl.col("reason").alias("review_note"),
@@ -47,7 +46,13 @@ def review(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
     cap = (pl.when(pl.col("reviewed_action") == "reject").then(0)
            .when(pl.col("reviewed_action") == "change").then(pl.min_horizontal("_max", "declared"))
            .otherwise(pl.col("declared")))
-    df = df.with_columns(cap.fill_null(pl.col("declared")).alias("cap")).drop("_max")
+    return df.with_columns(cap.fill_null(pl.col("declared")).alias("cap")).drop("_max")
+
+
+def review(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
+    """Adds to the lines `df` (prepared, formal checks done, a person's decision attached;
+    `cands` priced) `review_no`: the index in world.review_rules of the rule holding the line
+    (-1: none), and `review`: that rule's id (null: not held)."""
     n = df.height
     chosen = np.full(n, NO_RULE, np.int64)
     rules = world.review_rules or ()
@@ -62,7 +67,7 @@ def review(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
                 break
             holds = ((received >= rule.valid_from) & (received <= rule.valid_to if rule.valid_to else True)).to_numpy()
             hit = _selects(rule, df, cands, world, todo & holds)
-            if rule.kind != "authorization_requested":
+            if rule.kind not in ("authorization_requested", "no_reference_tariff"):
                 hit &= payable
             chosen[todo & holds & hit] = k
     ids = pl.Series([r.id for r in rules] or [None], dtype=pl.String)
@@ -91,6 +96,8 @@ def _credits_of_held(df: pl.DataFrame, chosen: np.ndarray) -> pl.DataFrame:
 def _selects(rule: ReviewRule, df: pl.DataFrame, cands: pl.DataFrame, world: World, todo: np.ndarray) -> np.ndarray:
     if rule.kind == "authorization_requested":
         return _authorization_requested(df, cands, world)
+    if rule.kind == "no_reference_tariff":
+        return _unknown_tariff(df, cands)
     if rule.kind in ("watch_list", "provider_variance"):
         return _listed(df, world.watch.filter(pl.col("rule") == rule.id))
     if rule.kind == "amount":
@@ -101,6 +108,16 @@ def _selects(rule: ReviewRule, df: pl.DataFrame, cands: pl.DataFrame, world: Wor
         basis = stable_hash(df["line_id"], rule.seed) % np.uint64(10_000)
         return basis < np.uint64(int(rule.percent * 100))
     raise ValueError(f"review rule {rule.id!r}: unknown kind {rule.kind!r}")
+
+
+def _unknown_tariff(df: pl.DataFrame, cands: pl.DataFrame) -> np.ndarray:
+    """Some benefit whose requirements the line meets would pay it at a tariff nobody knows (the
+    average contracted tariff an in-kind policy pays a percentage of)."""
+    from zorgclaim.engine.pricing import BASES
+    unknown = cands.filter(pl.col("req_ok") & (pl.col("price_basis") == BASES.index("in_kind_unknown")))
+    out = np.zeros(df.height, np.bool_)
+    out[unknown["i"].cast(pl.Int64).to_numpy()] = True
+    return out
 
 
 def _listed(df: pl.DataFrame, watch: pl.DataFrame) -> np.ndarray:

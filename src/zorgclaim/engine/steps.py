@@ -101,8 +101,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     price_check = pl.concat_str([pl.lit("price-"), pl.col("price_basis")])
     parts.append(reached.select(
         "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
-        pl.when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
-        pl.when((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)).then(pl.lit("0611")).otherwise(None).alias("code"),
+        pl.when(pl.col("price") < 0).then(pl.lit("fail"))
+          .when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
+        pl.when((pl.col("price") < 0) | ((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)))
+          .then(pl.lit("0611")).otherwise(None).alias("code"),
         # the basis's own source where it has one (contract, in-kind, market), else the benefit's
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),

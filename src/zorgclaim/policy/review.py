@@ -8,6 +8,9 @@ order; the first that selects a line holds it.
 Kinds:
 - `authorization_requested`: the line would be refused only for want of an authorization, and one
   was asked for and is not decided yet: it waits for the medical adviser instead of being refused;
+- `no_reference_tariff`: a benefit would pay the line at a percentage of the average contracted
+  tariff (an in-kind policy, a provider without a contract) and no average is known for the code
+  and date: a person sets what is paid instead of the line being refused (0611);
 - `watch_list`: the line's provider or member is on the watch list (`World.watch`, rule = this id);
 - `provider_variance`: the provider's declared amount per patient deviates from its peers
   (computed outside the engine from the books, `engine.review.provider_variance`, and put on
@@ -29,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from zorgclaim.domain.money import to_cents
 
-KINDS = ("authorization_requested", "watch_list", "provider_variance", "amount", "sample")
+KINDS = ("authorization_requested", "no_reference_tariff", "watch_list", "provider_variance", "amount", "sample")
 
 
 class ReviewSource(BaseModel):
@@ -42,7 +45,7 @@ class ReviewRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    kind: Literal["authorization_requested", "watch_list", "provider_variance", "amount", "sample"]
+    kind: Literal["authorization_requested", "no_reference_tariff", "watch_list", "provider_variance", "amount", "sample"]
     queue: Literal["handler", "medical"] = "handler"
     reason_nl: str = Field(min_length=3)
     reason_en: str = Field(min_length=3)
