@@ -50,6 +50,12 @@ CATALOGUE: tuple[Check, ...] = (
        "Verzekerde onbekend bij de verzekeraar.", "Member unknown to the insurer."),
     _C("deceased", "formal", "fail", "0328", "Zvw art. 5 (de zorgverzekering eindigt bij overlijden); " + VEKTIS.format("0328"),
        "Verzekerde was op de prestatiedatum overleden.", "The member had died before the service date."),
+    _C("outside-library", "formal", "fail", "8002", "de verzekeringsvoorwaarden van het product van de verzekerde voor "
+       "de prestatiedatum (niet opgenomen: de regel is niet beoordeeld); " + VEKTIS.format("8002"),
+       "Niet beoordeeld: de verzekerde was op de prestatiedatum verzekerd, maar de polisvoorwaarden van die datum zijn "
+       "niet opgenomen in de productenbibliotheek.",
+       "Not assessed: the member was insured on the service date, but the policy conditions of that date are not in "
+       "the product library."),
     _C("not-insured", "formal", "fail", "0320", "Zvw art. 2 en 5 (verzekerd vanaf de ingangsdatum tot de einddatum); "
        + VEKTIS.format("0320"),
        "Verzekerde had op de prestatiedatum geen basisverzekering.",

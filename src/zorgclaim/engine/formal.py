@@ -103,7 +103,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     fails = {
         "member-unknown": ~pl.col("member_known"),
         "deceased": pl.col("member_known") & deceased,
-        "not-insured": pl.col("member_known") & ~deceased & pl.col("basic_product").is_null(),
+        "outside-library": pl.col("member_known") & ~deceased & pl.col("outside_library"),
+        "not-insured": pl.col("member_known") & ~deceased & pl.col("basic_product").is_null() & ~pl.col("outside_library"),
         # a period of care (a stay) must be insured throughout; a DBC-zorgproduct belongs wholly
         # to the insurer of its start date (seed 000), so products are exempt
         "partly-insured": pl.col("basic_product").is_not_null() & pl.col("end_date").is_not_null()

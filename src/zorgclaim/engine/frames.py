@@ -32,6 +32,12 @@ def memo(name: str, sources: tuple, compute, *key):
     return value
 
 
+def period_holds(start: str, end: str, day: str) -> pl.Expr:
+    """The period start..end (inclusive; no end: open) holds on `day` (a column each); a period
+    without a start never holds."""
+    return (pl.col(start) <= pl.col(day)) & (pl.col(end).is_null() | (pl.col(end) >= pl.col(day)))
+
+
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
            left_on: str | list[str] | None = None, right_on: str | list[str] | None = None) -> pl.DataFrame:
     """Left-join `right` onto `df` and add right's non-key columns, gathering only the key

@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.schema import conform_lines
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import memo, value_ids
+from zorgclaim.engine.frames import memo, period_holds, value_ids
 
 # DESIGN.md: per member, service date, then receipt, then line id. On a tie of date and
 # receipt a credit comes after the debits, so a debit and its credit in one batch always work.
@@ -102,19 +102,23 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
             .join(kinds, on="prefix", how="left")
             .with_columns(pl.coalesce("referrer_kind", "prefix_kind").alias("referrer_kind"))
             .drop("prefix", "prefix_kind"))
-    # the basic product on the service date (and whether it still holds on the end date)
-    # a coverage counts only within its product's validity (the library holds 2023-2026)
+    # the basic product on the service date (and whether it still holds on the end date); a
+    # coverage counts only within its product's validity (the years the library holds its
+    # conditions for). A member insured on the date by a product whose conditions for that date
+    # the library does not hold is not "not insured": the line cannot be assessed (`outside_library`)
     basic = (world.coverages.join(products, on="product", how="inner")
              .filter(pl.col("product_kind") == "basic")
              .select("member_id", pl.col("product").alias("basic_product"), pl.col("insurer"), "policy_type",
+                     pl.col("from").alias("c_from"), pl.col("to").alias("c_to"),
                      pl.max_horizontal("from", "p_from").alias("cov_from"),
                      pl.min_horizontal(pl.col("to").fill_null(pl.col("p_to")), "p_to").alias("cov_to")))
-    hit = (df.select("i", "member_id", "service_date", "end_date").join(basic, on="member_id", how="inner")
-           .filter((pl.col("cov_from") <= pl.col("service_date"))
-                   & (pl.col("cov_to").is_null() | (pl.col("cov_to") >= pl.col("service_date"))))
+    held = df.select("i", "member_id", "service_date").join(basic, on="member_id", how="inner")
+    hit = (held.filter(period_holds("cov_from", "cov_to", "service_date"))
            .sort("i", "cov_from").unique("i", keep="first")
            .select("i", "basic_product", "insurer", "policy_type", "cov_to"))
-    df = df.join(hit, on="i", how="left")
+    insured = held.filter(period_holds("c_from", "c_to", "service_date")).select("i").unique()
+    df = df.join(hit, on="i", how="left").with_columns(
+        (pl.col("i").is_in(insured["i"].implode()) & pl.col("basic_product").is_null()).alias("outside_library"))
     return df.with_columns(
         age_on(pl.col("birth_date"), pl.col("service_date")).alias("age"),
         pl.col("service_date").dt.year().cast(pl.Int64).alias("year"),
