@@ -178,6 +178,10 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
     auth = bt["auth"].fill_null("never")
     asks = (auth != "never").to_numpy()[b]
     needs = (auth == "always").to_numpy()[b] | ((auth == "non_contracted").to_numpy()[b] & ~contracted)
+    # a benefit may ask it for some of its codes only (MSR: without admission, not a consult)
+    for_codes = bt["auth_codes"].is_not_null().to_numpy()[b]
+    if for_codes.any():
+        needs &= ~for_codes | _in_list(bt["auth_codes"], df["code"], i, b, bt, "auth_codes")
     problem = np.full(len(i), -1, np.int64)
     ok = np.zeros(len(i), np.bool_)
     sub = np.flatnonzero(asks)

@@ -48,6 +48,7 @@ class Requires(_Strict):
     not_with_indication: list[str] | None = None # excluded when the line's indication is one of these
     authorization: Literal["never", "always", "non_contracted", "after_days"] = "never"
     authorization_after_days: int | None = None  # with 'after_days': needed once this many days have passed since the first treatment
+    authorization_codes: list[str] | None = None  # the authorization is needed only for lines with one of these codes
     provider_kinds: list[str] | None = None
     recognized_by: str | None = None             # insurer that must recognise the provider
     qualification: str | None = None             # provider qualification needed
