@@ -66,6 +66,9 @@ CATALOGUE: tuple[Check, ...] = (
     _C("bsn-invalid", "formal", "fail", "0435", "Wet algemene bepalingen burgerservicenummer (de elfproef); "
        + VEKTIS.format("0435"),
        "BSN voldoet niet aan de 11-proef.", "BSN fails the 11-proof."),
+    _C("bsn-other-member", "formal", "fail", "0435", VEKTIS.format("0435") + " (BSN ontbreekt of is onjuist: "
+       "het BSN op de regel is niet dat van de verzekerde)",
+       "Het BSN op de regel is niet dat van de verzekerde.", "The BSN on the line is not the member's."),
     _C("duplicate-line", "formal", "fail", "8021", VEKTIS.format("8021"),
        "Deze regel is al eerder aangeleverd (zelfde referentienummer).", "This line was sent before (same reference)."),
     _C("date-after-receipt", "formal", "fail", "8176", VEKTIS.format("8176"),
@@ -94,7 +97,8 @@ CATALOGUE: tuple[Check, ...] = (
        "Geen Zvw-zorg: de cliënt verblijft in een Wlz-instelling en krijgt daar behandeling; declareer bij de instelling.",
        "Not Zvw care: the client lives in a Wlz institution and is treated there; bill the institution."),
     _C("credit-without-debit", "formal", "fail", "8017", VEKTIS.format("8017"),
-       "Creditregel zonder bijbehorende (beslechte) debetregel.", "Credit line without its (decided) debit."),
+       "Creditregel zonder bijbehorende (beslechte) debetregel van dezelfde zorgaanbieder voor dezelfde verzekerde.",
+       "Credit line without its (decided) debit of the same provider for the same member."),
     _C("already-credited", "formal", "fail", "8084", VEKTIS.format("8084"),
        "De debetregel is al gecrediteerd.", "The debit was already credited."),
     _C("assignment-ban", "formal", "fail", "8022", VGZ_BAN + ": een niet-gecontracteerde leverancier declareert "

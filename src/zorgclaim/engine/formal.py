@@ -22,11 +22,15 @@ CHECKS = catalogue.of("formal", "fail")
 CHECK_BY_NAME = {c.name: c for c in CHECKS}
 
 
+def _bsn_digits(bsn: pl.Expr) -> pl.Expr:
+    return bsn.str.replace_all(r"[ \-.]", "").str.strip_chars().str.zfill(9)
+
+
 def bsn_ok(bsn: pl.Expr) -> pl.Expr:
     """The BSN 11-proof, vectorized, with python-stdnum's rules (separators ' -.' removed,
     zero-padded to 9 digits, not all zeros, weights 9..2 and -1, sum divisible by 11).
     `formal_test.py` checks it against `stdnum.nl.bsn.is_valid`. Null in, null out."""
-    s = bsn.str.replace_all(r"[ \-.]", "").str.strip_chars().str.zfill(9)
+    s = _bsn_digits(bsn)
     digits = [s.str.slice(k, 1).cast(pl.Int64, strict=False) for k in range(9)]
     weights = [9, 8, 7, 6, 5, 4, 3, 2, -1]
     total = pl.sum_horizontal(*(d * w for d, w in zip(digits, weights)))
@@ -49,12 +53,15 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
     ref = world.reference
     years = world.library.param("declaration_window_years", df["received"].max() or __import__("datetime").date.today())
-    hist_ids = state.history.select("line_id", pl.lit(True).alias("_in_hist"))
+    # a credit reverses a debit of the same provider for the same member, never another's line
+    hist_debits = state.history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
+                                       pl.col("provider").alias("_hist_debit_provider"),
+                                       pl.col("member_id").alias("_hist_debit_member")).unique("credits")
     # a line seen before: decided (history) or held for review (a resend either way); a credit's
     # debit must be decided (history): a held line has nothing to reverse yet
     seen_ids = pl.concat([state.history.select("line_id"), state.held.select("line_id")]).select(
         "line_id", pl.lit(True).alias("_in_hist"))
-    credited_before = (state.history.filter(pl.col("credits").is_not_null())
+    credited_before = (state.history.filter(pl.col("credits").is_not_null() & (pl.col("status") != "rejected"))
                        .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
 
     df = attach(df, seen_ids.unique("line_id"), "line_id")
@@ -85,18 +92,25 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     # credits: the debit they reverse, in this batch (earlier in order) or in history
     # (only line ids some credit of the batch refers to)
     referred = df["credits"].drop_nulls().unique().implode()
-    batch_debits = (df.select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"))
+    batch_debits = (df.select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
+                              pl.col("provider").alias("_batch_debit_provider"),
+                              pl.col("member_id").alias("_batch_debit_member"))
                     .filter(~pl.col("is_credit") & pl.col("credits").is_in(referred)).drop("is_credit")
                     .unique("credits", keep="first"))
     # attach, not join: a join would gather every column of the wide line frame again
     for right, key in ((diag_ok, "i"), (csi_known, "csi"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
-                       (hist_ids.rename({"line_id": "credits", "_in_hist": "debit_in_history"}).unique("credits"), "credits"),
+                       (hist_debits, "credits"),
                        (credited_before.rename({"_ref": "credits"}), "credits")):
         df = attach(df, right, key)
+    same_batch = ((pl.col("_batch_debit_provider") == pl.col("provider"))
+                  & (pl.col("_batch_debit_member") == pl.col("member_id"))).fill_null(False)
+    same_hist = ((pl.col("_hist_debit_provider") == pl.col("provider"))
+                 & (pl.col("_hist_debit_member") == pl.col("member_id"))).fill_null(False)
     df = df.with_columns(
-        pl.when(pl.col("debit_i") < pl.col("i")).then(pl.col("debit_i")).otherwise(None).alias("debit_i"),
-        pl.col("debit_in_history").fill_null(False),
-        (pl.col("credits").is_not_null() & (pl.int_range(pl.len()).over("credits") > 0)).alias("_credited_in_batch"),
+        pl.when((pl.col("debit_i") < pl.col("i")) & same_batch).then(pl.col("debit_i")).otherwise(None).alias("debit_i"),
+        (pl.col("debit_in_history").fill_null(False) & same_hist).alias("debit_in_history"),
+        (pl.col("credits").is_not_null()
+         & (pl.int_range(pl.len()).over("credits", "provider", "member_id") > 0)).alias("_credited_in_batch"),
     )
     paramedic = pl.col("care_kind").is_in(PARAMEDIC)
     deceased = pl.col("death_date").is_not_null() & (pl.col("service_date") > pl.col("death_date"))
@@ -111,6 +125,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                           & (pl.col("unit") != "product") & pl.col("cov_to").is_not_null()
                           & (pl.col("end_date") > pl.col("cov_to")),
         "bsn-invalid": pl.col("_bsn").is_not_null() & ~pl.col("_bsn_ok"),
+        "bsn-other-member": pl.col("_bsn_ok") & pl.col("bsn").is_not_null() & pl.col("member_bsn").is_not_null()
+                            & (_bsn_digits(pl.col("bsn")) != _bsn_digits(pl.col("member_bsn"))),
         "duplicate-line": pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch"),
         "date-after-receipt": pl.col("service_date") > pl.col("received"),
         "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(f"{years}y"),
