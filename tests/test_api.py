@@ -300,6 +300,11 @@ def test_authorization_request_holds_then_grant_decides(api, service_book):
     d = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, "handler")).json()["decided"][0]
     assert d["status"] == "pended" and d["review"] == "authorization-requested", d
     adv = token(api, "adviser")
+    # a line on the medical queue is the medical adviser's to take and decide, not a handler's
+    for path in ("take", "decision"):
+        r = api.post(f"/api/v1/review/{line['line_id']}/{path}", json={"action": "accept", "reason": "looks fine"},
+                     headers=token(api, "handler"))
+        assert r.status_code == 403, r.text
     assert api.post(f"/api/v1/authorizations/{auth['id']}/decision", json={"grant": True, "reason": "looks fine"},
                     headers=token(api, "handler")).status_code == 403
     g = api.post(f"/api/v1/authorizations/{auth['id']}/decision", json={"grant": True, "reason": "indicatie akkoord"},
@@ -308,3 +313,56 @@ def test_authorization_request_holds_then_grant_decides(api, service_book):
     assert line["line_id"] in g.json()["released_lines"]
     after = api.get(f"/api/v1/lines/{line['line_id']}", headers=adv).json()["decisions"][0]
     assert after["status"] in ("accepted", "partial") and float(after["paid"]) > 0
+
+
+def test_the_date_of_receipt_is_not_the_senders(api, service_book):
+    """A provider cannot backdate the date of receipt (it would get around the three-year window),
+    in JSON lines or with an upload; claims staff may record the day a claim came by post, and the
+    decision and its payment due date both use it."""
+    book = service_book
+    member, agb = book.members["A"], book.providers["A"]
+    bsn = book.ctx.world.members.filter(pl.col("member_id") == member)["bsn"][0]
+    line = {"line_id": f"RC-{uuid.uuid4().hex[:8]}", "member_id": member, "bsn": bsn, "provider": agb,
+            "service_date": "2026-11-02", "code": "fysio/1000", "amount": "39.00", "received": "2026-11-05"}
+    r = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, "provider-a"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received"
+    csv = ("line_id,member_id,bsn,provider,service_date,code,amount\n"
+           f"RU-{uuid.uuid4().hex[:8]},{member},{bsn},{agb},2026-11-02,fysio/1000,39.00\n")
+    r = api.post("/api/v1/claims", files={"file": ("c.csv", csv, "text/csv")}, data={"received": "2026-11-05"},
+                 headers=token(api, "provider-a"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received"
+    r = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, "handler"))
+    assert r.status_code == 201, r.text
+    with book.ctx.engine.connect() as conn:
+        from zorgclaim.store.models import ClaimLine
+        assert conn.execute(select(ClaimLine.received).where(ClaimLine.line_id == line["line_id"])).scalar() \
+            == dt.date(2026, 11, 5)
+
+
+def test_a_reconsideration_closes_only_a_request_for_its_line(api, service_book):
+    ctx = service_book.ctx
+    with ctx.engine.connect() as conn:
+        a, b = [r[0] for r in conn.execute(
+            select(Decision.line_id).where(Decision.status.in_(["accepted", "partial"]) & Decision.superseded_by.is_(None)
+                                           & ~Decision.line_id.like("%-R%"))
+            .order_by(Decision.line_id.desc()).limit(2))]
+    h = token(api, "handler")
+    asked = api.post(f"/api/v1/lines/{a}/reconsideration-requests", json={"reason": "please look again"}, headers=h)
+    assert asked.status_code in (200, 201), asked.text
+    rid = asked.json()["id"]
+    r = api.post(f"/api/v1/lines/{b}/reconsider", json={"reason": "checked", "request_id": rid}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "request_id"
+    listed = api.get("/api/v1/reconsideration-requests", headers=h).json()["requests"]
+    assert any(q["id"] == rid and q["state"] == "open" for q in listed)
+
+
+def test_a_providers_authorization_request_does_not_tell_who_is_insured(api, service_book):
+    """A provider may ask for a new patient, so an unknown member number and a benefit the member
+    does not have get the same answer, naming no products."""
+    h = token(api, "provider-a")
+    member = service_book.members["B"]
+    answers = [api.post("/api/v1/authorizations", json={"member_id": m, "benefit": b, "from": "2026-11-01"}, headers=h)
+               for m, b in (("M-NOBODY-9", "msr"), (member, "no-such-benefit"))]
+    assert [r.status_code for r in answers] == [422, 422]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]
+    assert "known" not in answers[1].text and "/" not in answers[1].json()["detail"]

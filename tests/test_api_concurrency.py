@@ -150,3 +150,39 @@ def test_a_killed_server_leaves_whole_submissions(service_book):
                                 .group_by(Decision.line_id)).all()
     assert len(per_line) == 180 and all(n == 1 for _, n in per_line)
     assert int(trial_balance(service_book.ctx.engine)["balance"].sum()) == 0
+
+
+def test_a_held_line_decided_twice_at_once_is_decided_once(service_book):
+    """Two decisions on one held line at the same moment (a double click, or an authorization
+    releasing it while its adviser decides): one is carried out, the other is refused as decided
+    already, and the line's money is booked once."""
+    from zorgclaim.store.models import ReviewItem
+    from zorgclaim.store.review import ReviewError, decide_line, take
+    ctx = service_book.ctx
+    with ctx.engine.connect() as conn:
+        line_id = conn.execute(select(ReviewItem.line_id).where((ReviewItem.state == "open")
+                                                                & (ReviewItem.queue == "handler"))
+                               .order_by(ReviewItem.line_id.desc()).limit(1)).scalar_one()
+    take(ctx.engine, line_id, "handler")
+    start = threading.Barrier(2)
+
+    def decide(_):
+        start.wait()
+        try:
+            decide_line(ctx.engine, ctx.world, line_id, by="handler", role="handler", action="accept",
+                        reason="looks right", booked=dt.date(2026, 11, 26))
+            return "decided"
+        except ReviewError as e:
+            return e.kind
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(decide, range(2)))
+    assert outcomes == ["conflict", "decided"]
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Decision).where(Decision.line_id == line_id)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(StateHistory)
+                            .where(StateHistory.line_id == line_id)).scalar() == 1
+        from zorgclaim.store.models import LedgerTransaction
+        reviews = conn.execute(select(func.count()).select_from(LedgerTransaction)
+                               .where(LedgerTransaction.memo == f"review of {line_id}")).scalar()
+        assert reviews <= 1       # booked once (no transaction when the line moves no money)
+    assert int(trial_balance(ctx.engine)["balance"].sum()) == 0

@@ -44,9 +44,12 @@ class Resources:
                 select(Decision.line_id).join(ClaimLine, ClaimLine.line_id == Decision.line_id)
                 .where((Decision.status.in_(["accepted", "partial"])) & ClaimLine.credits.is_(None)
                        & Decision.superseded_by.is_(None)).order_by(Decision.line_id).limit(40))]
-            self.held = [r[0] for r in conn.execute(select(ReviewItem.line_id).where(ReviewItem.state == "open")
-                                                    .order_by(ReviewItem.line_id))]
+            self.held = [r[0] for r in conn.execute(
+                select(ReviewItem.line_id).where((ReviewItem.state == "open") & (ReviewItem.queue == "handler"))
+                .order_by(ReviewItem.line_id))]
         self.hulp = self.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
+        members = self.ctx.world.members
+        self.bsn = {s: members.filter(pl.col("member_id") == m)["bsn"][0] for s, m in self.m.items()}
 
     def line(self, side):
         return self.lines[side][0]
@@ -63,8 +66,9 @@ class Resources:
 
     def job(self, side):
         p = Principal(f"provider-{side.lower()}", "provider", provider=self.p[side])
-        csv = (f"line_id,member_id,provider,received,service_date,code,amount\n"
-               f"J{uuid.uuid4().hex[:10]},{self.m[side]},{self.p[side]},2026-11-20,2026-11-10,fysio/1000,39.00\n")
+        csv = (f"line_id,member_id,bsn,provider,received,service_date,code,amount\n"
+               f"J{uuid.uuid4().hex[:10]},{self.m[side]},{self.bsn[side]},{self.p[side]},2026-11-20,2026-11-10,"
+               "fysio/1000,39.00\n")
         return jobs.start(self.ctx, p, csv.encode(), "matrix.csv", wait=True)
 
     def claim_line(self, role, side):
@@ -72,7 +76,8 @@ class Resources:
         return {"line_id": f"X{uuid.uuid4().hex[:12]}", "member_id": self.m[side],
                 "provider": self.p[side] if role != "member" else self.hulp,
                 "service_date": "2026-11-03", "code": "fysio/1000" if role != "member" else "hulpmiddel/KRUK",
-                "amount": "39.00", "submitted_by": "member" if role == "member" else "provider"}
+                "amount": "39.00", "submitted_by": "member" if role == "member" else "provider",
+                "bsn": self.bsn[side]}
 
     def fhir(self, side):
         return {"resourceType": "Claim", "id": "m", "status": "active", "use": "claim",
@@ -80,7 +85,8 @@ class Resources:
                 "type": {"coding": [{"code": "professional"}]}, "patient": {"reference": "#p"},
                 "created": "2026-11-20", "provider": {"reference": "#o"}, "priority": {"coding": [{"code": "normal"}]},
                 "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
-                    {"system": "urn:zorgclaim:member-number", "value": self.m[side]}]},
+                    {"system": "urn:zorgclaim:member-number", "value": self.m[side]},
+                    {"system": "http://fhir.nl/fhir/NamingSystem/bsn", "value": self.bsn[side]}]},
                     {"resourceType": "Organization", "id": "o", "identifier": [
                         {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": self.p[side]}]}],
                 "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
@@ -227,3 +233,31 @@ def test_authorization_matrix(service_book):
                             failures.append(f"{name} as {role} on {side}: the answer names side B's {leaked}")
     assert cells >= 300
     assert not failures, "\n".join(failures)
+
+
+def test_a_provider_cannot_make_a_stranger_its_patient(service_book):
+    """Provider A sends lines for member B (not its patient): without a BSN they are refused, with
+    a BSN that is not B's they are rejected (0435), and a credit of provider B's line for B is
+    rejected (8017: no debit of A for B). B stays no patient of A, and B's line stands."""
+    res = Resources(service_book)
+    b_line = res.line("B")
+    with TestClient(create_app(service_book.ctx)) as api:
+        t = api.post("/api/v1/token", data={"username": "provider-a", "password": PASSWORD}).json()["access_token"]
+        h = {"Authorization": f"Bearer {t}"}
+        assert api.get(f"/api/v1/members/{res.m['B']}/remaining", headers=h).status_code == 403
+        line = {"member_id": res.m["B"], "provider": res.p["A"], "service_date": "2026-11-03", "code": "fysio/1000",
+                "amount": "39.00"}
+        r = api.post("/api/v1/claims", json={"lines": [dict(line, line_id=f"S{uuid.uuid4().hex[:10]}")]}, headers=h)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "bsn"
+        other = "123456782" if res.bsn["B"] != "123456782" else "111222333"
+        r = api.post("/api/v1/claims", json={"lines": [dict(line, line_id=f"S{uuid.uuid4().hex[:10]}", bsn=other)]},
+                     headers=h)
+        assert r.status_code == 201 and r.json()["decided"][0]["status"] == "rejected"
+        assert "0435" in r.json()["decided"][0]["codes"]
+        credit = dict(line, line_id=f"S{uuid.uuid4().hex[:10]}", bsn=res.bsn["B"], amount="-39.00", credits=b_line)
+        r = api.post("/api/v1/claims", json={"lines": [credit]}, headers=h)
+        assert r.status_code == 201 and r.json()["decided"][0]["status"] == "rejected"
+        assert "8017" in r.json()["decided"][0]["codes"]
+        assert api.get(f"/api/v1/members/{res.m['B']}/remaining", headers=h).status_code == 403
+    with service_book.ctx.engine.connect() as conn:
+        assert conn.execute(select(Decision.status).where(Decision.line_id == b_line)).scalar() != "rejected"

@@ -113,10 +113,16 @@ def test_tokens_of_an_external_openid_connect_provider(ctx, monkeypatch):
             return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
         with TestClient(create_app(ctx)) as api:
             ok = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token()}"})
-            assert ok.status_code == 200 and ok.json() == {"name": "gina", "role": "handler", "member_id": None,
+            assert ok.status_code == 200 and ok.json() == {"name": "oidc:gina", "role": "handler", "member_id": None,
                                                            "provider": None}
+            prov = api.get("/api/v1/me", headers={"Authorization": "Bearer " + token(
+                zorgclaim_role="provider", zorgclaim_agb="04100001", zorgclaim_member="M1")})
+            assert prov.json() == {"name": "oidc:gina", "role": "provider", "member_id": None, "provider": "04100001"}
+            # a member or provider token that does not say whose it is would pass every filter on it
             for bad in (token(aud="someone-else"), token(exp=now - dt.timedelta(minutes=1)),
-                        token(zorgclaim_role="root"), token(iss="https://other.example")):
+                        token(zorgclaim_role="root"), token(iss="https://other.example"),
+                        token(zorgclaim_role="provider"), token(zorgclaim_role="provider", zorgclaim_agb=""),
+                        token(zorgclaim_role="provider", zorgclaim_agb=4100001), token(zorgclaim_role="member")):
                 assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"}).status_code == 401
             other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             forged = jwt.encode({"iss": "https://idp.example", "aud": "zorgclaim", "sub": "gina",
@@ -142,3 +148,22 @@ def test_a_bsn_is_never_in_an_answer_or_a_log(ctx, caplog):
     for r in answers:
         assert bsn not in r.text
     assert bsn not in caplog.text
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_its_message(ctx, caplog, monkeypatch):
+    """A failure whose message quotes a BSN (as a database error's context may): the answer is a
+    500 problem with a reference, the log names the kind and place, and the server does not raise
+    it again (Starlette's own handler would, and the server would log it whole)."""
+    from zorgclaim.app import members
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('COPY claim_line, line 1, column bsn: "111222333"')
+    monkeypatch.setattr(members, "remaining", broken)
+    add_user(ctx, SYSTEM, "hank", "handler", "right-password")
+    with TestClient(create_app(ctx)) as api, caplog.at_level(logging.DEBUG):   # raises what the app raises
+        t = api.post("/api/v1/token", data={"username": "hank", "password": "right-password"}).json()["access_token"]
+        r = api.get("/api/v1/members/M1/remaining", headers={"Authorization": f"Bearer {t}"})
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    ref = r.json()["detail"].rsplit(" ", 1)[-1]
+    assert "111222333" not in r.text and "111222333" not in caplog.text
+    assert any(ref in m and "RuntimeError at " in m for m in caplog.messages)

@@ -35,6 +35,9 @@ def test_claim_bundle_to_responses(library, reference):
     assert any("gecontracteerd tarief" in n["text"] for n in cr["processNote"])
     eob = out["entry"][1]["resource"]
     assert eob["payment"]["amount"]["value"] == 73.0
+    # the patient is named by member number: the BSN the Claim carried is not sent back
+    assert cr["patient"] == {"identifier": {"system": "urn:zorgclaim:member-number", "value": "M1"}}
+    assert "111222333" not in json.dumps(out)
 
 
 def test_bad_resource_gives_operation_outcome_with_path():

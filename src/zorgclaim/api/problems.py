@@ -5,7 +5,6 @@ internal message or a value the client sent (a BSN among them) in an answer or a
 from __future__ import annotations
 
 import logging
-import traceback
 import uuid
 
 from fastapi import FastAPI, Request
@@ -15,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zorgclaim.api.security import BadToken
 from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound
+from zorgclaim.app.failures import where
 from zorgclaim.app.users import TooManyAttempts
 from zorgclaim.formats.tabular import InputError
 
@@ -82,13 +82,33 @@ def install(app: FastAPI) -> None:
     async def _limited(request: Request, exc: TooManyAttempts):
         return problem(429, str(exc), request, headers={"Retry-After": str(exc.retry_after)})
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception):
-        ref = uuid.uuid4().hex[:12]
-        # the kind of error and where, never its message (it may hold data a client sent)
-        frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
-        ours = [f for f in frames if "/zorgclaim/" in f.filename]
-        where = (ours or frames or [None])[-1]
-        log.error("internal error %s: %s at %s:%s", ref, type(exc).__name__,
-                  where.filename if where else "?", where.lineno if where else "?")
-        return problem(500, f"the service could not answer; reference {ref}", request)
+    app.add_middleware(CatchAll)
+
+
+class CatchAll:
+    """Any other failure becomes a 500 problem with a reference, logged with the kind of error and
+    its place, never its message (it may hold data a client sent). Starlette's own handler for
+    Exception answers and then raises again, so the server would log the whole traceback and
+    message: this middleware answers and stops there."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracked(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:  # noqa: BLE001 - the answer and the log say what they may
+            ref = uuid.uuid4().hex[:12]
+            log.error("internal error %s: %s", ref, where(exc))
+            if not started:
+                await problem(500, f"the service could not answer; reference {ref}",
+                              Request(scope))(scope, receive, send)

@@ -103,4 +103,12 @@ class Tokens:
         role = claims.get(x.role_claim)
         if role not in ROLES:
             raise BadToken(f"the token's {x.role_claim} claim names no role of this service")
-        return Principal(str(claims["sub"]), role, claims.get(x.member_claim), claims.get(x.provider_claim))
+        member, agb = claims.get(x.member_claim), claims.get(x.provider_claim)
+        # a member or provider token must say whose it is: without it every filter on it would be empty
+        if role == "member" and not (isinstance(member, str) and member.strip()):
+            raise BadToken(f"a member's token must carry its member number in the {x.member_claim} claim")
+        if role == "provider" and not (isinstance(agb, str) and len(agb) == 8 and agb.isdigit()):
+            raise BadToken(f"a provider's token must carry its 8-digit AGB code in the {x.provider_claim} claim")
+        # external names live apart from the embedded users' names (jobs, requests, records are by name)
+        return Principal(f"oidc:{claims['sub']}", role, member if role == "member" else None,
+                         agb if role == "provider" else None)

@@ -9,7 +9,7 @@ from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound, Princip
 from zorgclaim.app.context import Context
 from zorgclaim.app.members import member_row, products_on
 from zorgclaim.store import authorizations as store
-from zorgclaim.store.review import release_after_authorization
+from zorgclaim.store.review import ReviewError, release_after_authorization
 
 
 def _raise(e: store.AuthorizationError):
@@ -23,9 +23,20 @@ def request(ctx: Context, p: Principal, member_id: str, benefit: str, start: dt.
         raise Forbidden("you may ask an authorization for yourself only")
     if p.role not in ("member", "provider"):
         require(p, "handler", "medical_adviser")
-    member_row(ctx, member_id)
+    # a provider may ask for a new patient, so the answer must not tell it whether a member number
+    # exists or what that member is insured for: one sentence for every refusal
+    unknown = Invalid("no authorization can be asked for this member number and benefit on that date; "
+                      "check them with the patient", "member_id")
+    try:
+        member_row(ctx, member_id)
+    except NotFound:
+        if p.role == "provider":
+            raise unknown from None
+        raise
     known = {b.id for pid in products_on(ctx, member_id, start) for b in ctx.library.benefits[pid]}
     if benefit not in known:
+        if p.role == "provider":
+            raise unknown
         raise Invalid(f"no benefit {benefit!r} in the member's products on {start}"
                       + (f"; known: {', '.join(sorted(known))}" if known else "; the member has no cover then"), "benefit")
     try:
@@ -42,12 +53,15 @@ def listing(ctx: Context, p: Principal, status: str | None = None, member_id: st
     if p.role == "member":
         if member_id not in (None, p.member_id):
             raise Forbidden("you may see your own authorizations only")
-        return store.listing(ctx.engine, status=status, member_id=p.member_id, limit=limit, offset=offset)
-    if p.role == "provider":
-        return store.listing(ctx.engine, status=status, member_id=member_id, provider=p.provider, limit=limit,
-                             offset=offset)
-    require(p, "handler", "medical_adviser")
-    rows, total = store.listing(ctx.engine, status=status, member_id=member_id, limit=limit, offset=offset)
+        rows, total = store.listing(ctx.engine, status=status, member_id=p.member_id, limit=limit, offset=offset)
+    elif p.role == "provider":
+        if not p.provider:
+            raise Forbidden("your account acts for no provider (no AGB code)")
+        rows, total = store.listing(ctx.engine, status=status, member_id=member_id, provider=p.provider, limit=limit,
+                                    offset=offset)
+    else:
+        require(p, "handler", "medical_adviser")
+        rows, total = store.listing(ctx.engine, status=status, member_id=member_id, limit=limit, offset=offset)
     log_access(ctx.engine, p, "read-authorizations", "member", [r["member_id"] for r in rows])
     return rows, total
 
@@ -73,7 +87,11 @@ def decide(ctx: Context, p: Principal, auth_id: str, grant: bool, reason: str, s
     except store.AuthorizationError as e:
         _raise(e)
     word = "verleend" if grant else "geweigerd"
-    released = release_after_authorization(ctx.engine, ctx.world, a["member_id"], by=p.name, role=p.role,
-                                           reason=f"machtiging {auth_id} {word}: {reason}", booked=ctx.today())
+    try:
+        released = release_after_authorization(ctx.engine, ctx.world, a["member_id"], by=p.name, role=p.role,
+                                               reason=f"machtiging {auth_id} {word}: {reason}", booked=ctx.today())
+    except ReviewError as e:      # the decision stands; the held lines wait on the queue for a person
+        raise Conflict(f"authorization {auth_id} was decided, but its held lines could not be released: {e}; "
+                       "decide them on the review queue") from None
     log_access(ctx.engine, p, "authorization-decided", "member", a["member_id"])
     return a | {"released_lines": [r.line_id for r in released]}

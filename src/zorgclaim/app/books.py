@@ -44,6 +44,7 @@ def payments(ctx: Context, p: Principal, account: str, limit: int = 50, offset: 
     account = account if ":" in account else f"provider:{account}"
     if not _account_allowed(p, account):
         raise Forbidden("you may not see this account")
+    log_access(ctx.engine, p, "read-payments", account.split(":", 1)[0], account.split(":", 1)[1])
     with ctx.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(Payment).where(Payment.account == account)).scalar_one()
         rows = conn.execute(select(Payment.run_id, PaymentRun.run_date, PaymentRun.execution_date, Payment.amount,
@@ -130,6 +131,14 @@ def reconsider(ctx: Context, p: Principal, line_id: str, *, reason: str, changes
         known = {b.id for bs in ctx.library.benefits.values() for b in bs}
         if authorization.benefit not in known:
             raise Invalid(f"no benefit {authorization.benefit!r} in the policy library", "authorization.benefit")
+    if request_id is not None:
+        with ctx.engine.connect() as conn:
+            asked = conn.execute(select(ReconsiderationRequest.line_id, ReconsiderationRequest.state)
+                                 .where(ReconsiderationRequest.id == request_id)).first()
+        if asked is None or asked.line_id != line_id:
+            raise Invalid(f"request {request_id} is no request for line {line_id!r}", "request_id")
+        if asked.state != "open":
+            raise Conflict(f"request {request_id} was answered already")
     try:
         r = run(ctx.engine, ctx.world, line_id, by=p.name, reason=reason, authorization=authorization,
                 changes=changes or {}, booked=ctx.today())
@@ -139,7 +148,8 @@ def reconsider(ctx: Context, p: Principal, line_id: str, *, reason: str, changes
                else Invalid(text)) from None
     if request_id is not None:
         with ctx.engine.begin() as conn:
-            conn.execute(update(ReconsiderationRequest).where(ReconsiderationRequest.id == request_id).values(
+            conn.execute(update(ReconsiderationRequest).where((ReconsiderationRequest.id == request_id)
+                                                              & (ReconsiderationRequest.line_id == line_id)).values(
                 state="done", handled_by=p.name, handled_at=dt.datetime.now(),
                 outcome=f"{r.new_line_id}: {r.new['status']}"))
     log_access(ctx.engine, p, "reconsider-line", "line", line_id)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import polars as pl
 
-from zorgclaim.app.access import Forbidden, Principal, log_access, require
+from zorgclaim.app.access import Forbidden, Invalid, Principal, log_access, require
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.registry import ClaimInput, read_claims
@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 
 from zorgclaim.store.bulk import bulk_insert
 from zorgclaim.store.models import ClaimLine, IntakeFile
-from zorgclaim.store.repository import (IntakeResult, Sent, compute, intake_in, lock_members, member_versions,
+from zorgclaim.store.repository import (IntakeResult, Sent, compute, intake_in, lock_keys, member_versions,
                                         persist, take_write_lock, where_in)
 
 
@@ -36,15 +36,44 @@ def own_lines(p: Principal, lines: pl.DataFrame) -> None:
     """A provider sends only lines of its own AGB; a member only its own lines, as its own nota.
     Staff and the operator may send any."""
     if p.role == "provider":
-        other = lines.filter(pl.col("provider") != p.provider)
+        if not p.provider:
+            raise Forbidden("your account acts for no provider (no AGB code)")
+        other = lines.filter(pl.col("provider").is_null() | (pl.col("provider") != p.provider))
         if other.height:
             raise Forbidden(f"line {other['line_id'][0]!r} names another provider than yours ({p.provider})")
+        nameless = lines.filter(pl.col("bsn").is_null() | (pl.col("bsn").str.strip_chars() == ""))
+        if nameless.height:
+            raise Invalid(f"line {nameless['line_id'][0]!r} has no BSN: a provider names its patient by BSN "
+                          "(a mandatory field of every Vektis declaration standard)", field="bsn")
     elif p.role == "member":
-        other = lines.filter((pl.col("member_id") != p.member_id) | (pl.col("submitted_by") != "member"))
+        if not p.member_id:
+            raise Forbidden("your account is no member's")
+        other = lines.filter(pl.col("member_id").is_null() | (pl.col("member_id") != p.member_id)
+                             | (pl.col("submitted_by") != "member"))
         if other.height:
             raise Forbidden(f"line {other['line_id'][0]!r} is not a nota of your own")
     else:
         require(p, "handler")
+
+
+def receipt_date(ctx: Context, p: Principal, asked: dt.date | None) -> dt.date | None:
+    """The date of receipt to record. It is the day the insurer receives a claim, so a provider or
+    member does not choose it (an earlier one would get around the three-year window): theirs is
+    today. Claims staff may record the day a claim came in by post (None: the file's own, else today)."""
+    if p.role in ("provider", "member"):
+        if asked is not None and asked != ctx.today():
+            raise Invalid("received: the date of receipt is the day the insurer receives the claim (today); "
+                          "only claims staff record an earlier one", "received")
+        return ctx.today()
+    return asked
+
+
+def check_receipt(ctx: Context, p: Principal, lines: pl.DataFrame) -> None:
+    """Lines sent in real time by a provider or member carry today's date of receipt (or none)."""
+    if p.role in ("provider", "member"):
+        other = lines.filter(pl.col("received").is_not_null() & (pl.col("received") != ctx.today()))
+        if other.height:
+            receipt_date(ctx, p, other["received"][0])
 
 
 @dataclass(frozen=True)
@@ -128,7 +157,8 @@ def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
         else:
             replies[k] = Answer(422, _problem(422, "Idempotency-Key reused", "this Idempotency-Key was used before "
                                               "with another request; use a new key for a new request"))
-    parts = [subs[k].lines.with_columns(pl.lit(subs[k].received or today).alias("received")) for k in fresh]
+    parts = [subs[k].lines.with_columns(pl.lit(subs[k].received).alias("received") if subs[k].received
+                                        else pl.col("received").fill_null(today)) for k in fresh]
     batch = pl.concat(parts) if parts else pl.DataFrame(schema=LINE_SCHEMA)
     known = set()
     for where in where_in(conn, ClaimLine.line_id, batch["line_id"].unique().to_list()):
@@ -172,7 +202,9 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> l
     today = ctx.today()
     with ctx.engine.begin() as conn:
         take_write_lock(conn)
-        lock_members(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))))
+        # the members, and each Idempotency-Key: the same key sent twice at once is answered once
+        lock_keys(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))
+                               | {f"idempotency|{s.principal.name}|{s.key}" for s in subs if s.key}))
         if not _still_holds(conn, subs, plan):
             plan = _plan(conn, ctx, subs, explain)
             answers = [plan.replies.get(k) for k in range(len(subs))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import traceback
+import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,11 +15,13 @@ import polars as pl
 from zorgclaim.app import claims
 from zorgclaim.app.access import Forbidden, NotFound, Principal, log_access
 from zorgclaim.app.context import Context
+from zorgclaim.app.failures import where
 from zorgclaim.formats.tabular import InputError
 from zorgclaim.store import jobs as store
 from zorgclaim.store.repository import decisions_of
 from zorgclaim.store.repository import process as run_process
 
+log = logging.getLogger("zorgclaim.jobs")
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zorgclaim-job")
 
 
@@ -27,6 +29,7 @@ def start(ctx: Context, p: Principal, data: bytes, name: str, received: dt.date 
           wait: bool = False) -> str:
     """Read the file now (a file that cannot be read at all is an InputError at once), then take it
     in and decide it in the background; returns the job id."""
+    received = claims.receipt_date(ctx, p, received)
     inp = claims.read(ctx, data, name, received)
     claims.own_lines(p, inp.lines)
     job_id = str(uuid.uuid4())
@@ -43,8 +46,12 @@ def _run(ctx: Context, p: Principal, inp, job_id: str, received: dt.date | None)
         taken = claims.intake(ctx, p, inp, received)
         if taken.result.file_id is not None and taken.result.stored:
             run_process(ctx.engine, ctx.world, booked=ctx.today())
-        ids = inp.lines["line_id"].unique().to_list()
-        decided = decisions_of(ctx.engine, ids) if taken.result.file_id is not None else pl.DataFrame()
+        # only the lines this file brought in: a line id sent before (by anyone) is answered 8021,
+        # never with the decision of the line that id names
+        repeats = set(taken.result.repeats)
+        ids = [i for i in inp.lines["line_id"].unique().to_list() if i not in repeats]
+        decided = (_with_repeats(decisions_of(ctx.engine, ids), inp.lines, repeats)
+                   if taken.result.file_id is not None else pl.DataFrame())
         result = {
             "format": inp.kind, "name": inp.name, "lines_read": inp.lines.height, "problems": inp.problems[:200],
             "refused_whole": taken.result.refused_whole or inp.rejected,
@@ -62,8 +69,23 @@ def _run(ctx: Context, p: Principal, inp, job_id: str, received: dt.date | None)
     except InputError as e:
         store.set_job(ctx.engine, job_id, "failed", {"error": str(e)})
     except Exception as e:  # noqa: BLE001 - the job records the failure; the server goes on
-        store.set_job(ctx.engine, job_id, "failed", {"error": f"{type(e).__name__}: the file could not be processed",
-                                                     "trace": traceback.format_exc(limit=3).splitlines()[-1]})
+        # the failure's own message may quote a value of the file (a BSN): it goes to no one
+        log.error("job %s failed: %s", job_id, where(e))
+        store.set_job(ctx.engine, job_id, "failed", {"error": "the file could not be processed; "
+                                                     "the failure was logged for the operator (job " + job_id + ")"})
+
+
+def _with_repeats(decided: pl.DataFrame, lines: pl.DataFrame, repeats: set[str]) -> pl.DataFrame:
+    """The decisions, plus a refusal (8021: sent before) for each repeated line id of this file."""
+    if not repeats:
+        return decided
+    rep = lines.filter(pl.col("line_id").is_in(list(repeats))).unique("line_id", keep="first")
+    rows = pl.DataFrame({"line_id": rep["line_id"], "member_id": rep["member_id"]}).with_columns(
+        pl.lit("rejected").alias("status"), pl.lit(0, pl.Int64).alias("declared"), pl.lit(0, pl.Int64).alias("allowed"),
+        pl.lit(0, pl.Int64).alias("deductible"), pl.lit(0, pl.Int64).alias("paid"), pl.lit("none").alias("payee"),
+        pl.lit(None, pl.String).alias("payer"), pl.lit(["8021"], pl.List(pl.String)).alias("codes"),
+        pl.lit([], decided.schema["steps"]).alias("steps"))
+    return pl.concat([decided, rows.select(decided.columns).cast(decided.schema)])
 
 
 def _return_message(ctx: Context, inp, decided: pl.DataFrame) -> tuple[str | None, str | None]:

@@ -14,18 +14,21 @@ from zorgclaim.app.access import Forbidden, NotFound, Principal, is_staff, log_a
 from zorgclaim.app.context import Context
 from zorgclaim.domain.money import to_cents
 from zorgclaim.engine.state import State
-from zorgclaim.store.models import AddedAuthorization, ClaimLine
+from zorgclaim.store.models import AddedAuthorization, ClaimLine, Decision
 from zorgclaim.store.repository import load_state
 
 
 def own_patient(ctx: Context, agb: str | None, member_id: str) -> bool:
-    """The member had care from this provider (a line of it in the store), or the insurer granted
-    an authorization the provider asked for the member (a request alone is not enough)."""
+    """The member had care from this provider (a line of it the engine did not refuse: it passed
+    the formal checks, so the BSN on it, which a provider must send, is the member's), or the
+    insurer granted an authorization the provider asked for the member (a request alone is not
+    enough). A line that was only sent, or refused, makes no one a patient."""
     if not agb:
         return False
     with ctx.engine.connect() as conn:
-        line = conn.execute(select(ClaimLine.line_id).where((ClaimLine.member_id == member_id)
-                                                            & (ClaimLine.provider == agb)).limit(1)).first()
+        line = conn.execute(select(ClaimLine.line_id).join(Decision, Decision.line_id == ClaimLine.line_id)
+                            .where((ClaimLine.member_id == member_id) & (ClaimLine.provider == agb)
+                                   & (Decision.status != "rejected")).limit(1)).first()
         if line:
             return True
         return conn.execute(select(AddedAuthorization.id).where((AddedAuthorization.member_id == member_id)

@@ -7,13 +7,23 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import select
 
-from zorgclaim.app.access import Conflict, Invalid, NotFound, Principal, log_access, require
+from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound, Principal, log_access, require
 from zorgclaim.app.context import Context
 from zorgclaim.store import review as store
 from zorgclaim.store.authorizations import add_watch, replace_watch, watch_list
 from zorgclaim.store.models import ClaimLine, Decision
 
-QUEUE_OF = {"handler": "handler", "medical_adviser": "medical"}
+# who may take and decide a line of each queue: a medical question is a medical adviser's; an
+# adviser may also help with the handlers' queue. Both roles see both queues.
+DECIDES = {"handler": ("handler", "medical_adviser", "system"), "medical": ("medical_adviser", "system")}
+
+
+def _may_decide(ctx: Context, p: Principal, line_id: str) -> None:
+    it = store.item(ctx.engine, line_id)
+    if it is None:
+        raise NotFound(f"line {line_id!r} is not on the review queue")
+    if p.role not in DECIDES.get(it["queue"], ("system",)):
+        raise Forbidden(f"line {line_id!r} is on the {it['queue']} queue: a medical adviser decides it")
 
 
 def _raise(e: store.ReviewError):
@@ -31,6 +41,7 @@ def queue(ctx: Context, p: Principal, **filters) -> tuple[list[dict], int]:
 
 def take(ctx: Context, p: Principal, line_id: str) -> dict:
     require(p, "handler", "medical_adviser")
+    _may_decide(ctx, p, line_id)
     try:
         got = store.take(ctx.engine, line_id, p.name)
     except store.ReviewError as e:
@@ -42,9 +53,11 @@ def take(ctx: Context, p: Principal, line_id: str) -> dict:
 def release(ctx: Context, p: Principal, line_id: str) -> dict:
     require(p, "handler", "medical_adviser")
     try:
-        return store.release(ctx.engine, line_id, p.name)
+        got = store.release(ctx.engine, line_id, p.name)
     except store.ReviewError as e:
         _raise(e)
+    log_access(ctx.engine, p, "release-line", "line", line_id)
+    return got
 
 
 def decide(ctx: Context, p: Principal, line_id: str, action: str, reason: str, allowed_max: int | None = None):
@@ -57,6 +70,7 @@ def decide(ctx: Context, p: Principal, line_id: str, action: str, reason: str, a
         raise Invalid("give the reason for the decision", "reason")
     if action == "change" and allowed_max is None:
         raise Invalid("a change needs allowed_max: the most the line may be allowed", "allowed_max")
+    _may_decide(ctx, p, line_id)
     try:
         done = store.decide_line(ctx.engine, ctx.world, line_id, by=p.name, role=p.role, action=action, reason=reason,
                                  allowed_max=allowed_max, booked=ctx.today())

@@ -58,9 +58,20 @@ def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
             if suffix == ".json":
                 return pl.read_json(source, infer_schema_length=None)
             return pl.read_ndjson(source, infer_schema_length=None)
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as e:
-        raise InputError(f"{path}: cannot be read as {suffix[1:].upper()}: {str(e).splitlines()[0]}") from None
+    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError):
+        # in our words: the reader's own message names its internals and may quote the file's values
+        raise InputError(f"{path}: cannot be read as {suffix[1:].upper()}: {NOT_WELL_FORMED[suffix]}") from None
     raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .parquet, .json or .ndjson)")
+
+
+NOT_WELL_FORMED = {
+    ".parquet": "it is not a Parquet file, or it is damaged",
+    ".csv": "it is not well-formed CSV (check the separator is a comma, the quoting, and that every row has "
+            "as many fields as the header)",
+    ".json": "it is not a JSON array of objects, one per line of the claim",
+    ".ndjson": "it is not one JSON object per line",
+    ".jsonl": "it is not one JSON object per line",
+}
 
 
 def cast_columns(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:

@@ -10,6 +10,7 @@ import json
 from sqlalchemy import Engine, func, insert, select, update
 
 from zorgclaim.store.models import AddedAuthorization, AuditEvent, WatchEntry
+from zorgclaim.store.repository import lock_keys, take_write_lock
 
 AUTH_COLUMNS = ("id", "member_id", "benefit", "from_", "to", "status", "added_by", "added_at", "provider",
                 "request_note", "decided_by", "decided_at", "decision_reason")
@@ -33,6 +34,8 @@ def request(engine: Engine, *, member_id: str, benefit: str, start: dt.date, end
     if end is not None and end < start:
         raise AuthorizationError("the period ends before it starts", "invalid")
     with engine.begin() as conn:
+        take_write_lock(conn)
+        lock_keys(conn, ["authorization-numbers"])     # two requests at once never take the same number
         n = conn.execute(select(func.count()).select_from(AddedAuthorization)
                          .where(AddedAuthorization.id.like("A-R%"))).scalar_one() + 1
         auth_id = f"A-R{n:06d}"

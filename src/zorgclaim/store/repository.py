@@ -194,9 +194,16 @@ def lock_members(conn, members: list[str]) -> None:
     """PostgreSQL: a transaction-scoped advisory lock per member, in sorted order, so two processes
     on one member wait for each other and never read stale state. A no-op elsewhere (SQLite has
     one writer, see take_write_lock)."""
-    if conn.dialect.name == "postgresql" and members:
+    lock_keys(conn, members)
+
+
+def lock_keys(conn, keys: list[str]) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock per key (a member id, or a name such as
+    'idempotency|<user>|<key>'), taken in sorted order so two transactions never deadlock. Take all
+    the keys a transaction needs in one call. A no-op elsewhere."""
+    if conn.dialect.name == "postgresql" and keys:
         conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(m))) FROM "
-                          "(SELECT unnest(CAST(:ms AS text[])) AS m ORDER BY 1) AS s"), {"ms": sorted(members)})
+                          "(SELECT unnest(CAST(:ms AS text[])) AS m ORDER BY 1) AS s"), {"ms": sorted(set(keys))})
 
 
 @dataclass(frozen=True)

@@ -123,12 +123,16 @@ def decide_line(engine: Engine, world: World, line_id: str, *, by: str, role: st
         raise ReviewError("a decision on a held line needs a reason")
     if action == "change" and (allowed_max is None or allowed_max < 0):
         raise ReviewError("a change needs allowed_max: the most the line may be allowed (>= 0)")
+    def read(conn):
+        return conn.execute(select(ReviewItem.state, ReviewItem.taken_by, ReviewItem.member_id, ReviewItem.proposal,
+                                   ReviewItem.declared).where(ReviewItem.line_id == line_id)).first()
     with engine.begin() as conn:
         take_write_lock(conn)
-        row = conn.execute(select(ReviewItem.state, ReviewItem.taken_by, ReviewItem.member_id, ReviewItem.proposal,
-                                  ReviewItem.declared).where(ReviewItem.line_id == line_id)).first()
+        row = read(conn)
         if row is None:
             raise ReviewError(f"line {line_id!r} is not on the review queue", "not_found")
+        lock_members(conn, [row.member_id])   # every decision on the member waits here: read again
+        row = read(conn)
         if row.state == "decided":
             raise ReviewError(f"line {line_id!r} was decided already", "conflict")
         if must_hold and not (row.state == "taken" and row.taken_by == by):
@@ -136,10 +140,14 @@ def decide_line(engine: Engine, world: World, line_id: str, *, by: str, role: st
                               + (f" (it is taken by {row.taken_by})" if row.state == "taken" else ""), "conflict")
         if action == "change" and allowed_max > row.declared:
             raise ReviewError("allowed_max is more than the declared amount")
-        lock_members(conn, [row.member_id])
-        conn.execute(update(ReviewItem).where(ReviewItem.line_id == line_id).values(
-            state="decided", decided_by=by, decided_role=role, decided_at=dt.datetime.now(), action=action,
-            allowed_max=allowed_max if action == "change" else None, reason=reason))
+        # and only while it is still undecided (and yours): a second decision changes no row
+        still = (ReviewItem.line_id == line_id) & (ReviewItem.state != "decided")
+        if must_hold:
+            still = still & (ReviewItem.state == "taken") & (ReviewItem.taken_by == by)
+        if conn.execute(update(ReviewItem).where(still).values(
+                state="decided", decided_by=by, decided_role=role, decided_at=dt.datetime.now(), action=action,
+                allowed_max=allowed_max if action == "change" else None, reason=reason)).rowcount != 1:
+            raise ReviewError(f"line {line_id!r} was decided already", "conflict")
         conn.execute(delete(Decision).where(Decision.line_id == line_id))
         line = _line(conn, line_id)
         new = decide(conn, line, world, booked, kind="review", memo=f"review of {line_id}").row(0, named=True)
@@ -163,8 +171,10 @@ def release_after_authorization(engine: Engine, world: World, member_id: str, *,
     from zorgclaim.engine import adjudicate
     out = []
     with engine.connect() as conn:
+        # not a line another person has taken: that person decides it
         held = [r[0] for r in conn.execute(select(ReviewItem.line_id).where(
-            (ReviewItem.member_id == member_id) & (ReviewItem.state != "decided") & (ReviewItem.queue == "medical"))
+            (ReviewItem.member_id == member_id) & (ReviewItem.queue == "medical")
+            & ((ReviewItem.state == "open") | ((ReviewItem.state == "taken") & (ReviewItem.taken_by == by))))
             .order_by(ReviewItem.line_id))]
         if not held:
             return out
@@ -174,9 +184,14 @@ def release_after_authorization(engine: Engine, world: World, member_id: str, *,
     still, _ = adjudicate(lines, facts, state, explain=False)
     waiting = set(still.filter(pl.col("status") == "pended")["line_id"].to_list())
     for line_id in held:
-        if line_id not in waiting:
+        if line_id in waiting:
+            continue
+        try:
             out.append(decide_line(engine, world, line_id, by=by, role=role, action="accept", reason=reason,
                                    booked=booked, must_hold=False))
+        except ReviewError as e:
+            if e.kind != "conflict":     # decided meanwhile by someone else: nothing left to release
+                raise
     return out
 
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
-from zorgclaim.api.problems import problem
+from zorgclaim.api.problems import MEDIA, problem
 from zorgclaim.app import claims as app_claims
 from zorgclaim.app import jobs as app_jobs
-from zorgclaim.app.access import Forbidden, Principal
+from zorgclaim.app.access import Forbidden, Invalid, Principal
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 
@@ -35,7 +35,8 @@ class LineIn(BaseModel):
     provider: str = Field(pattern=r"^\d{8}$", description="AGB code of the provider that gave the care")
     submitted_by: Literal["provider", "member"] | None = None
     channel: Literal["vecozo", "online", "post"] | None = None
-    received: dt.date | None = Field(None, description="Default: today")
+    received: dt.date | None = Field(None, description="The date of receipt: today (claims staff may give the "
+                                                       "day a claim came in by post)")
     service_date: dt.date
     end_date: dt.date | None = None
     code: str = Field(min_length=3, max_length=64, description='Service code "<list>/<code>", e.g. fysio/1000')
@@ -114,6 +115,7 @@ def decision_rows(c: Context, decisions: pl.DataFrame, lines: pl.DataFrame) -> l
 def _submit(request: Request, c: Context, p: Principal, lines: pl.DataFrame, name: str, body: bytes,
             key: str | None, render) -> app_claims.Answer:
     app_claims.own_lines(p, lines)
+    app_claims.check_receipt(c, p, lines)
     sub = app_claims.Submission(p, lines, name, render, key=key, request_hash=app_claims.request_hash(body))
     return request.app.state.batcher.submit(sub)
 
@@ -131,7 +133,11 @@ async def post_claims(request: Request, c: Context = Depends(ctx), p: Principal 
                       idempotency_key: str | None = Header(None, max_length=200)):
     kind = request.headers.get("content-type", "")
     if kind.startswith("multipart/form-data"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - the parser's own message is not for the client
+            return problem(400, "the multipart/form-data body could not be read: send one field 'file' with the "
+                           "claims file (and optionally 'received')", request, [{"field": "file", "message": "unreadable"}])
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
             return problem(422, "file: a multipart field 'file' with the claims file is needed", request,
@@ -161,8 +167,8 @@ async def post_claims(request: Request, c: Context = Depends(ctx), p: Principal 
     def render(decisions: pl.DataFrame, repeats: list[str]) -> tuple[int, dict]:
         return 201, {"decided": decision_rows(c, decisions, lines), "sent_before": repeats}
     answer = await run_in_threadpool(_submit, request, c, p, lines, "api:lines", body, idempotency_key, render)
-    return JSONResponse(answer.body, status_code=answer.status_code,
-                        headers={"Idempotent-Replay": "true"} if answer.replayed else None)
+    return JSONResponse(answer.body, status_code=answer.status_code, media_type=MEDIA if answer.status_code >= 400
+                        else None, headers={"Idempotent-Replay": "true"} if answer.replayed else None)
 
 
 class JobOut(BaseModel):
@@ -240,6 +246,10 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
         answer = await run_in_threadpool(_submit, request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)
     except Forbidden as e:
         return _outcome(403, "forbidden", str(e))
+    except Invalid as e:
+        return _outcome(422, "invalid", str(e), "Patient.identifier" if e.field == "bsn" else e.field)
+    if answer.status_code >= 400 and "resourceType" not in answer.body:     # e.g. an Idempotency-Key reused
+        return _outcome(answer.status_code, "invalid", answer.body.get("detail", "the request was refused"))
     return Response(json.dumps(answer.body), status_code=answer.status_code, media_type=FHIR,
                     headers={"Idempotent-Replay": "true"} if answer.replayed else None)
 

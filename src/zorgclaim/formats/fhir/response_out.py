@@ -63,7 +63,7 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
              for cat, field in (("submitted", "declared"), ("eligible", "allowed"), ("deductible", "deductible"),
                                 ("benefit", "paid"))]
     common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
-              "use": "claim", "patient": claim.patient.model_dump(mode="json", exclude_none=True),
+              "use": "claim", "patient": _patient(rows),
               "created": today.isoformat(), "outcome": outcome, "item": items, "total": total}
     if claim.insurer:
         common["insurer"] = claim.insurer.model_dump(mode="json", exclude_none=True)
@@ -80,6 +80,13 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
                processNote=notes or None,
                payment={"amount": _money(sum(d["paid"] for _, d in decided))})
     return ({k: v for k, v in cr.items() if v is not None}, {k: v for k, v in eob.items() if v is not None})
+
+
+def _patient(rows: list) -> dict:
+    """The patient by the insurer's member number - never the Claim's own reference, which may be
+    a BSN identifier (a BSN is not sent back, nor kept in the stored answer)."""
+    member = next((d.get("member_id") for _, d in rows if d.get("member_id")), None)
+    return {"identifier": {"system": systems.MEMBER, "value": member}} if member else {"display": "the claim's patient"}
 
 
 def _rows(inp: FhirInput, key: str, by_line: dict) -> list:
