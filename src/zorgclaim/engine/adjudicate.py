@@ -140,7 +140,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     k_pcount, k_yamt = ctr["pcount"].fill_null(0).to_numpy().copy(), ctr["yamount"].fill_null(0).to_numpy().copy()
     ded_used = dys["used"].to_numpy().copy()
     out = kernel.run(
-        mode, _days(df["service_date"]), df["quantity"].fill_null(1).to_numpy(), df["declared"].to_numpy(),
+        mode, _days(df["service_date"]), _last_days(df), df["quantity"].fill_null(1).to_numpy(), df["declared"].to_numpy(),
         df["cap"].to_numpy(), svc, dy, (df["age"].fill_null(99) >= min_age).to_numpy(), cs, ce,
         df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
         df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
@@ -151,6 +151,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
                         ).to_series().fill_null(-1).to_numpy()[cb],
         f["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
+        benefit("stay_days", -1), benefit("stay_break_days", 0),
         k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
         value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(), heff["pcount"].to_numpy(),
         heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,
@@ -179,6 +180,14 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     return decisions.select(list(DECISION_SCHEMA)), new_state
 
 
+def _last_days(df: pl.DataFrame) -> np.ndarray:
+    """Each line's last day: its end date, else its service date plus its quantity of days less one
+    (a day of stay billed per day); what a stay limit counts breaks from."""
+    last = pl.coalesce(pl.col("end_date"),
+                       pl.col("service_date") + pl.duration(days=(pl.col("quantity").fill_null(1) - 1).clip(0, None)))
+    return _days(df.select(last.alias("d"))["d"])
+
+
 def _dates(days: np.ndarray) -> pl.Series:
     s = pl.Series("d", days, dtype=pl.Int64)
     return s.set(s == kernel.NONE, None).cast(pl.Int32).cast(pl.Date)
@@ -201,7 +210,7 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
         d["formal_ok"].to_numpy(), _formal_bits(d),
         FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,
         cands["outcome"].to_numpy(), cands["req_bits"].to_numpy(), REQUIREMENT_CODES, cut.to_series().to_numpy(),
-        codes.OUTCOME_CODE)
+        codes.OUTCOME_CODE, codes.PARTIAL_OUTCOME)
     # a held line shows what the rules propose (its codes), with the status pended
     shown = np.where(d["review_no"].to_numpy() >= 0, codes.PENDED, status)
     d = d.with_columns(STATUS.gather(shown), codes.unpack(packed))

@@ -206,6 +206,16 @@ CATALOGUE: tuple[Check, ...] = (
     _C("count-partial", "limits", "partial", "0584", None,
        "{product}/{benefit}: maximum van {max_count} behandelingen; nog {units} van {quantity} vergoed.",
        "{product}/{benefit}: maximum of {max_count} treatments; {units} of {quantity} covered."),
+    _C("stay-limit", "limits", "fail", "0584", "Bzv art. 2.12 (verblijf gedurende een onafgebroken periode van ten "
+       "hoogste 1.095 dagen; een onderbreking van ten hoogste 30 dagen telt niet mee en onderbreekt niet)",
+       "{product}/{benefit}: ten hoogste {stay_days} dagen onafgebroken verblijf; die zijn bereikt (een onderbreking "
+       "van ten hoogste {stay_break_days} dagen onderbreekt het verblijf niet).",
+       "{product}/{benefit}: at most {stay_days} days of uninterrupted stay; they are used (a break of at most "
+       "{stay_break_days} days does not interrupt the stay)."),
+    _C("stay-partial", "limits", "partial", "0584", "Bzv art. 2.12 (verblijf gedurende een onafgebroken periode van ten "
+       "hoogste 1.095 dagen)",
+       "{product}/{benefit}: ten hoogste {stay_days} dagen onafgebroken verblijf; nog {units} van {quantity} dagen vergoed.",
+       "{product}/{benefit}: at most {stay_days} days of uninterrupted stay; {units} of {quantity} days covered."),
     _C("amount-limit", "limits", "fail", "0589", None,
        "{product}/{benefit}: maximum van {per_year_amount} per kalenderjaar bereikt.",
        "{product}/{benefit}: maximum of {per_year_amount} per calendar year reached."),

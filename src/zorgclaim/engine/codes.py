@@ -32,12 +32,17 @@ LIMIT_CHECK = {
     kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
     kernel.AMOUNT_PARTIAL: "amount-partial", kernel.AUTH_AFTER: "authorization-after",
     kernel.NOTHING_LEFT: "nothing-left", kernel.ZERO_PRICE: "zero-price",
+    kernel.STAY_LIMIT: "stay-limit", kernel.STAY_PARTIAL: "stay-partial",
 }
 # the code each candidate outcome reports (the catalogue's code of its check); 0 = none
 OUTCOME_CODE = np.zeros(16, np.int64)
 for _outcome, _check in {**LIMIT_CHECK, kernel.NO_TARIFF: "price-in_kind_unknown"}.items():
     _code = catalogue.code(_check)
     OUTCOME_CODE[_outcome] = int(_code) if _code else 0
+# the candidate outcomes that cover part of a line (the catalogue's outcome of their check)
+PARTIAL_OUTCOME = np.zeros(16, np.bool_)
+for _outcome, _check in LIMIT_CHECK.items():
+    PARTIAL_OUTCOME[_outcome] = catalogue.BY_NAME[_check].outcome == "partial"
 
 _SLOT = 14
 _MASK = (1 << _SLOT) - 1
@@ -71,7 +76,7 @@ def _bits_codes(packed, count, flags, codes):
 
 @njit(cache=True)
 def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credit, cs, ce,
-               outcome, req_bits, req_codes, pricing_cut, outcome_code):
+               outcome, req_bits, req_codes, pricing_cut, outcome_code, partial_outcome):
     n = formal_ok.shape[0]
     out = np.zeros(n, np.int64)
     for i in range(n):
@@ -87,7 +92,7 @@ def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credi
         elif status[i] == PARTIAL:
             for c in range(cs[i], ce[i]):
                 o = outcome[c]
-                if o == kernel.COUNT_PARTIAL or o == kernel.AMOUNT_PARTIAL:
+                if partial_outcome[o]:
                     p, k = _add(p, k, outcome_code[o])
                 if pricing_cut[c]:
                     p, k = _add(p, k, 611)

@@ -11,6 +11,11 @@ nanoseconds per candidate, not a Python loop.
 Lines arrive sorted by member, service date, receipt, line id; counters and deductible
 member-years are keyed per member, so any split by member gives the same result.
 
+A stay limit (days of uninterrupted stay, Bzv art. 2.12) keeps, on its counter, the last day of
+the current stay in `pstart` and the days it counted in `pcount`: a line that starts more than
+`break` days after that last day starts a new stay. A credit gives the counted days back; the
+stay's last day stays as it was (the patient did stay).
+
 A line's mode: 0 formal checks failed (skipped), 1 decide, 2 a credit, 3 held for review: decided
 as mode 1 (its proposal), then everything it took is given back, so it consumes no state.
 `cap` is the most a line may be allowed (the declared amount, or less where a person decided so).
@@ -27,7 +32,7 @@ DECIDE, CREDIT, HELD = 1, 2, 3
 
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
-    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF = range(14)
+    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL = range(16)
 
 
 @njit(cache=True)
@@ -39,9 +44,9 @@ def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_ya
 
 
 @njit(cache=True)
-def run(mode, date, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
+def run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
-        c_ded_flag, c_tops,
+        c_ded_flag, c_tops, c_stay, c_stay_break,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
         he_counter, he_count, he_pcount, he_amount, he_period, end12_base, end12):
     n = mode.shape[0]
@@ -131,6 +136,18 @@ def run(mode, date, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s,
             outcome = PAID
             ps = k_pstart[k]
             pc = k_pcount[k]
+            if c_stay[c] >= 0:
+                if ps == NONE or d - ps - 1 > c_stay_break[c]:
+                    pc = 0  # a new stay: the first, or after a break longer than the limit allows
+                avail = c_stay[c] - pc
+                if avail <= 0:
+                    c_out[c] = STAY_LIMIT
+                    k_pstart[k] = max(ps, last_day[i])
+                    k_pcount[k] = pc
+                    continue
+                if units > avail:
+                    units = avail
+                    outcome = STAY_PARTIAL
             if c_max[c] >= 0:
                 if c_window[c] == 2 and (ps == NONE or d > end12[ps - end12_base]):
                     ps = d  # a new 12-month period starts with this treatment
@@ -173,6 +190,10 @@ def run(mode, date, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s,
                     e_period[c] = ps
                 k_pcount[k] = pc + units
                 e_pcount[c] = units
+            if c_stay[c] >= 0:
+                k_pstart[k] = max(ps, last_day[i])
+                k_pcount[k] = pc + units
+                e_pcount[c] = units     # given back by a credit (period NONE: whatever the stay's last day)
             k_yamt[k] += amt
             e_amount[c] = amt
             if c_ded_flag[c] and ded_line[i]:

@@ -77,6 +77,14 @@ class Pricing(_Strict):
         return self
 
 
+class StayLimit(_Strict):
+    """At most `days` days of uninterrupted stay; a break of at most `break_days` days does not
+    interrupt the stay but its days do not count; after a longer break a new stay starts (Bzv
+    art. 2.12)."""
+    days: int = Field(gt=0)
+    break_days: int = Field(ge=0)
+
+
 class Limits(_Strict):
     from_nth: int | None = None                  # covered from the n-th treatment of the condition
     max_count: Dated[int] | None = None          # at most this many treatments per window
@@ -84,6 +92,7 @@ class Limits(_Strict):
     term: Literal["bijlage1"] | int | None = None  # maximum term in days after the first treatment
     per_year_amount: Dated[int] | None = None    # cents per calendar year
     counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
+    stay: StayLimit | None = None                # days of uninterrupted stay (per day lines)
 
     _cents = field_validator("per_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
 
@@ -91,6 +100,8 @@ class Limits(_Strict):
     def _window(self):
         if self.max_count is not None and self.window is None:
             raise ValueError("max_count needs a window (calendar_year, 12_months or lifetime)")
+        if self.stay is not None and (self.max_count is not None or self.term is not None):
+            raise ValueError("a stay limit counts days of one stay: not with max_count or term on the same benefit")
         return self
 
 
