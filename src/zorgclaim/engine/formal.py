@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach
+from zorgclaim.engine.frames import attach, dated_value
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -52,7 +52,9 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     """Adds one `fail_<check>` column per check and `formal_ok`,
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
     ref = world.reference
-    years = world.library.param("declaration_window_years", df["received"].max() or __import__("datetime").date.today())
+    # the window in force on each line's date of receipt (a dated parameter; no clock here)
+    window = world.library.param_frame("declaration_window_years")
+    years = dated_value(window, pl.col("received"))
     # a credit reverses a debit of the same provider for the same member, never another's line
     hist_debits = state.history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
                                        pl.col("provider").alias("_hist_debit_provider"),
@@ -129,7 +131,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                             & (_bsn_digits(pl.col("bsn")) != _bsn_digits(pl.col("member_bsn"))),
         "duplicate-line": pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch"),
         "date-after-receipt": pl.col("service_date") > pl.col("received"),
-        "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(f"{years}y"),
+        "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(
+            pl.format("{}y", years)),
         "quantity": ~pl.col("is_credit") & (pl.col("quantity") <= 0),
         "code-unknown": pl.col("care_kind").is_null() | (pl.col("code_from") > pl.col("service_date"))
                         | (pl.col("code_to").is_not_null() & (pl.col("code_to") < pl.col("service_date"))),

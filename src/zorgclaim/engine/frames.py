@@ -38,6 +38,16 @@ def period_holds(start: str, end: str, day: str) -> pl.Expr:
     return (pl.col(start) <= pl.col(day)) & (pl.col(end).is_null() | (pl.col(end) >= pl.col(day)))
 
 
+def dated_value(values: pl.DataFrame, day: pl.Expr) -> pl.Expr:
+    """A dated parameter's value on `day` (a date expression): its `value` of the last `from` on or
+    before it; before the first `from`, the first value (a frame from `param_frame`)."""
+    rows = values.sort("from").rows()
+    out = pl.lit(rows[0][1])
+    for start, value in rows[1:]:
+        out = pl.when(day >= pl.lit(start)).then(pl.lit(value)).otherwise(out)
+    return out
+
+
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
            left_on: str | list[str] | None = None, right_on: str | list[str] | None = None) -> pl.DataFrame:
     """Left-join `right` onto `df` and add right's non-key columns, gathering only the key

@@ -101,3 +101,14 @@ def test_small_and_large_key_ids_give_the_same_ids(values, monkeypatch):
     large = frames.key_ids([left], [right])
     assert small[0].tolist() == large[0].tolist() and small[1].tolist() == large[1].tolist()
     assert small[0][-1] == -1 and small[0][-2] == -1
+
+
+def test_dated_value_takes_the_value_in_force_on_the_day():
+    import datetime as dt
+
+    import polars as pl
+
+    from zorgclaim.engine.frames import dated_value
+    values = pl.DataFrame({"from": [dt.date(2020, 1, 1), dt.date(2024, 1, 1)], "value": [3, 5]})
+    days = pl.DataFrame({"d": [dt.date(2019, 6, 1), dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2030, 1, 1)]})
+    assert days.select(dated_value(values, pl.col("d")).alias("v"))["v"].to_list() == [3, 3, 5, 5]
