@@ -27,6 +27,7 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "referral_date": pl.Date,
     "indication_by": pl.String,    # optional AGB of whoever set the indication
     "indication_kind": pl.String,  # optional: what the indication is for (zorghotel, msr, gr, verblijf ...)
+    "onset_date": pl.Date,         # optional: when the condition began (the CVA, the diagnosis), where a rule asks
     "authorization": pl.String,    # optional authorization id
     "credits": pl.String,          # optional: line_id of the debit this credit reverses
 }

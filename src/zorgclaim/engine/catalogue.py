@@ -117,6 +117,11 @@ CATALOGUE: tuple[Check, ...] = (
        "{product}/{benefit}: valt niet onder de dekking (geen zorg).", "{product}/{benefit}: not covered (not care)."),
     _C("restricted-diagnosis", "coverage", "fail", "0613", None,
        "{product}/{benefit}: niet toegestaan bij deze diagnose.", "{product}/{benefit}: not allowed with this diagnosis."),
+    _C("indication-condition", "coverage", "fail", "0613", None,
+       "{product}/{benefit}: de indicatie voldoet niet aan haar voorwaarde (de leeftijd, of de tijd sinds het ontstaan "
+       "van de aandoening: geef dan de datum van ontstaan op de regel).",
+       "{product}/{benefit}: the indication's condition is not met (the age, or the time since the condition began: "
+       "the line must then give the date of onset)."),
     _C("referral-missing", "coverage", "fail", "0613", None,
        "{product}/{benefit}: vereist een verwijzing; die ontbreekt.", "{product}/{benefit}: needs a referral; there is none."),
     _C("referrer-kind", "coverage", "fail", "8013", None,

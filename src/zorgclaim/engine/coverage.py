@@ -22,7 +22,7 @@ from zorgclaim.policy.library import PolicyLibrary
 
 # requirement checks in the order they are reported (bit k of req_bits = the k-th), with their
 # return codes from the catalogue; the condition for failing each is in `_requirements`
-REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "referral-missing", "referrer-kind", "indication-missing",
+REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "indication-condition", "referral-missing", "referrer-kind", "indication-missing",
                      "indication-excludes", "provider-kind", "provider-not-recognised", "provider-qualification",
                      "authorization-missing", "authorization-invalid", "authorization-expired", "authorization-period",
                      "authorization-other-care")
@@ -101,10 +101,12 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
         return _has(bt[col])[b]
     referral_given = df["referral_by"].is_not_null().to_numpy()[i]
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
+    unlisted, unmet = _restricted(df, i, bt, b, world)
     fails = {
         "excluded": benefit("not_covered"),
         "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b, bt, "req_diagnoses"))
-                                | _restricted(df, i, bt, b, world),
+                                | unlisted,
+        "indication-condition": unmet,
         "referral-missing": benefit("req_referral") & ~referral_given,
         "referrer-kind": benefit("req_referral") & referral_given & benefit("referral_kinds")
                          & ~_in_list(bt["referral_kinds"], df["referrer_kind"], i, b, bt, "referral_kinds"),
@@ -223,25 +225,40 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
     return problem, ok
 
 
-def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> np.ndarray:
-    """Package-wide code restrictions (e.g. long sessions only for listed indications): the
-    candidate's product restricts the line's code and the diagnosis is not among those allowed."""
+def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray,
+                world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Package-wide code restrictions (e.g. long sessions only for listed indications): per
+    candidate whose product restricts the line's code, whether the diagnosis is on none of the
+    listed indications, and whether it is on one but that indication's condition does not hold
+    (the member's age; the years since the onset, which the line must then give)."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
-    out = np.zeros(len(i), np.bool_)
+    unlisted, unmet = np.zeros(len(i), np.bool_), np.zeros(len(i), np.bool_)
     if r.height == 0 or len(i) == 0:
-        return out
+        return unlisted, unmet
     products = r["product"].drop_nulls().unique(maintain_order=True)
     q, rk = int_key_ids(
         [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
         [value_ids(r["product"], products)[0], code_rows(r["code"], world)],
         [products.len(), world.reference.service_codes.height])
     sub = np.flatnonzero(q >= 0)
-    if len(sub):
-        hit = (pl.DataFrame({"cr": sub, "_k": q[sub]}).with_columns(df["diagnosis"].gather(i[sub]))
-               .join(r.select(pl.Series("_k", rk), "allowed_diagnoses"), on="_k", how="inner")
-               .filter(~pl.col("allowed_diagnoses").list.contains(pl.col("diagnosis")).fill_null(False)))
-        out[hit["cr"].to_numpy()] = True
-    return out
+    if len(sub) == 0:
+        return unlisted, unmet
+    line = df.select("diagnosis", "age", "service_date", "onset_date")[i[sub]]
+    onset = pl.col("onset_date")
+    holds = ((pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
+             & (pl.col("within_years").is_null()
+                | (onset.is_not_null() & (pl.col("service_date") < onset.dt.offset_by(pl.format("{}y", "within_years")))))
+             & (pl.col("from_years").is_null()
+                | (onset.is_not_null() & (pl.col("service_date") >= onset.dt.offset_by(pl.format("{}y", "from_years"))))))
+    found = (line.with_columns(pl.Series("cr", sub), pl.Series("_k", q[sub]))
+             .join(r.select(pl.Series("_k", rk), "diagnosis", "min_age", "within_years", "from_years",
+                            pl.lit(True).alias("_hit")), on=["_k", "diagnosis"], how="left")
+             .group_by("cr").agg(pl.col("_hit").count().alias("_n"), holds.fill_null(False).any().alias("_holds")))
+    # count() counts non-null values: 0 when no indication of the restriction lists the diagnosis
+    listed = found.filter(pl.col("_n") > 0)
+    unlisted[found.filter(pl.col("_n") == 0)["cr"].to_numpy()] = True
+    unmet[listed.filter(~pl.col("_holds"))["cr"].to_numpy()] = True
+    return unlisted, unmet
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from zorgclaim.domain.money import to_cents
 from zorgclaim.policy.dated import Dated
 from zorgclaim.policy.review import ReviewRule, ReviewRules
-from zorgclaim.policy.schema import Benefit, Package, Product
+from zorgclaim.policy.schema import Benefit, InsurerRestrictions, Package, Product
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -176,6 +176,14 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
     return rows
 
 
+def _restriction_rows(product: Product, restrictions: list) -> list[dict]:
+    """One row per restriction and allowed diagnosis of a product, with that indication's conditions."""
+    return [{"product": product.id, "restriction": r.id, "codes": r.codes, "diagnosis": diagnosis,
+             "indication": ind.label, "min_age": ind.min_age, "within_years": ind.within_years_of_onset,
+             "from_years": ind.from_years_after_onset, "source": r.source.ref}
+            for r in restrictions for ind in r.indications for diagnosis in ind.diagnoses]
+
+
 def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
     parameters: dict[str, Parameter] = {}
     for path in sorted((data_dir / "parameters").glob("*.yaml")):
@@ -188,6 +196,10 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
     for path in sorted((data_dir / "packages").glob("*.yaml")):
         pkg = _validate(Package, _load_yaml(path), path)
         packages[pkg.id] = pkg
+    by_insurer: dict[str, list] = {}
+    for path in sorted((data_dir / "restrictions").glob("*.yaml")):
+        ir = _validate(InsurerRestrictions, _load_yaml(path), path)
+        by_insurer.setdefault(ir.insurer, []).extend(ir.restrictions)
     products: dict[str, Product] = {}
     benefits: dict[str, list[Benefit]] = {}
     rows: list[dict] = []
@@ -200,9 +212,8 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
         benefits[product.id] = _resolve(product, packages, path)
         rows.extend(_benefit_rows(product, benefits[product.id]))
         if product.includes:
-            for r in packages[product.includes].restrictions:
-                restrictions.append({"product": product.id, "restriction": r.id, "codes": r.codes,
-                                     "allowed_diagnoses": r.allowed_diagnoses, "source": r.source.ref})
+            restrictions += _restriction_rows(product, packages[product.includes].restrictions)
+        restrictions += _restriction_rows(product, by_insurer.get(product.insurer, []))
         if product.assignment_ban:
             ab = product.assignment_ban
             bans.append({"product": product.id, "care_kinds": ab.care_kinds, "ban_from": ab.from_,
@@ -211,9 +222,11 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
         if name not in parameters:
             raise PolicyError(f"{data_dir / 'parameters'}: parameter '{name}' is missing")
     table = pl.DataFrame(rows, schema=_BENEFIT_SCHEMA, orient="row")
+    # one row per product, restriction and allowed diagnosis, with that indication's conditions
     rtable = pl.DataFrame(restrictions, schema={"product": pl.String, "restriction": pl.String,
-                                                "codes": pl.List(pl.String), "allowed_diagnoses": pl.List(pl.String),
-                                                "source": pl.String})
+                                                "codes": pl.List(pl.String), "diagnosis": pl.String,
+                                                "indication": pl.String, "min_age": pl.Int64, "within_years": pl.Int64,
+                                                "from_years": pl.Int64, "source": pl.String})
     btable = pl.DataFrame(bans, schema={"product": pl.String, "care_kinds": pl.List(pl.String),
                                         "ban_from": pl.Date, "source": pl.String})
     rules: list[ReviewRule] = []

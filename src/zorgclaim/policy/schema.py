@@ -118,13 +118,31 @@ class Benefit(_Strict):
     source: Source
 
 
+class Indication(_Strict):
+    """An indication a restriction allows, by its diagnosis codes, with its conditions: the member's
+    age on the service date, and the years since the condition began (the line's onset date)."""
+    label: str
+    diagnoses: list[str] = Field(min_length=1)
+    min_age: int | None = None
+    within_years_of_onset: int | None = None     # only in the first n years after the onset
+    from_years_after_onset: int | None = None    # only from n years after the onset
+
+
 class Restriction(_Strict):
     """A package-wide condition on some codes (e.g. long sessions only for listed indications)."""
 
     id: str
     codes: list[str]
-    allowed_diagnoses: list[str]
+    indications: list[Indication] = Field(min_length=1)
     source: Source
+
+
+class InsurerRestrictions(_Strict):
+    """Restrictions an insurer sets on all its products, basic and supplementary (its provider
+    pages, e.g. which indications allow a long session)."""
+
+    insurer: str
+    restrictions: list[Restriction]
 
 
 class AssignmentBan(_Strict):

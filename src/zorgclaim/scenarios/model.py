@@ -95,6 +95,7 @@ class LineIn(_M):
     csi: str | None = None
     referral: ReferralIn | None = None
     indication: IndicationIn | None = None
+    onset: dt.date | None = None           # when the condition began (the CVA, the diagnosis)
     authorization: str | None = None
     credits: str | None = None
 

@@ -88,7 +88,7 @@ def scenario_lines(sc: Scenario) -> pl.DataFrame:
                 "referral_by": ln.referral.by if ln.referral else None,
                 "referral_date": ln.referral.date if ln.referral else None,
                 "indication_by": ln.indication.by if ln.indication else None,
-                "indication_kind": ln.indication.kind if ln.indication else None,
+                "indication_kind": ln.indication.kind if ln.indication else None, "onset_date": ln.onset,
                 "authorization": ln.authorization, "credits": ln.credits})
     return pl.DataFrame(rows, schema=LINE_SCHEMA)
 

@@ -51,6 +51,7 @@ class ClaimLine(Base):
     referral_date: Mapped[dt.date | None] = mapped_column(Date)
     indication_by: Mapped[str | None] = mapped_column(String(16))
     indication_kind: Mapped[str | None] = mapped_column(String(32))
+    onset_date: Mapped[dt.date | None] = mapped_column(Date)
     authorization: Mapped[str | None] = mapped_column(String(64))
     credits: Mapped[str | None] = mapped_column(String(64))
 

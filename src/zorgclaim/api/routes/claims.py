@@ -46,6 +46,8 @@ class LineIn(BaseModel):
     csi: str | None = Field(None, max_length=8)
     referral_by: str | None = Field(None, max_length=16)
     referral_date: dt.date | None = None
+    onset_date: dt.date | None = Field(None, description="When the condition began (the CVA, the diagnosis), where "
+                                                         "a rule counts from it (lange zitting)")
     indication_by: str | None = Field(None, max_length=16)
     indication_kind: str | None = Field(None, max_length=32)
     authorization: str | None = Field(None, max_length=64)

@@ -82,6 +82,7 @@ class ReconsiderIn(BaseModel):
     referral_date: dt.date | None = None
     indication_by: str | None = None
     indication_kind: str | None = None
+    onset_date: dt.date | None = None
     authorization: str | None = None
 
 

@@ -60,6 +60,7 @@ class EstimateIn(BaseModel):
     referral_date: dt.date | None = None
     indication_by: str | None = None
     indication_kind: str | None = None
+    onset_date: dt.date | None = Field(None, description="When the condition began, where a rule counts from it")
     authorization: str | None = None
     submitted_by: Literal["provider", "member"] = "provider"
 
