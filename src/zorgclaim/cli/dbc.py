@@ -68,7 +68,7 @@ def dbc_patient_share(
     reimbursed: str = typer.Option(..., help="What the insurer reimbursed, in euros (its statement)"),
     deductible: str = typer.Option("0", help="Deductible the insurer withheld, in euros"),
 ):
-    """What a patient without a payment agreement owes the clinic (seed 000)."""
+    """What a patient without a payment agreement owes the clinic (Xpert Clinics Revalidatie - Vergoeding (2024))."""
     from zorgclaim.dbc.routing import patient_share
     from zorgclaim.dbc.tables import load_dbc_tables
     from zorgclaim.domain.money import MoneyError, to_cents

@@ -27,7 +27,7 @@ def bill(activities: pl.DataFrame, tables: DbcTables, patients: pl.DataFrame | N
     dbcs = build_dbcs(activities, tables, as_of)
     frame = dbc_frame(dbcs).join(group(dbcs, activities, tables), on="dbc_id", how="left")
     if patients is not None and contracts is not None:
-        frame = route(frame, patients, contracts)
+        frame = route(frame, patients, contracts, tables.labels)
     else:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("insurer"), pl.lit(None, pl.String).alias("billed_to"),
                                    pl.lit("no patients/contracts given").alias("routing_reason"),

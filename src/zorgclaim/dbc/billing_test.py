@@ -72,3 +72,23 @@ def test_patient_share():
     r = patient_share(100000, 20000, 38500)
     assert (r["minimum"], r["owed"], r["basis"]) == (60000, 98500, "minimum 60%")
     assert patient_share(100000, 80000, 38500)["owed"] == 100000
+
+
+def test_an_insurer_not_on_the_contract_list_is_still_negotiating_and_is_billed():
+    """The clinic's page: an insurer not in the table is one it is still negotiating with; a
+    contract follows from 1 January, so the invoice goes to the insurer, not to the patient."""
+    acts = pl.DataFrame([activity(1, dt.date(2024, 3, 1))])
+    (row,) = bill(acts, T, patients(("P1", "Aevitae", dt.date(2024, 1, 1), None)), CONTRACTS).table.iter_rows(named=True)
+    assert row["billed_to"] == "insurer" and row["payment_agreement"] is None
+    assert row["routing_reason"].startswith("still negotiating with Aevitae for 2024")
+
+
+def test_a_brand_is_billed_as_its_contracting_insurer():
+    acts = pl.DataFrame([activity(1, dt.date(2024, 3, 1), patient="P1"), activity(2, dt.date(2024, 3, 1), patient="P2"),
+                         activity(3, dt.date(2024, 3, 1), patient="P3")])
+    pats = patients(("P1", "FBTO", dt.date(2024, 1, 1), None), ("P2", "VGZbewuzt", dt.date(2024, 1, 1), None),
+                    ("P3", "ZEKUR .nl", dt.date(2024, 1, 1), None))
+    rows = {r["patient"]: r for r in bill(acts, T, pats, CONTRACTS).table.iter_rows(named=True)}
+    assert rows["P1"]["insurer"] == "zilveren-kruis" and rows["P1"]["billed_to"] == "insurer"
+    assert rows["P1"]["routing_reason"] == "payment agreement with zilveren-kruis for 2024"
+    assert rows["P2"]["insurer"] == "vgz" and rows["P3"]["insurer"] == "vgz"

@@ -2,7 +2,7 @@
 band, with its tariff (the NZa maximum, or the insurer's contracted price when the clinic has one).
 
 Weights per discipline are dated data (`data/weights.csv`, unverified until sourced): a
-revalidatiearts's minute weighs more than a physiotherapist's (seed 000).
+revalidatiearts's minute weighs more than a physiotherapist's (Xpert Clinics Revalidatie - Vergoeding (2024)).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Invoices: one per DBC, with its start and end date and every activity in 5-minute units
 (a 25-minute treatment appears 5 times), team consultations and dossier work included; and
-separate patient invoices for no-shows, which never go to the insurer (seed 000)."""
+separate patient invoices for no-shows, which never go to the insurer (Xpert Clinics Revalidatie - Vergoeding (2024))."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""From a clinic's activities to DBC-zorgproducten: opening, closing, follow-up (seed 000).
+"""From a clinic's activities to DBC-zorgproducten: opening, closing, follow-up (Xpert Clinics Revalidatie - Vergoeding (2024)).
 
 - A DBC opens at the first activity of a care demand (per patient, care demand and specialist;
   several DBCs can run at once).

@@ -61,7 +61,7 @@ def test_as_of_shows_open_dbcs():
 
 
 def test_seed_example_dates():
-    # seed 000: a DBC that starts 2022-09-11 runs until 2023-01-08 at most
+    # Xpert Clinics Revalidatie - Vergoeding (2024): a DBC that starts 2022-09-11 runs until 2023-01-08 at most
     df = acts(0).with_columns(pl.lit(dt.date(2022, 9, 11)).alias("date"))
     more = [df.with_columns(pl.lit(dt.date(2022, 9, 11) + dt.timedelta(days=d)).alias("date"), pl.lit(k + 2, pl.Int64).alias("activity_id"))
             for k, d in enumerate((30, 60, 90, 115))]

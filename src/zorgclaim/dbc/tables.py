@@ -40,6 +40,11 @@ class TariffRow(_Row):
     amount: Cents
 
 
+class InsurerLabelRow(_Row):
+    label: str
+    insurer: str
+
+
 class ClinicContractRow(_Row):
     insurer: str
     year: int
@@ -52,6 +57,7 @@ class DbcTables:
     weights: pl.DataFrame
     products: pl.DataFrame
     tariffs: pl.DataFrame
+    labels: pl.DataFrame        # an insurer's brand or label (as patients name it) -> the contracting insurer
 
     def param(self, name: str, day: dt.date):
         return self.parameters[name].dated().at(day)
@@ -91,4 +97,16 @@ def load_dbc_tables(data_dir: Path = DATA_DIR) -> DbcTables:
                            schema={"source": s, "verified": pl.Boolean, "code": s, "from_": d, "amount": pl.Int64})
     if products.filter(pl.col("hours_to") <= pl.col("hours_from")).height:
         raise ReferenceError(f"{data_dir / 'products.csv'}: a band with hours_to <= hours_from")
-    return DbcTables(params, weights, products, tariffs)
+    labels = pl.DataFrame([r.model_dump() for r in read_csv_rows(data_dir / "insurer_labels.csv", InsurerLabelRow)],
+                          schema={"source": s, "verified": pl.Boolean, "label": s, "insurer": s})
+    labels = labels.with_columns(insurer_key(pl.col("label")).alias("key"))
+    twice = labels.filter(pl.col("key").is_duplicated())["label"].to_list()
+    if twice:
+        raise ReferenceError(f"{data_dir / 'insurer_labels.csv'}: a label given twice: {', '.join(twice)}")
+    return DbcTables(params, weights, products, tariffs, labels)
+
+
+def insurer_key(name: pl.Expr) -> pl.Expr:
+    """An insurer's or label's name as a key: lower case, letters and digits only ('ZEKUR .nl' and
+    'Zekur' differ; 'Zilveren Kruis' and 'zilveren-kruis' do not)."""
+    return name.str.to_lowercase().str.replace_all(r"[^0-9a-zà-ÿ]+", "")

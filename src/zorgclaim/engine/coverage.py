@@ -262,7 +262,7 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
-    """VGZ cessieverbod (seed 002): a provider without a contract with the member's insurer bills
+    """VGZ cessieverbod (VGZ, "Cessieverbod en strikter betaalbeleid", vragen en antwoorden voor zorgverleners (2023)): a provider without a contract with the member's insurer bills
     basic-insurance aids directly, delivered on or after the ban date -> 8022, unless a
     supplementary module of the member covers the aid. Adds `fail_assignment-ban` to df."""
     bans = world.library.assignment_ban_table.explode("care_kinds").rename(

@@ -122,7 +122,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         "outside-library": pl.col("member_known") & ~deceased & pl.col("outside_library"),
         "not-insured": pl.col("member_known") & ~deceased & pl.col("basic_product").is_null() & ~pl.col("outside_library"),
         # a period of care (a stay) must be insured throughout; a DBC-zorgproduct belongs wholly
-        # to the insurer of its start date (seed 000), so products are exempt
+        # to the insurer of its start date (Xpert Clinics Revalidatie - Vergoeding (2024)), so products are exempt
         "partly-insured": pl.col("basic_product").is_not_null() & pl.col("end_date").is_not_null()
                           & (pl.col("unit") != "product") & pl.col("cov_to").is_not_null()
                           & (pl.col("end_date") > pl.col("cov_to")),

@@ -13,7 +13,7 @@ Per decided line with allowed A, deductible D, paid P:
 
 `due` is when the money is to be paid: a provider's contract term (calendar days after receipt,
 default `provider_payment_term_days`), a member's 6 working days (online) or 10 (post) after
-receipt (seed 002). A movement against the payee (a credit) is due at once, so it is offset against
+receipt (VGZ - Declareren - pagina voor zorgverleners). A movement against the payee (a credit) is due at once, so it is offset against
 the next payout.
 """
 
