@@ -92,3 +92,17 @@ def test_a_brand_is_billed_as_its_contracting_insurer():
     assert rows["P1"]["insurer"] == "zilveren-kruis" and rows["P1"]["billed_to"] == "insurer"
     assert rows["P1"]["routing_reason"] == "payment agreement with zilveren-kruis for 2024"
     assert rows["P2"]["insurer"] == "vgz" and rows["P3"]["insurer"] == "vgz"
+
+
+def test_the_product_depends_on_the_diagnosis_and_the_weighted_hours():
+    """Xpert Clinics Revalidatie - Vergoeding (2024): the weighted hours, together with the
+    diagnosis, decide the product. 8 weighted hours of a hand complaint and of another diagnosis
+    are two different products."""
+    def dbc(diagnosis):
+        rows = [dict(activity(k, dt.date(2024, 4, 1) + dt.timedelta(days=7 * k), 60, discipline="revalidatiearts"),
+                     diagnosis=diagnosis) for k in range(1, 5)]
+        (row,) = bill(pl.DataFrame(rows), T).table.iter_rows(named=True)
+        return row["weighted_hours"], row["diagnosis_group"], row["code"]
+    assert dbc("HAND-02") == (8.0, "hand", "msr/199299010")
+    assert dbc("POLS-01") == (8.0, "hand", "msr/199299010")
+    assert dbc("CVA-01") == (8.0, "*", "msr/199399010")

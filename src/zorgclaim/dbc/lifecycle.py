@@ -8,7 +8,10 @@
   (start + 119 days). An activity on the closing day itself still belongs to the DBC; the day after
   opens a new one.
 - A new activity for the same care demand within `follow_up_within_years` (1) of closing opens a
-  follow-up DBC (vervolg-DBC); later, a new initial DBC.
+  follow-up DBC (vervolg-DBC) "with retroactive effect": it starts the day after the previous one
+  closed. Its 120 days count from its first activity (our reading: counted from the retroactive
+  start, a follow-up opened months later would be closed before its first activity). Later than
+  a year, a new initial DBC starts on the activity's date.
 - No-shows are not activities: they neither open nor extend a DBC (they are billed to the patient).
 
 A scan per care demand, in date order: sequential by nature, and clinic-sized.
@@ -72,11 +75,12 @@ def build_dbcs(activities: pl.DataFrame, tables: DbcTables, as_of: dt.date | Non
                 seq += 1
                 follow = last_end is not None and day <= plus_years(last_end, tables.param("follow_up_within_years", day))
                 current = {"id": f"{patient}-{demand}-{specialist}-{seq}", "kind": "follow-up" if follow else "initial",
-                           "start": day, "last": day, "diagnosis": row["diagnosis"], "acts": []}
+                           "start": last_end + dt.timedelta(days=1) if follow else day, "clock": day,
+                           "last": day, "diagnosis": row["diagnosis"], "acts": []}
             current["last"] = day
             current["acts"].append(row["activity_id"])
-            max_days = tables.param("max_duration_days", current["start"])
-            current["end"] = min(day + dt.timedelta(days=close_after), current["start"] + dt.timedelta(days=max_days - 1))
+            max_days = tables.param("max_duration_days", current["clock"])
+            current["end"] = min(day + dt.timedelta(days=close_after), current["clock"] + dt.timedelta(days=max_days - 1))
             current["diagnosis"] = current["diagnosis"] or row["diagnosis"]
         if current is not None:
             out.append(close(current, as_of is not None and as_of < current["end"]))

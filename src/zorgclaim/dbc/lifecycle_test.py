@@ -42,6 +42,18 @@ def test_follow_up_within_a_year_of_closing_otherwise_initial():
     assert spans(build_dbcs(acts(0, within + 1), T))[1][2] == "initial"
 
 
+def test_a_follow_up_starts_the_day_after_the_previous_closed():
+    """Xpert Clinics Revalidatie - Vergoeding (2024): back for the same complaint within a year, a
+    follow-up DBC opens with retroactive effect - from the day after the previous one closed; its
+    120 days count from its first activity, and a new start more than a year later is the day itself."""
+    first_end = 42
+    (a, b) = build_dbcs(acts(0, 200, 230), T)
+    assert (a.kind, (a.end - D0).days) == ("initial", first_end)
+    assert (b.kind, (b.start - D0).days, (b.last_activity - D0).days, (b.end - D0).days) == ("follow-up", 43, 230, 272)
+    late = (plus_years(D0 + dt.timedelta(days=first_end), 1) - D0).days + 1
+    assert [(d.kind, (d.start - D0).days) for d in build_dbcs(acts(0, late), T)] == [("initial", 0), ("initial", late)]
+
+
 def test_several_dbcs_run_at_once_per_care_demand_and_specialist():
     both = pl.concat([acts(0, 10), acts(5, 15, demand="Z2").with_columns(pl.col("activity_id") + 10),
                       acts(3, specialist="S2").with_columns(pl.col("activity_id") + 20)])
@@ -52,7 +64,7 @@ def test_several_dbcs_run_at_once_per_care_demand_and_specialist():
 def test_no_show_neither_opens_nor_extends():
     df = pl.concat([acts(0), acts(40, kind="no_show").with_columns(pl.lit(2, pl.Int64).alias("activity_id")),
                     acts(60).with_columns(pl.lit(3, pl.Int64).alias("activity_id"))])
-    assert spans(build_dbcs(df, T)) == [(0, 42, "initial"), (60, 102, "follow-up")]
+    assert spans(build_dbcs(df, T)) == [(0, 42, "initial"), (43, 102, "follow-up")]
 
 
 def test_as_of_shows_open_dbcs():

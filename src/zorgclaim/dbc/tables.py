@@ -26,6 +26,12 @@ class WeightRow(_Row):
     weight: float
 
 
+class DiagnosisGroupRow(_Row):
+    prefix: str
+    group: str
+    label: str
+
+
 class ProductRow(_Row):
     group: str
     hours_from: float
@@ -58,6 +64,7 @@ class DbcTables:
     products: pl.DataFrame
     tariffs: pl.DataFrame
     labels: pl.DataFrame        # an insurer's brand or label (as patients name it) -> the contracting insurer
+    diagnosis_groups: pl.DataFrame   # a diagnosis code's prefix -> its diagnosis group (the product's first key)
 
     def param(self, name: str, day: dt.date):
         return self.parameters[name].dated().at(day)
@@ -103,7 +110,14 @@ def load_dbc_tables(data_dir: Path = DATA_DIR) -> DbcTables:
     twice = labels.filter(pl.col("key").is_duplicated())["label"].to_list()
     if twice:
         raise ReferenceError(f"{data_dir / 'insurer_labels.csv'}: a label given twice: {', '.join(twice)}")
-    return DbcTables(params, weights, products, tariffs, labels)
+    groups = pl.DataFrame([r.model_dump() for r in read_csv_rows(data_dir / "diagnosis_groups.csv", DiagnosisGroupRow)],
+                          schema={"source": s, "verified": pl.Boolean, "prefix": s, "group": s, "label": s})
+    missing = sorted(set(groups["group"]) - set(products["group"]))
+    if missing:
+        raise ReferenceError(f"{data_dir / 'diagnosis_groups.csv'}: group(s) without products: {', '.join(missing)}")
+    if "*" not in set(products["group"]):
+        raise ReferenceError(f"{data_dir / 'products.csv'}: no products of group '*' (other diagnoses)")
+    return DbcTables(params, weights, products, tariffs, labels, groups)
 
 
 def insurer_key(name: pl.Expr) -> pl.Expr:
