@@ -121,7 +121,16 @@ def test_dbc_group_and_patient_share(tmp_path):
     assert (tmp_path / "out" / "invoice_lines.csv").read_text().count("\n") == 6  # header + 5 units of 5 minutes
     assert "60.17" in (tmp_path / "out" / "no_show_invoices.csv").read_text()
     s = run("dbc", "patient-share", "--invoice", "1000.00", "--reimbursed", "200.00", "--deductible", "385.00")
-    assert s.returncode == 0 and "€ 985,00" in s.stdout
+    assert s.returncode == 0 and "€ 985,00" in s.stdout and "Not due yet" in s.stdout
+    s = run("dbc", "patient-share", "--invoice", "1000.00", "--reimbursed", "200.00", "--insurer-paid-on", "2024-06-03")
+    assert s.returncode == 0 and "Due: 03-07-2024" in s.stdout
+    mats = tmp_path / "materials.csv"
+    mats.write_text("patient,date,kind,item,amount\nP1,2024-03-04,spalk,duimspalk,95.00\nP1,2024-03-04,brace,x,lots\n")
+    pats = tmp_path / "patients.csv"
+    pats.write_text("patient,insurer,from,to\nP1,VGZ,2024-01-01,\n")
+    r = run("dbc", "group", acts, "--patients", pats, "--materials", mats, "--out", tmp_path / "out2")
+    assert r.returncode == 1 and "materials.csv:3: field 'amount'" in r.stderr
+    assert "P1,2024-03-04,spalk,duimspalk,95.00,vgz,insurer" in (tmp_path / "out2" / "material_invoices.csv").read_text()
 
 
 def test_dbc_demo(tmp_path):

@@ -15,28 +15,37 @@ from zorgclaim.domain.money import cents_text
 
 
 def group(activities: Path, patients: Path | None = None, contracts: Path | None = None,
-          as_of: dt.date | None = None):
-    """(billing, row errors): the DBCs, their products, invoices and routing."""
+          as_of: dt.date | None = None, prices: Path | None = None, materials: Path | None = None):
+    """(billing, row errors): the DBCs, their products, invoices and routing; `prices`: the
+    clinic's agreed prices per insurer, year and product."""
     from zorgclaim.dbc.billing import bill
-    from zorgclaim.dbc.io import read_activities, read_patients
-    from zorgclaim.dbc.tables import load_clinic_contracts, load_dbc_tables
+    from zorgclaim.dbc.io import read_activities, read_materials, read_patients
+    from zorgclaim.dbc.tables import load_clinic_contracts, load_clinic_prices, load_dbc_tables
     acts, errors = read_activities(activities)
     pats = None
     if patients:
         pats, perr = read_patients(patients)
         errors += perr
     cons = load_clinic_contracts(contracts) if contracts else None
-    return bill(acts, load_dbc_tables(), pats, cons, as_of), errors
+    mats = None
+    if materials:
+        mats, merr = read_materials(materials)
+        errors += merr
+    return bill(acts, load_dbc_tables(), pats, cons, as_of, load_clinic_prices(prices) if prices else None,
+                mats), errors
 
 
 def write_billing(b, out: Path, html: bool = True) -> None:
     """dbcs.csv/json, invoice_lines.csv, no_show_invoices.csv and a printable invoice per closed DBC."""
     from zorgclaim.dbc.html import invoice_html
     out.mkdir(parents=True, exist_ok=True)
-    b.table.with_columns(cents_text(pl.col("nza_tariff")).alias("tariff")).drop("nza_tariff").write_csv(out / "dbcs.csv")
+    b.table.with_columns(cents_text(pl.col("nza_tariff")).alias("nza_tariff"),
+                         cents_text(pl.col("invoice_amount")).alias("invoice_amount")).write_csv(out / "dbcs.csv")
     b.table.write_json(out / "dbcs.json")
     b.lines.write_csv(out / "invoice_lines.csv")
     b.no_shows.with_columns(cents_text(pl.col("amount")).alias("amount")).write_csv(out / "no_show_invoices.csv")
+    if b.materials is not None:
+        b.materials.with_columns(cents_text(pl.col("amount")).alias("amount")).write_csv(out / "material_invoices.csv")
     if html:
         (out / "invoices").mkdir(exist_ok=True)
         for row in b.table.filter(~pl.col("open")).iter_rows(named=True):
@@ -53,7 +62,8 @@ class Precheck:
     errors: list = field(default_factory=list)
 
 
-def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: Path, today: dt.date) -> Precheck:
+def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: Path, today: dt.date,
+             prices: Path | None = None) -> Precheck:
     """Group, then run the closed invoices through the insurer's engine as the insurer would;
     write claim_lines.csv, one ZH308 file per insurer billed directly, and the decisions."""
     from zorgclaim.app.files import write_decisions
@@ -61,7 +71,7 @@ def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: P
     from zorgclaim.dbc.precheck import claim_lines, precheck as run
     from zorgclaim.formats.vektis.write import UZOVI
     from zorgclaim.formats.vektis.zh308 import write_zh308
-    b, errors = group(activities, patients, contracts)
+    b, errors = group(activities, patients, contracts, prices=prices)
     pats, _ = read_patients(patients)
     lib, ref = library_and_reference()
     known = pats.filter(pl.col("product").is_in(list(lib.products)))

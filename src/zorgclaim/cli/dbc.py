@@ -38,6 +38,8 @@ def dbc_group(
     activities: Path = typer.Argument(..., help="Activity log: patient, date, discipline, minutes, kind (contact|team|dossier|no_show), diagnosis, care_demand, specialist"),
     patients: Optional[Path] = typer.Option(None, help="Patients: patient, insurer, from, to (and member_id, birth_date, product, referral_by)"),
     contracts: Optional[Path] = typer.Option(None, help="Clinic contracts: insurer, year, payment_agreement, source, verified"),
+    prices: Optional[Path] = typer.Option(None, help="Prices agreed with insurers: insurer, year, code, amount, source, verified"),
+    materials: Optional[Path] = typer.Option(None, help="Materials handed out: patient, date, kind (spalk|brace|oefenmateriaal), item, amount"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Only activities up to this date; lists the DBCs still open"),
     out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Folder for dbcs.csv/json, invoice_lines.csv, no_show_invoices.csv, invoices/*.html"),
     html: bool = typer.Option(True, help="Write a printable HTML invoice per closed DBC"),
@@ -47,7 +49,7 @@ def dbc_group(
     from zorgclaim.dbc.grouping import GroupingError
     day = parse_date(as_of, "--as-of")
     try:
-        b, errors = group(activities, patients, contracts, day)
+        b, errors = group(activities, patients, contracts, day, prices, materials)
     except GroupingError as e:
         _fail(str(e))
     for e in errors[:50]:
@@ -67,6 +69,8 @@ def dbc_patient_share(
     invoice: str = typer.Option(..., help="Invoice amount in euros"),
     reimbursed: str = typer.Option(..., help="What the insurer reimbursed, in euros (its statement)"),
     deductible: str = typer.Option("0", help="Deductible the insurer withheld, in euros"),
+    insurer_paid_on: Optional[str] = typer.Option(None, help="When the insurer paid the patient (its statement), "
+                                                  "YYYY-MM-DD; the patient pays within the payment term after that"),
 ):
     """What a patient without a payment agreement owes the clinic (Xpert Clinics Revalidatie - Vergoeding (2024))."""
     from zorgclaim.dbc.routing import patient_share
@@ -75,13 +79,20 @@ def dbc_patient_share(
     import datetime as dt
     try:
         inv, reim, ded = to_cents(invoice), to_cents(reimbursed), to_cents(deductible)
-        r = patient_share(inv, reim, ded, load_dbc_tables().param("patient_minimum_share_pct", dt.date.today()))
+        paid_on = parse_date(insurer_paid_on, "--insurer-paid-on") if insurer_paid_on else None
+        tables = load_dbc_tables()
+        day = paid_on or dt.date.today()
+        r = patient_share(inv, reim, ded, tables.param("patient_minimum_share_pct", day), paid_on,
+                          tables.param("payment_term_days", day))
     except (MoneyError, ValueError) as e:
         _fail(str(e))
     console.print(f"Invoice {fmt_eur(r['invoice'])}; insurer reimbursed {fmt_eur(r['reimbursed'])}; minimum "
                   f"{fmt_eur(r['minimum'])}; deductible withheld {fmt_eur(r['deductible_withheld'])}", highlight=False)
     console.print(f"Patient owes the clinic: [bold]{fmt_eur(r['owed'])}[/] (basis: {r['basis']} + deductible"
                   + ("; capped at the invoice" if r["capped"] else "") + ")", highlight=False)
+    console.print(f"Due: {r['due']:%d-%m-%Y} (the payment term after the insurer paid)" if r["due"] else
+                  "Not due yet: the patient pays after the insurer has paid (send us the insurer's statement)",
+                  highlight=False)
 
 
 @dbc_app.command("precheck")
@@ -89,6 +100,7 @@ def dbc_precheck(
     activities: Path = typer.Argument(..., help="Activity log"),
     patients: Path = typer.Option(..., help="Patients with member_id, birth_date, product, referral_by"),
     contracts: Path = typer.Option(..., help="Clinic contracts"),
+    prices: Optional[Path] = typer.Option(None, help="Prices agreed with insurers (else the NZa tariff)"),
     agb: str = typer.Option("07999999", help="The clinic's AGB code"),
     out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Where claim_lines.csv, the ZH308 files and precheck/ go"),
 ):
@@ -98,7 +110,7 @@ def dbc_precheck(
 
     from zorgclaim.app.dbc import precheck
     from zorgclaim.engine.explain import render_step
-    r = precheck(activities, patients, contracts, agb, out, dt.date.today())
+    r = precheck(activities, patients, contracts, agb, out, dt.date.today(), prices)
     for e in r.errors[:50]:
         err.print(f"[yellow]skipped:[/] {e}", highlight=False)
     for insurer, (n, path) in sorted(r.zh308.items()):

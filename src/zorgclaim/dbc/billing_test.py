@@ -106,3 +106,34 @@ def test_the_product_depends_on_the_diagnosis_and_the_weighted_hours():
     assert dbc("HAND-02") == (8.0, "hand", "msr/199299010")
     assert dbc("POLS-01") == (8.0, "hand", "msr/199299010")
     assert dbc("CVA-01") == (8.0, "*", "msr/199399010")
+
+
+def test_the_invoice_asks_the_agreed_price_under_a_payment_agreement_else_the_nza_tariff():
+    from zorgclaim.dbc.tables import load_clinic_prices
+    prices = load_clinic_prices(DATA_DIR / "clinic_prices_example.csv")
+    acts = pl.DataFrame([dict(activity(k, dt.date(2024, 4, 1) + dt.timedelta(days=7 * k), 60, discipline="revalidatiearts",
+                                       patient=p), activity_id=10 * n + k)
+                         for n, p in enumerate(("P1", "P2", "P3")) for k in range(1, 5)])
+    pats = patients(("P1", "onvz", dt.date(2024, 1, 1), None), ("P2", "cz", dt.date(2024, 1, 1), None),
+                    ("P3", "menzis", dt.date(2024, 1, 1), None))
+    rows = {r["patient"]: r for r in bill(acts, T, pats, CONTRACTS, prices=prices).table.iter_rows(named=True)}
+    assert (rows["P1"]["code"], rows["P1"]["invoice_amount"], rows["P1"]["price_basis"]) == ("msr/199299010", 172000, "contract")
+    assert (rows["P2"]["invoice_amount"], rows["P2"]["price_basis"]) == (rows["P2"]["nza_tariff"], "nza")  # billed to the patient
+    assert (rows["P3"]["invoice_amount"], rows["P3"]["price_basis"]) == (rows["P3"]["nza_tariff"], "nza")  # no agreed price known
+
+
+def test_a_no_show_costs_a_fee_unless_called_off_24_hours_before():
+    acts = pl.DataFrame([activity(1, dt.date(2024, 4, 2)), activity(2, dt.date(2024, 4, 9), 30, "no_show"),
+                         activity(3, dt.date(2024, 4, 16), 30, "no_show"), activity(4, dt.date(2024, 4, 23), 30, "no_show")]
+                        ).with_columns(pl.Series("notice_hours", [None, None, 30, 5], dtype=pl.Int64))
+    ns = bill(acts, T).no_shows
+    assert ns["activity_id"].to_list() == [2, 4] and ns["amount"].to_list() == [6017, 6017]
+    assert ns["reason"].to_list() == ["did not come", "called off 5 hours before (less than 24)"]
+
+
+def test_the_patient_pays_after_the_insurer_within_the_payment_term():
+    waiting = patient_share(100000, 70000, 0)
+    assert waiting["due"] is None and waiting["waiting_for_insurer"]
+    paid = patient_share(100000, 70000, 0, insurer_paid_on=dt.date(2024, 6, 3), term_days=T.param("payment_term_days",
+                                                                                                   dt.date(2024, 6, 3)))
+    assert paid["due"] == dt.date(2024, 7, 3) and not paid["waiting_for_insurer"]

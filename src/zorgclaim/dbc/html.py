@@ -17,7 +17,7 @@ def invoice_html(dbc: dict, lines: pl.DataFrame, clinic: str = "Kliniek") -> str
     rows = "\n".join(
         f"<tr><td>{r['date']}</td><td>{e(r['discipline'])}</td><td>{KIND_NL.get(r['kind'], e(r['kind']))}</td>"
         f"<td class=n>{r['unit_minutes']} min</td></tr>" for r in lines.iter_rows(named=True))
-    amount = fmt_eur(dbc["nza_tariff"]) if dbc.get("nza_tariff") is not None else "-"
+    amount = fmt_eur(dbc["invoice_amount"]) if dbc.get("invoice_amount") is not None else "-"
     to = {"insurer": f"zorgverzekeraar ({e(str(dbc.get('insurer')))})", "patient": "patiënt"}.get(dbc.get("billed_to"), "-")
     return f"""<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Factuur {e(dbc['dbc_id'])}</title>

@@ -27,8 +27,19 @@ def invoice_lines(dbcs: list[Dbc], activities: pl.DataFrame, tables: DbcTables) 
 
 
 def no_show_invoices(activities: pl.DataFrame, tables: DbcTables) -> pl.DataFrame:
-    ns = activities.filter(pl.col("kind") == "no_show")
-    fees = [tables.param("no_show_fee", d) for d in ns["date"].to_list()]
+    """A fee for an appointment the patient did not come to, or called off less than
+    `cancellation_notice_hours` (24) before; one called off in time costs nothing. Never to the
+    insurer."""
     from zorgclaim.domain.money import to_cents
+    ns = activities.filter(pl.col("kind") == "no_show")
+    if "notice_hours" not in ns.columns:
+        ns = ns.with_columns(pl.lit(None, pl.Int64).alias("notice_hours"))
+    needed = pl.Series([tables.param("cancellation_notice_hours", d) for d in ns["date"].to_list()], dtype=pl.Int64)
+    ns = ns.with_columns(needed.alias("_needed")).filter(
+        pl.col("notice_hours").is_null() | (pl.col("notice_hours") < pl.col("_needed")))
+    fees = [tables.param("no_show_fee", d) for d in ns["date"].to_list()]
     return ns.select("patient", "date", "discipline", "activity_id").with_columns(
-        pl.Series("amount", [to_cents(f) for f in fees], dtype=pl.Int64), pl.lit("patient").alias("billed_to"))
+        pl.Series("amount", [to_cents(f) for f in fees], dtype=pl.Int64), pl.lit("patient").alias("billed_to"),
+        pl.when(ns["notice_hours"].is_null()).then(pl.lit("did not come"))
+        .otherwise(pl.format("called off {} hours before (less than {})", ns["notice_hours"], ns["_needed"]))
+        .alias("reason"))

@@ -10,7 +10,7 @@ from zorgclaim.formats.tabular import InputError, RowError, cast_columns, read_t
 
 ACTIVITY_SCHEMA = {"activity_id": pl.Int64, "patient": pl.String, "date": pl.Date, "discipline": pl.String,
                    "minutes": pl.Int64, "kind": pl.String, "diagnosis": pl.String, "care_demand": pl.String,
-                   "specialist": pl.String}
+                   "specialist": pl.String, "notice_hours": pl.Int64}
 KINDS = ("contact", "team", "dossier", "no_show")
 PATIENT_SCHEMA = {"patient": pl.String, "insurer": pl.String, "from": pl.Date, "to": pl.Date,
                   "member_id": pl.String, "birth_date": pl.Date, "product": pl.String, "referral_by": pl.String}
@@ -25,8 +25,8 @@ def read_activities(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     if "activity_id" not in df.columns:
         df = df.with_row_index("activity_id", offset=offset).with_columns(pl.col("activity_id").cast(pl.Int64))
-    for c in ("diagnosis", "specialist"):
-        if c not in df.columns:
+    for c in ("diagnosis", "specialist", "notice_hours"):     # notice_hours: how long before a cancelled appointment
+        if c not in df.columns:                                # the patient called it off (none: did not come)
             df = df.with_columns(pl.lit(None, pl.String).alias(c))
     df = df.with_columns(pl.col("specialist").fill_null("-"))
     typed, errors = cast_columns(df, ACTIVITY_SCHEMA, str(path), offset)
@@ -51,3 +51,40 @@ def read_patients(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
             df = df.with_columns(pl.lit(None, pl.String).alias(c))
     typed, errors = cast_columns(df, PATIENT_SCHEMA, str(path), offset)
     return typed.select(list(PATIENT_SCHEMA)), errors
+
+
+MATERIAL_SCHEMA = {"material_id": pl.Int64, "patient": pl.String, "date": pl.Date, "kind": pl.String, "item": pl.String,
+                   "amount": pl.Int64}
+
+
+def read_materials(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
+    """Materials handed out (splints, braces, exercise material): patient, date, kind, item, amount
+    in euros. A row that cannot be read is listed and left out; the others are kept."""
+    from zorgclaim.dbc.materials import KINDS as MATERIAL_KINDS
+    from zorgclaim.domain.money import MoneyError, to_cents
+    path = Path(path)
+    df = read_table(path)
+    offset = 2 if path.suffix.lower() == ".csv" else 1
+    missing = [c for c in ("patient", "date", "kind", "amount") if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    if "material_id" not in df.columns:
+        df = df.with_row_index("material_id", offset=offset).with_columns(pl.col("material_id").cast(pl.Int64))
+    if "item" not in df.columns:
+        df = df.with_columns(pl.col("kind").alias("item"))
+    errors: list[RowError] = []
+    cents = []
+    for r in df.select("material_id", pl.col("amount").cast(pl.String)).iter_rows(named=True):
+        try:
+            cents.append(to_cents(r["amount"]))
+        except (MoneyError, ValueError, TypeError):
+            errors.append(RowError(str(path), int(r["material_id"]), "amount", f"{r['amount']!r} is not an amount in euros"))
+            cents.append(None)
+    df = df.with_columns(pl.Series("amount", cents, dtype=pl.Int64))
+    typed, cast_errors = cast_columns(df.filter(pl.col("amount").is_not_null()).with_columns(pl.col("amount").cast(pl.String)),
+                                      MATERIAL_SCHEMA, str(path), offset)
+    errors += cast_errors
+    bad = typed.filter(~pl.col("kind").is_in(MATERIAL_KINDS))
+    errors += [RowError(str(path), int(r["material_id"]), "kind", f"{r['kind']!r} is not one of {', '.join(MATERIAL_KINDS)}")
+               for r in bad.iter_rows(named=True)]
+    return typed.filter(pl.col("kind").is_in(MATERIAL_KINDS)).select(list(MATERIAL_SCHEMA)), errors

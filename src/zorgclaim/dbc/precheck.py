@@ -26,7 +26,7 @@ def claim_lines(table: pl.DataFrame, patients: pl.DataFrame, clinic_agb: str) ->
         pl.when(pl.col("billed_to") == "insurer").then(pl.lit("provider")).otherwise(pl.lit("member")).alias("submitted_by"),
         pl.lit("vecozo").alias("channel"), (pl.col("end") + dt.timedelta(days=1)).alias("received"),
         pl.col("start").alias("service_date"), pl.col("end").alias("end_date"), "code", pl.lit(1, pl.Int64).alias("quantity"),
-        pl.col("nza_tariff").alias("declared"), "diagnosis", "referral_by", pl.lit("msr").alias("indication_kind"))
+        pl.col("invoice_amount").alias("declared"), "diagnosis", "referral_by", pl.lit("msr").alias("indication_kind"))
     return conform_lines(df).select(list(LINE_SCHEMA))
 
 
@@ -37,12 +37,12 @@ def clinic_world(patients: pl.DataFrame, table: pl.DataFrame, clinic_agb: str, l
     known = patients.filter(pl.col("product").is_in(list(library.products)) & pl.col("member_id").is_not_null())
     members = known.select("member_id", "birth_date").unique("member_id")
     coverages = known.select("member_id", "product", "from", "to")
-    agreed = (table.filter(pl.col("billed_to") == "insurer").select("insurer", "start", "code", "nza_tariff")
+    agreed = (table.filter(pl.col("billed_to") == "insurer").select("insurer", "start", "code", "invoice_amount")
               .with_columns(pl.col("insurer").str.split("/").list.first()))
     tariffs = agreed.select(pl.lit(clinic_agb).alias("provider"), "insurer",
                             pl.date(pl.col("start").dt.year(), 1, 1).alias("from"),
                             pl.date(pl.col("start").dt.year(), 12, 31).alias("to"), "code",
-                            pl.col("nza_tariff").alias("tariff")).unique()
+                            pl.col("invoice_amount").alias("tariff")).unique()
     providers = pl.DataFrame({"agb": [clinic_agb], "name": ["clinic"], "kind": ["revalidatiecentrum"],
                               "qualifications": [[]], "recognized_by": [[]]},
                              schema={"agb": pl.String, "name": pl.String, "kind": pl.String,

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from zorgclaim.dbc.tables import insurer_key
@@ -58,13 +60,19 @@ def route(dbcs: pl.DataFrame, patients: pl.DataFrame, contracts: pl.DataFrame,
                                   year])).alias("routing_reason")).drop("year")
 
 
-def patient_share(invoice: int, reimbursed: int, deductible_withheld: int, minimum_pct: int = 60) -> dict:
-    """What a patient without a payment agreement owes the clinic, in cents, and why."""
+def patient_share(invoice: int, reimbursed: int, deductible_withheld: int, minimum_pct: int = 60,
+                  insurer_paid_on: dt.date | None = None, term_days: int = 30) -> dict:
+    """What a patient without a payment agreement owes the clinic, in cents, why, and when. The
+    patient pays once the insurer has reimbursed (the clinic confirms the amount from the insurer's
+    statement), within the payment term after that (`payment_term_days`); before the insurer has
+    paid nothing is due yet."""
     if min(invoice, reimbursed, deductible_withheld) < 0:
         raise ValueError("amounts must not be negative")
     minimum = (invoice * minimum_pct + 50) // 100
     base = max(reimbursed, minimum)
     owed = min(base + deductible_withheld, invoice)
+    due = insurer_paid_on + dt.timedelta(days=term_days) if insurer_paid_on is not None else None
     return {"invoice": invoice, "reimbursed": reimbursed, "minimum": minimum, "deductible_withheld": deductible_withheld,
             "owed": owed, "capped": base + deductible_withheld > invoice,
-            "basis": "reimbursed" if reimbursed >= minimum else f"minimum {minimum_pct}%"}
+            "basis": "reimbursed" if reimbursed >= minimum else f"minimum {minimum_pct}%",
+            "due": due, "waiting_for_insurer": insurer_paid_on is None}

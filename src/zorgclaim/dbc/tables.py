@@ -51,6 +51,13 @@ class InsurerLabelRow(_Row):
     insurer: str
 
 
+class ClinicPriceRow(_Row):
+    insurer: str
+    year: int
+    code: str
+    amount: Cents
+
+
 class ClinicContractRow(_Row):
     insurer: str
     year: int
@@ -79,6 +86,14 @@ def load_clinic_contracts(path: Path) -> pl.DataFrame:
                         schema={"source": pl.String, "verified": pl.Boolean, "insurer": pl.String, "year": pl.Int64,
                                 "payment_agreement": pl.Boolean}) if rows else pl.DataFrame(
         schema={"insurer": pl.String, "year": pl.Int64, "payment_agreement": pl.Boolean})
+
+
+def load_clinic_prices(path: Path) -> pl.DataFrame:
+    """The prices a clinic agreed with insurers, per year and product (in place of the NZa tariff)."""
+    rows = read_csv_rows(Path(path), ClinicPriceRow)
+    return pl.DataFrame([r.model_dump() for r in rows], schema={
+        "source": pl.String, "verified": pl.Boolean, "insurer": pl.String, "year": pl.Int64, "code": pl.String,
+        "amount": pl.Int64}).select("insurer", "year", "code", "amount")
 
 
 def load_dbc_tables(data_dir: Path = DATA_DIR) -> DbcTables:
