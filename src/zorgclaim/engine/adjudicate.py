@@ -15,7 +15,7 @@ import polars as pl
 from zorgclaim.domain.schema import DECISION_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import codes, kernel
-from zorgclaim.engine.counters import counter_ids
+from zorgclaim.engine.counters import counter_ids, successors
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
@@ -108,7 +108,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
-    counter_no, cand_keys = counter_ids(df, ci, cb, benefits)   # the candidates' counters, numbered
+    successor = memo("dcsph_successors", (world.reference,), lambda: successors(world.reference.dcsph))
+    counter_no, cand_keys = counter_ids(df, ci, cb, benefits, successor)   # the candidates' counters, numbered
     cands = cands.with_columns(pl.Series("counter_no", counter_no))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
     keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to

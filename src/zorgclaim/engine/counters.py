@@ -21,13 +21,30 @@ from numba import njit
 from zorgclaim.engine.frames import value_ids
 
 
-def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
+def successors(dcsph: pl.DataFrame) -> dict[str, str]:
+    """A closed diagnosis code -> the code that replaced it, followed to the last one."""
+    step = {c: s for c, s in dcsph.select("code", "successor").drop_nulls().iter_rows()}
+    out = {}
+    for code in step:
+        seen, nxt = {code}, step[code]
+        while nxt in step and step[nxt] not in seen:
+            seen.add(nxt)
+            nxt = step[nxt]
+        out[code] = nxt
+    return out
+
+
+def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: pl.DataFrame,
+                successor: dict[str, str] | None = None) -> tuple[np.ndarray, pl.Series]:
     """For candidates (line row `i` of `lines`, benefit row `brow` of `benefits`, the benefit
     table) in line order, the lines (member_id, member_no, diagnosis, service_date) grouped by
     member: each candidate's counter number and, per number, the counter's text key (numbers in
-    order of first use)."""
+    order of first use). A counter per condition counts under the diagnosis code that replaced a
+    closed one (`successor`), so a treatment count carries over to the new code."""
     if len(i) == 0:
         return np.zeros(0, np.int64), pl.Series("counter_key", [], pl.String)
+    if successor:
+        lines = lines.with_columns(pl.col("diagnosis").replace(successor))
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
     condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()).to_numpy()

@@ -66,6 +66,7 @@ class DcsphRow(_Row):
     label: str
     valid_from: dt.date
     valid_to: dt.date | None = None
+    successor: str | None = None     # the code that replaced a closed one: a treatment count carries over
 
 
 class CsiRow(_Row):
@@ -157,7 +158,8 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     tariffs = _frame(read_csv_rows(data_dir / "tariffs.csv", TariffRow, {"from": "from_"}),
                      {"source": s, "verified": pl.Boolean, "code": s, "insurer": s, "kind": s, "from_": d, "amount": pl.Int64})
     dcsph = _frame(read_csv_rows(data_dir / "dcsph.csv", DcsphRow),
-                   {"source": s, "verified": pl.Boolean, "code": s, "label": s, "valid_from": d, "valid_to": d})
+                   {"source": s, "verified": pl.Boolean, "code": s, "label": s, "valid_from": d, "valid_to": d,
+                    "successor": s})
     csi_rows = read_csv_rows(data_dir / "csi.csv", CsiRow)
     csi = _frame(csi_rows, {"source": s, "verified": pl.Boolean, "code": s, "label": s, "diagnoses": s})
     csi = csi.with_columns(pl.col("diagnoses").str.split(";")).explode("diagnoses").rename({"diagnoses": "diagnosis"})
