@@ -145,7 +145,11 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
     for rank, b in enumerate(benefits):
         dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage,
                  b.limits.max_count, b.limits.per_year_amount]
-        for seg_from, seg_to in _segments(product.valid_from, product.valid_to, dated):
+        start = max(product.valid_from, b.valid_from or product.valid_from)
+        end = min(product.valid_to, b.valid_to or product.valid_to)
+        if end < start:
+            continue
+        for seg_from, seg_to in _segments(start, end, dated):
             def at(d):
                 return d.at(seg_from) if d is not None else None
             rows.append({

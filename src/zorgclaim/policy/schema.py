@@ -115,6 +115,8 @@ class Benefit(_Strict):
     deductible: bool = True
     not_covered: bool = False                    # an explicit exclusion: matches, and always refuses
     tops_up: bool = False                        # may pay what an earlier benefit left of the declared amount
+    valid_from: dt.date | None = None            # the benefit holds from (a new benefit in the package) ...
+    valid_to: dt.date | None = None              # ... until (one taken out), within its product's validity
     source: Source
 
 
