@@ -152,7 +152,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
                         ).to_series().fill_null(-1).to_numpy()[cb],
         f["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
-        benefit("stay_days", -1), benefit("stay_break_days", 0),
+        benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
         k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
         value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(), heff["pcount"].to_numpy(),
         heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,

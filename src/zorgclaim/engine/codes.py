@@ -32,15 +32,15 @@ LIMIT_CHECK = {
     kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
     kernel.AMOUNT_PARTIAL: "amount-partial", kernel.AUTH_AFTER: "authorization-after",
     kernel.NOTHING_LEFT: "nothing-left", kernel.ZERO_PRICE: "zero-price",
-    kernel.STAY_LIMIT: "stay-limit", kernel.STAY_PARTIAL: "stay-partial",
+    kernel.STAY_LIMIT: "stay-limit", kernel.STAY_PARTIAL: "stay-partial", kernel.START_TOO_LATE: "start-too-late",
 }
 # the code each candidate outcome reports (the catalogue's code of its check); 0 = none
-OUTCOME_CODE = np.zeros(16, np.int64)
+OUTCOME_CODE = np.zeros(kernel.OUTCOMES, np.int64)
 for _outcome, _check in {**LIMIT_CHECK, kernel.NO_TARIFF: "price-in_kind_unknown"}.items():
     _code = catalogue.code(_check)
     OUTCOME_CODE[_outcome] = int(_code) if _code else 0
 # the candidate outcomes that cover part of a line (the catalogue's outcome of their check)
-PARTIAL_OUTCOME = np.zeros(16, np.bool_)
+PARTIAL_OUTCOME = np.zeros(kernel.OUTCOMES, np.bool_)
 for _outcome, _check in LIMIT_CHECK.items():
     PARTIAL_OUTCOME[_outcome] = catalogue.BY_NAME[_check].outcome == "partial"
 

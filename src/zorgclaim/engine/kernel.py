@@ -32,7 +32,9 @@ DECIDE, CREDIT, HELD = 1, 2, 3
 
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
-    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL = range(16)
+    AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL, \
+    START_TOO_LATE = range(17)
+OUTCOMES = 17
 
 
 @njit(cache=True)
@@ -46,7 +48,7 @@ def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_ya
 @njit(cache=True)
 def run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
-        c_ded_flag, c_tops, c_stay, c_stay_break,
+        c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
         he_counter, he_count, he_pcount, he_amount, he_period, end12_base, end12):
     n = mode.shape[0]
@@ -120,6 +122,9 @@ def run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, deb
                 continue
             if c_term[c] >= 0 and k_first[k] != NONE and d > k_first[k] + c_term[c]:
                 c_out[c] = TERM
+                continue
+            if c_start_by[c] != NONE and k_first[k] == NONE and d > c_start_by[c]:
+                c_out[c] = START_TOO_LATE   # no new period of care may start after this day
                 continue
             units = q
             c_nth[c] = k_total[k] + 1

@@ -66,7 +66,8 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                      "nth", "term_days", "units"),
         df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
-                        "from_nth", "max_count", "window", "per_year_amount", "stay_days", "stay_break_days")[cb],
+                        "from_nth", "max_count", "window", "per_year_amount", "stay_days", "stay_break_days",
+                        "start_by")[cb],
     ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
@@ -116,7 +117,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
-                        "stay_days", "stay_break_days", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
+                        "stay_days", "stay_break_days", "start_by", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
         _ck_of(pl.col("check"))))
     decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
     ded_check = (pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))

@@ -134,7 +134,7 @@ _BENEFIT_SCHEMA = {
     "qualification": pl.String, "req_diagnoses": pl.List(pl.String), "price_method": pl.String,
     "per_day": pl.Int64, "percentage": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64,
     "window": pl.String, "term_bijlage1": pl.Boolean, "term_days": pl.Int64, "per_year_amount": pl.Int64,
-    "stay_days": pl.Int64, "stay_break_days": pl.Int64,
+    "stay_days": pl.Int64, "stay_break_days": pl.Int64, "start_by": pl.Date,
     "counter": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
     "source": pl.String, "verified": pl.Boolean,
 }
@@ -174,6 +174,7 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
                 "per_year_amount": at(b.limits.per_year_amount), "counter": b.limits.counter,
                 "stay_days": b.limits.stay.days if b.limits.stay else None,
                 "stay_break_days": b.limits.stay.break_days if b.limits.stay else None,
+                "start_by": b.limits.start_by,
                 "deductible": b.deductible, "not_covered": b.not_covered, "tops_up": b.tops_up,
                 "source": b.source.ref, "verified": b.source.verified,
             })

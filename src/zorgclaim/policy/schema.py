@@ -93,6 +93,7 @@ class Limits(_Strict):
     per_year_amount: Dated[int] | None = None    # cents per calendar year
     counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
     stay: StayLimit | None = None                # days of uninterrupted stay (per day lines)
+    start_by: dt.date | None = None              # no new period of treatment (a first one on the counter) after this day
 
     _cents = field_validator("per_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
 
