@@ -1,6 +1,7 @@
 """The store: scenario files through intake + process give the pure engine's decisions;
 idempotent resends; a batch is all or nothing."""
 
+import hashlib
 import datetime as dt
 import json
 import os
@@ -31,7 +32,8 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
     pure, _ = run_batches(lines, world, sc.today)
     eng = connect(new_url("z.db"))
     for (day,), part in lines.sort("received").group_by(["received"], maintain_order=True):
-        intake(eng, part, f"{path.stem}-{day}", f"{path.stem}-{day}", day)
+        name = f"{path.stem}-{day}"
+        intake(eng, part, name, hashlib.sha256(name.encode()).hexdigest(), day)
         process(eng, world, batch_size=3)
     stored = decisions_frame(eng).sort("line_id")
     # the books: the ledger balances, and the payable accounts hold exactly what the decisions pay

@@ -25,11 +25,12 @@ COMPARE = ["line_id", "member_id", "provider", "service_date", "code", "quantity
 
 def _claims(sc, lines):
     """The scenario's claims a PM304 can carry: sent by a provider, codes of Vektis-mapped lists,
-    and no onset date (PM304 v3.2 has no field for it)."""
+    and no onset date or indication (PM304 v3.2 has no field for them)."""
     for c in sc.claims:
         part = lines.filter(pl.col("claim_id") == c.id)
         if c.submitted_by == "provider" and part.height and part["code"].str.split("/").list.first().is_in(list(LISTS)).all() \
-                and part["line_id"].n_unique() == part.height and part["onset_date"].is_null().all():
+                and part["line_id"].n_unique() == part.height and part["onset_date"].is_null().all() \
+                and part["indication_kind"].is_null().all():
             yield c, part
 
 
