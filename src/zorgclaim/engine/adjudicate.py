@@ -206,12 +206,16 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
     a, decl = d["allowed"].abs().to_numpy(), d["declared"].abs().to_numpy()
     status = np.where(a == 0, codes.REJECTED, np.where(a >= decl, codes.ACCEPTED, codes.PARTIAL)).astype(np.int8)
     declared = df["declared"].gather(cands["i"])
-    cut = cands.select(((pl.col("amount") > 0) & (pl.col("price") < declared)).fill_null(False))
+    # why a covered candidate pays less than declared: the tariff (bit 1), a statutory co-payment (bit 2)
+    paying = pl.col("amount") > 0
+    cut = cands.select(
+        ((paying & (pl.col("price") + pl.col("co_pay") < declared)).fill_null(False).cast(pl.Int64)
+         | ((paying & (pl.col("co_pay") > 0)).fill_null(False).cast(pl.Int64) * 2)))
     packed = codes.line_codes(
         d["formal_ok"].to_numpy(), _formal_bits(d),
         FORMAL_CODES, d["line_code"].to_numpy(), status, d["is_credit"].to_numpy(), cs, ce,
         cands["outcome"].to_numpy(), cands["req_bits"].to_numpy(), REQUIREMENT_CODES, cut.to_series().to_numpy(),
-        codes.OUTCOME_CODE, codes.PARTIAL_OUTCOME)
+        codes.OUTCOME_CODE, codes.PARTIAL_OUTCOME, codes.CO_PAYMENT_CODE)
     # a held line shows what the rules propose (its codes), with the status pended
     shown = np.where(d["review_no"].to_numpy() >= 0, codes.PENDED, status)
     d = d.with_columns(STATUS.gather(shown), codes.unpack(packed))

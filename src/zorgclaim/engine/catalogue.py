@@ -196,6 +196,13 @@ CATALOGUE: tuple[Check, ...] = (
        "Tarief: geen referentietarief bekend; gedeclareerd bedrag {price} aangehouden.",
        "Price: no reference rate known; declared amount {price} taken."),
 
+    _C("co-payment", "pricing", "partial", "0613", "Zvw art. 19 lid 2 en Bzv art. 2.11 (kraamzorg); Regeling "
+       "zorgverzekering (wettelijke eigen bijdrage per uur kraamzorg); " + VGZ_DECLAREREN + " (een ingehouden "
+       "wettelijke eigen bijdrage is een reden voor een gedeeltelijke toekenning)",
+       "Wettelijke eigen bijdrage: {co_pay_unit} x {quantity} = {co_pay} betaalt de verzekerde zelf; de vergoeding is "
+       "het tarief min die bijdrage.",
+       "Statutory co-payment: {co_pay_unit} x {quantity} = {co_pay} is the member's own; the cover is the price less it."),
+
     # limits, one check per kernel outcome (kernel.py)
     _C("limit-ok", "limits", "pass", None, None,
        "{product}/{benefit}: binnen de grenzen; vergoed {amount}.", "{product}/{benefit}: within limits; covers {amount}."),

@@ -44,6 +44,9 @@ PARTIAL_OUTCOME = np.zeros(kernel.OUTCOMES, np.bool_)
 for _outcome, _check in LIMIT_CHECK.items():
     PARTIAL_OUTCOME[_outcome] = catalogue.BY_NAME[_check].outcome == "partial"
 
+# a partial award because a statutory co-payment was withheld
+CO_PAYMENT_CODE = int(catalogue.code("co-payment"))
+
 _SLOT = 14
 _MASK = (1 << _SLOT) - 1
 
@@ -76,7 +79,9 @@ def _bits_codes(packed, count, flags, codes):
 
 @njit(cache=True)
 def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credit, cs, ce,
-               outcome, req_bits, req_codes, pricing_cut, outcome_code, partial_outcome):
+               outcome, req_bits, req_codes, pricing_cut, outcome_code, partial_outcome, co_payment_code):
+    """The return codes of each line, packed (at most three). `pricing_cut` per candidate: bit 1
+    the tariff is below the declared amount, bit 2 a statutory co-payment was withheld."""
     n = formal_ok.shape[0]
     out = np.zeros(n, np.int64)
     for i in range(n):
@@ -94,8 +99,10 @@ def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credi
                 o = outcome[c]
                 if partial_outcome[o]:
                     p, k = _add(p, k, outcome_code[o])
-                if pricing_cut[c]:
+                if pricing_cut[c] & 1:
                     p, k = _add(p, k, 611)
+                if pricing_cut[c] & 2:
+                    p, k = _add(p, k, co_payment_code)
             if k == 0:
                 p, k = _add(p, k, 611)
         else:

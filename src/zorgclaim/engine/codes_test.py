@@ -15,8 +15,8 @@ def _run(**kw):
         np.array([kw.get("formal_ok", True)]), np.array([kw.get("formal_bits", 0)], np.int64), FORMAL,
         np.array([kw.get("line_code", 0)], np.int32), np.array([kw.get("status", codes.REJECTED)], np.int8),
         np.array([kw.get("is_credit", False)]), np.array([0]), np.array([m]), outcome,
-        np.array(kw.get("req_bits", [0] * m), np.int64), REQ, np.array(kw.get("cut", [False] * m)), codes.OUTCOME_CODE,
-        codes.PARTIAL_OUTCOME)
+        np.array(kw.get("req_bits", [0] * m), np.int64), REQ, np.array(kw.get("cut", [0] * m), np.int64), codes.OUTCOME_CODE,
+        codes.PARTIAL_OUTCOME, codes.CO_PAYMENT_CODE)
     return codes.unpack(packed).to_list()[0]
 
 
@@ -34,9 +34,12 @@ def test_rejected_lists_requirement_and_limit_codes_once_in_candidate_order():
 
 
 def test_partial_lists_limit_and_tariff_codes():
-    assert _run(status=codes.PARTIAL, outcome=[kernel.AMOUNT_PARTIAL, kernel.PAID], cut=[False, True]) == ["0589", "0611"]
+    assert _run(status=codes.PARTIAL, outcome=[kernel.AMOUNT_PARTIAL, kernel.PAID], cut=[0, 1]) == ["0589", "0611"]
     assert _run(status=codes.PARTIAL, outcome=[kernel.PAID]) == ["0611"]
     assert _run(status=codes.PARTIAL, outcome=[kernel.STAY_PARTIAL]) == ["0584"]
+    # a statutory co-payment withheld (bit 2), alone and beside a tariff cut
+    assert _run(status=codes.PARTIAL, outcome=[kernel.PAID], cut=[2]) == ["0613"]
+    assert _run(status=codes.PARTIAL, outcome=[kernel.PAID], cut=[3]) == ["0611", "0613"]
 
 
 def test_accepted_credit_and_paid_before():

@@ -6,6 +6,8 @@
   where no average is known for the code and date, no price (UNKNOWN: the line is refused with
   0611, or held for a person by the review rule `no_reference_tariff`, who then sets it);
 - non-contracted on a restitution policy, and supplementary modules: up to the market rate.
+A benefit with a statutory co-payment per unit (kraamzorg) covers its price less the co-payment
+times the quantity (`co_pay`, never more than the price); a price set by a person stands as set.
 Never above the declared amount (applied in the limits kernel, which also splits over candidates).
 """
 
@@ -75,7 +77,7 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
     in_kind_line = (df["policy_type"] == "in_kind").fill_null(False).to_numpy()
     x = c.select("contracted", "contract_tariff").with_columns(
         df["quantity"].gather(i).alias("quantity"), df["declared"].gather(i).alias("declared"),
-        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct")),
+        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment")),
         pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
         (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"))
@@ -102,8 +104,14 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
                  .when(b_ == 2).then(pl.col("contract_tariff"))
                  .when(b_ == 3).then(pl.col("avg_rate"))
                  .when(b_ == 5).then(pl.col("market_rate")))
-    x = x.with_columns(basis.alias("price_basis")).select(
-        "price_basis", amount.cast(pl.Int64).alias("price"), unit_rate.cast(pl.Int64).alias("unit_rate"))
+    x = x.with_columns(basis.alias("price_basis")).with_columns(
+        amount.cast(pl.Int64).alias("_full"), unit_rate.cast(pl.Int64).alias("unit_rate"))
+    # the statutory co-payment: on a known price that no person set
+    co_pay = (pl.when((pl.col("_full") > 0) & (b_ != 7))
+              .then(pl.min_horizontal(pl.col("co_payment").fill_null(0) * q, pl.col("_full"))).otherwise(0))
+    x = x.with_columns(co_pay.cast(pl.Int64).alias("co_pay")).select(
+        "price_basis", (pl.col("_full") - pl.col("co_pay")).alias("price"), "unit_rate", "co_pay",
+        pl.col("co_payment").alias("co_pay_unit"))
     return c.with_columns(x)
 
 

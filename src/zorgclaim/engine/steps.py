@@ -62,7 +62,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
-                     "price", "amount", "unit_rate",
+                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
@@ -100,7 +100,9 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(20).alias("seq"), "cand"))
     price_check = pl.concat_str([pl.lit("price-"), pl.col("price_basis")])
-    parts.append(reached.select(
+    # the price step shows the tariff before a statutory co-payment (its own step follows)
+    parts.append(reached.with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
+                                      .otherwise(pl.col("price")).alias("price")).select(
         "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
         pl.when(pl.col("price") < 0).then(pl.lit("fail"))
           .when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
@@ -110,6 +112,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
+    parts.append(reached.filter(pl.col("co_pay") > 0).select(
+        "i", *_named("pricing", "co-payment"), pl.lit("partial").alias("outcome"),
+        pl.lit(catalogue.code("co-payment")).alias("code"), pl.lit(catalogue.source("co-payment")).alias("source"),
+        _json("product", "benefit", "co_pay_unit", "quantity", "co_pay").alias("params"), pl.lit(1).alias("seq"), "cand"))
     lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
                         "lim_outcome": [v[1] for v in _LIMIT_STEP.values()],
                         "lim_code": [catalogue.code(v[0]) for v in _LIMIT_STEP.values()]},

@@ -132,7 +132,7 @@ _BENEFIT_SCHEMA = {
     "auth_after_days": pl.Int64, "auth_codes": pl.List(pl.String), "provider_kinds": pl.List(pl.String),
     "recognized_by": pl.String,
     "qualification": pl.String, "req_diagnoses": pl.List(pl.String), "price_method": pl.String,
-    "per_day": pl.Int64, "percentage": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64,
+    "per_day": pl.Int64, "percentage": pl.Int64, "co_payment": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64,
     "window": pl.String, "term_bijlage1": pl.Boolean, "term_days": pl.Int64, "per_year_amount": pl.Int64,
     "stay_days": pl.Int64, "stay_break_days": pl.Int64, "start_by": pl.Date,
     "counter": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
@@ -143,7 +143,7 @@ _BENEFIT_SCHEMA = {
 def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
     rows = []
     for rank, b in enumerate(benefits):
-        dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage,
+        dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage, b.pricing.co_payment,
                  b.limits.max_count, b.limits.per_year_amount]
         start = max(product.valid_from, b.valid_from or product.valid_from)
         end = min(product.valid_to, b.valid_to or product.valid_to)
@@ -167,7 +167,8 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
                 "provider_kinds": b.requires.provider_kinds, "recognized_by": b.requires.recognized_by,
                 "qualification": b.requires.qualification, "req_diagnoses": b.requires.diagnoses,
                 "price_method": b.pricing.method, "per_day": at(b.pricing.per_day),
-                "percentage": at(b.pricing.percentage), "from_nth": b.limits.from_nth,
+                "percentage": at(b.pricing.percentage), "co_payment": at(b.pricing.co_payment),
+                "from_nth": b.limits.from_nth,
                 "max_count": at(b.limits.max_count), "window": b.limits.window,
                 "term_bijlage1": b.limits.term == "bijlage1",
                 "term_days": b.limits.term if isinstance(b.limits.term, int) else None,

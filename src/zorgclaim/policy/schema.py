@@ -65,8 +65,11 @@ class Pricing(_Strict):
     method: Literal["policy", "per_day", "percentage"] = "policy"
     per_day: Dated[int] | None = None            # cents per day (from euros in YAML)
     percentage: Dated[int] | None = None         # percent of the declared amount
+    # a statutory co-payment (wettelijke eigen bijdrage) per unit: the member owes it, the benefit
+    # covers the price less it (cents per unit, from euros in YAML)
+    co_payment: Dated[int] | None = None
 
-    _cents = field_validator("per_day", mode="before")(lambda v: euros_to_cents_any(v))
+    _cents = field_validator("per_day", "co_payment", mode="before")(lambda v: euros_to_cents_any(v))
 
     @model_validator(mode="after")
     def _method_params(self):
