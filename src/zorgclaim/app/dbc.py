@@ -69,7 +69,6 @@ def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: P
     from zorgclaim.app.files import write_decisions
     from zorgclaim.dbc.io import read_patients
     from zorgclaim.dbc.precheck import claim_lines, precheck as run
-    from zorgclaim.formats.vektis.write import UZOVI
     from zorgclaim.formats.vektis.zh308 import write_zh308
     b, errors = group(activities, patients, contracts, prices=prices)
     pats, _ = read_patients(patients)
@@ -86,7 +85,7 @@ def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: P
     for (insurer,), part in direct.group_by(["insurer"]):
         path = out / f"declaratie-{insurer}.zh308"
         path.write_bytes(write_zh308(part.drop("insurer"), members, f"{agb}-{insurer}"[:12], today, agb,
-                                     UZOVI.get(insurer, "0000")).encode("latin-1"))
+                                     ref.uzovi(insurer)).encode("latin-1"))
         files[insurer] = (part.height, path)
     decisions = run(table, pats, agb, lib, ref)
     write_decisions(decisions, out / "precheck")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from zorgclaim.domain.money import Cents
 
@@ -87,6 +87,12 @@ class ProviderKindRow(_Row):
     label: str
 
 
+class InsurerRow(_Row):
+    insurer: str = Field(pattern=r"^[a-z0-9-]+$")
+    uzovi: str = Field(pattern=r"^[0-9]{4}$")
+    name: str
+
+
 class ReturnCodeRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str
@@ -134,6 +140,12 @@ class ReferenceData:
     bijlage1: pl.DataFrame
     provider_kinds: pl.DataFrame
     return_codes: pl.DataFrame
+    insurers: pl.DataFrame      # insurer key, UZOVI number, name
+
+    def uzovi(self, insurer: str) -> str:
+        """The insurer's UZOVI number ('0000' for one the table does not know)."""
+        hit = self.insurers.filter(pl.col("insurer") == insurer)["uzovi"]
+        return hit[0] if hit.len() else "0000"
 
     def __repr__(self) -> str:
         return f"ReferenceData({self.service_codes.height} service codes, {self.tariffs.height} tariffs)"
@@ -169,4 +181,6 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
                    {"source": s, "verified": pl.Boolean, "prefix": s, "kind": s, "label": s})
     rc = read_csv_rows(data_dir / "retourcodes.csv", ReturnCodeRow)
     return_codes = pl.DataFrame([r.model_dump() for r in rc])
-    return ReferenceData(service_codes, tariffs, dcsph, csi, bijlage1, kinds, return_codes)
+    insurers = _frame(read_csv_rows(data_dir / "insurers.csv", InsurerRow),
+                      {"source": s, "verified": pl.Boolean, "insurer": s, "uzovi": s, "name": s})
+    return ReferenceData(service_codes, tariffs, dcsph, csi, bijlage1, kinds, return_codes, insurers)

@@ -11,8 +11,6 @@ from zorgclaim.formats.vektis.layout import RECORD_LENGTH, RETURN_LENGTH, code_l
 from zorgclaim.formats.vektis.records import make_record, signed
 from zorgclaim.formats.vektis.pm304 import Pm304File
 
-UZOVI = {"onvz": "3311", "vgz": "7095"}  # UZOVI numbers (ONVZ 3311, VGZ 7095; unverified)
-
 
 def record(kind: str, **values) -> str:
     """One fixed-width PM304 record of the given kind; unnamed fields are blank/zero."""
@@ -20,12 +18,13 @@ def record(kind: str, **values) -> str:
 
 
 def write_pm304(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoice_date: dt.date,
-                insurer: str = "onvz", provider: str | None = None) -> str:
-    """A PM304 file for `lines` (the engine's schema) of one provider; `members` gives BSN and birth date."""
+                uzovi: str = "0000", provider: str | None = None) -> str:
+    """A PM304 file for `lines` (the engine's schema) of one provider to the insurer with UZOVI number
+    `uzovi` (reference data: `ReferenceData.uzovi`); `members` gives BSN and birth date."""
     lists = {v: k for k, v in code_lists().items()}
     provider = provider or lines["provider"][0]
     out = [record("01", **{"Code externe-integratiebericht": 107, "Versienummer berichtstandaard": 3,
-                           "Subversienummer berichtstandaard": 2, "Soort bericht": "P", "UZOVI-nummer": UZOVI.get(insurer, "0000"),
+                           "Subversienummer berichtstandaard": 2, "Soort bericht": "P", "UZOVI-nummer": uzovi,
                            "Zorgverlenerscode (AGB)": provider, "Identificatiecode betaling aan": "03",
                            "Begindatum declaratieperiode": lines["service_date"].min(),
                            "Einddatum declaratieperiode": lines["service_date"].max(),
@@ -37,7 +36,7 @@ def write_pm304(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoic
         seq += 1
         n02 += 1
         out.append(record("02", **{"Identificatie detailrecord": seq, "BSN verzekerde": m.get("bsn") or "",
-                                   "UZOVI-nummer": UZOVI.get(insurer, "0000"), "Verzekerdennummer": member,
+                                   "UZOVI-nummer": uzovi, "Verzekerdennummer": member,
                                    "Datum geboorte verzekerde": m.get("birth_date")}))
         for r in group.iter_rows(named=True):
             seq += 1
@@ -48,7 +47,7 @@ def write_pm304(lines: pl.DataFrame, members: pl.DataFrame, invoice: str, invoic
             total += r["declared"]
             out.append(record("04", **{
                 "Identificatie detailrecord": seq, "BSN verzekerde": r.get("bsn") or m.get("bsn") or "",
-                "UZOVI-nummer": UZOVI.get(insurer, "0000"), "Verzekerdennummer": member,
+                "UZOVI-nummer": uzovi, "Verzekerdennummer": member,
                 "Machtigingsnummer": r.get("authorization") or "", "Datum prestatie": r["service_date"],
                 "Aanduiding prestatiecodelijst": lists.get(lst, "999"), "Prestatiecode": code,
                 "Aantal uitgevoerde prestaties": r["quantity"], "Paramedische diagnosecode (01)": r.get("diagnosis") or "",
