@@ -13,6 +13,7 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "member_id": pl.String,        # insurer's member number
     "bsn": pl.String,              # optional BSN as sent on the line
     "provider": pl.String,         # AGB code of the provider that delivered the care
+    "provider_name": pl.String,    # optional: the practice's name as a member's nota gives it (checked against the register)
     "submitted_by": pl.String,     # provider | member
     "channel": pl.String,          # vecozo | online | post
     "received": pl.Date,           # date the insurer received the claim

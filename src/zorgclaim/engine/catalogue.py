@@ -96,6 +96,16 @@ CATALOGUE: tuple[Check, ...] = (
        "behandeld wordt, declareert de instelling (retourcode 8983)",
        "Geen Zvw-zorg: de cliënt verblijft in een Wlz-instelling en krijgt daar behandeling; declareer bij de instelling.",
        "Not Zvw care: the client lives in a Wlz institution and is treated there; bill the institution."),
+    # a member's own nota must name the provider as the AGB register knows it
+    _C("nota-provider-unknown", "formal", "fail", "8011", VGZ_BAN + ": de nota vermeldt de AGB-code van de "
+       "zorgaanbieder en de gegevens komen overeen met die in Vektis (het AGB-register); " + VEKTIS.format("8011"),
+       "Nota van de verzekerde: de AGB-code van de zorgaanbieder ontbreekt of staat niet in het AGB-register.",
+       "The member's invoice: the provider's AGB code is missing or not in the AGB register."),
+    _C("nota-provider-name", "formal", "fail", "8011", VGZ_BAN + ": de naam van de praktijk op de nota is dezelfde "
+       "als in Vektis (het AGB-register); " + VEKTIS.format("8011"),
+       "Nota van de verzekerde: de naam van de zorgaanbieder op de nota is niet de naam in het AGB-register bij die "
+       "AGB-code.",
+       "The member's invoice: the provider's name on it is not the name the AGB register holds for that AGB code."),
     _C("credit-without-debit", "formal", "fail", "8017", VEKTIS.format("8017"),
        "Creditregel zonder bijbehorende (beslechte) debetregel van dezelfde zorgaanbieder voor dezelfde verzekerde.",
        "Credit line without its (decided) debit of the same provider for the same member."),

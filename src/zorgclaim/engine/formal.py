@@ -38,6 +38,11 @@ def bsn_ok(bsn: pl.Expr) -> pl.Expr:
     return pl.when(bsn.is_null()).then(None).otherwise(shape & (((total % 11) + 11) % 11 == 0))
 
 
+def _name_key(name: pl.Expr) -> pl.Expr:
+    """A name as compared with the register: case and runs of spaces do not count."""
+    return name.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
 def _repeated(ids: pl.Series) -> np.ndarray:
     """True for each id that occurred earlier in `ids` (the lines are in processing order).
     Exact: only the ids whose hash repeats are compared as strings."""
@@ -115,6 +120,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
          & (pl.int_range(pl.len()).over("credits", "provider", "member_id") > 0)).alias("_credited_in_batch"),
     )
     paramedic = pl.col("care_kind").is_in(PARAMEDIC)
+    nota = (pl.col("submitted_by") == "member").fill_null(False)
     deceased = pl.col("death_date").is_not_null() & (pl.col("service_date") > pl.col("death_date"))
     fails = {
         "member-unknown": ~pl.col("member_known"),
@@ -141,6 +147,9 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         "diagnosis-csi": paramedic & pl.col("csi").is_not_null() & pl.col("_csi_known").is_not_null()
                          & pl.col("diagnosis").is_not_null() & pl.col("_combo_ok").is_null(),
         "wlz": pl.col("_wlz").fill_null(False),
+        "nota-provider-unknown": nota & ~pl.col("provider_known"),
+        "nota-provider-name": nota & pl.col("provider_known") & pl.col("provider_name").is_not_null()
+                              & (_name_key(pl.col("provider_name")) != _name_key(pl.col("register_name"))),
         "credit-without-debit": pl.col("is_credit") & (pl.col("credits").is_null()
                                  | (pl.col("debit_i").is_null() & ~pl.col("debit_in_history"))),
         "already-credited": pl.col("is_credit") & pl.col("credits").is_not_null()

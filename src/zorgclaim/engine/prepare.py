@@ -73,7 +73,7 @@ def _tables(world: World) -> tuple:
     provs = table.select(
         pl.col("agb").alias("provider"), pl.col("kind").alias("provider_kind"),
         pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]),
-        pl.lit(True).alias("provider_known"))
+        pl.col("name").alias("register_name"), pl.lit(True).alias("provider_known"))
     kinds = world.reference.provider_kinds.select(pl.col("prefix"), pl.col("kind").alias("prefix_kind"))
     ref_kinds = table.select(pl.col("agb").alias("referral_by"), pl.col("kind").alias("referrer_kind"))
     products = pl.DataFrame([{"product": p.id, "insurer": p.insurer, "product_kind": p.kind, "policy_type": p.policy_type,

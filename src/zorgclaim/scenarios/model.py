@@ -111,6 +111,7 @@ class ClaimIn(_M):
     channel: Literal["vecozo", "online", "post"] = "vecozo"
     received: dt.date
     provider: str
+    provider_name: str | None = None       # the practice's name as a member's nota gives it
     lines: list[LineIn]
 
     @field_validator("provider", mode="before")

@@ -52,6 +52,7 @@ class ClaimLine(Base):
     indication_by: Mapped[str | None] = mapped_column(String(16))
     indication_kind: Mapped[str | None] = mapped_column(String(32))
     onset_date: Mapped[dt.date | None] = mapped_column(Date)
+    provider_name: Mapped[str | None] = mapped_column(String(200))
     authorization: Mapped[str | None] = mapped_column(String(64))
     credits: Mapped[str | None] = mapped_column(String(64))
 

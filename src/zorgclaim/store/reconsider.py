@@ -26,7 +26,8 @@ from zorgclaim.store.repository import decide, lock_members, take_write_lock
 # the facts a reconsideration may change, with their types
 CHANGEABLE = {"code": pl.String, "quantity": pl.Int64, "declared": pl.Int64, "diagnosis": pl.String,
               "csi": pl.String, "referral_by": pl.String, "referral_date": pl.Date, "indication_by": pl.String,
-              "indication_kind": pl.String, "onset_date": pl.Date, "authorization": pl.String}
+              "indication_kind": pl.String, "onset_date": pl.Date, "provider_name": pl.String,
+              "authorization": pl.String}
 
 
 class ReconsiderError(ValueError):

@@ -33,6 +33,8 @@ class LineIn(BaseModel):
     member_id: str = Field(min_length=1, max_length=64)
     bsn: str | None = Field(None, max_length=16, description="Optional; checked, never shown back")
     provider: str = Field(pattern=r"^\d{8}$", description="AGB code of the provider that gave the care")
+    provider_name: str | None = Field(None, max_length=200, description="The practice's name as the nota gives it "
+                                      "(a member's nota: it must be the name in the AGB register)")
     submitted_by: Literal["provider", "member"] | None = None
     channel: Literal["vecozo", "online", "post"] | None = None
     received: dt.date | None = Field(None, description="The date of receipt: today (claims staff may give the "

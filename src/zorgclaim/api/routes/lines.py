@@ -83,6 +83,7 @@ class ReconsiderIn(BaseModel):
     indication_by: str | None = None
     indication_kind: str | None = None
     onset_date: dt.date | None = None
+    provider_name: str | None = Field(None, max_length=200, description="The provider's name as the nota gives it")
     authorization: str | None = None
 
 
