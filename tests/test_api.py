@@ -366,3 +366,30 @@ def test_a_providers_authorization_request_does_not_tell_who_is_insured(api, ser
     assert [r.status_code for r in answers] == [422, 422]
     assert answers[0].json()["detail"] == answers[1].json()["detail"]
     assert "known" not in answers[1].text and "/" not in answers[1].json()["detail"]
+
+
+def test_prior_treatments_after_a_switch_count_on_the_condition(api, service_book):
+    """A handler enters a provider's statement of treatments at the previous insurer; the member's
+    remaining limits show them on the per-condition counter, and the statement is listed."""
+    member = service_book.members["A"]
+    h = token(api, "handler")
+    r = api.post(f"/api/v1/members/{member}/prior-treatments", headers=h,
+                 json={"diagnosis": "1340", "started": "2026-03-02", "treatments": 12, "note": "statement of 2026-11-01"})
+    assert r.status_code == 201, r.text
+    assert r.json()["treatments"] == 12 and r.json()["entered_by"] == "handler"
+    listed = api.get(f"/api/v1/members/{member}/prior-treatments", headers=h).json()["statements"]
+    assert [s["diagnosis"] for s in listed] == ["1340"]
+    limits = api.get(f"/api/v1/members/{member}/remaining", headers=h).json()["limits"]
+    chronic = [x for x in limits if x["benefit"] == "fysio-chronisch" and x["diagnosis"] == "1340"]
+    assert chronic and chronic[0]["used"] == 12, limits
+    # a benefit that does not count per condition, a code that is no DCSPH code: refused, by field
+    bad = api.post(f"/api/v1/members/{member}/prior-treatments", headers=h,
+                   json={"benefit": "huisarts", "diagnosis": "1340", "started": "2026-03-02", "treatments": 1})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "benefit"
+    bad = api.post(f"/api/v1/members/{member}/prior-treatments", headers=h,
+                   json={"diagnosis": "ZZ99", "started": "2026-03-02", "treatments": 1})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "diagnosis"
+    # a provider may not enter it (the insurer checks the signed statement)
+    p = token(api, "provider-a")
+    assert api.post(f"/api/v1/members/{member}/prior-treatments", headers=p,
+                    json={"diagnosis": "1340", "started": "2026-03-02", "treatments": 1}).status_code == 403

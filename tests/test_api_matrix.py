@@ -107,6 +107,11 @@ def cases():
          {"member": (Y, Y), "provider": (Y, N)} | S),        # a member sees only its own lines
         ("deductible", "GET", lambda r, s: f"/api/v1/members/{r.m[s]}/deductible", None, own | S),
         ("remaining", "GET", lambda r, s: f"/api/v1/members/{r.m[s]}/remaining", None, own | S),
+        ("prior treatments", "GET", lambda r, s: f"/api/v1/members/{r.m[s]}/prior-treatments", None, own | S),
+        ("enter prior treatments", "POST", lambda r, s: f"/api/v1/members/{r.m[s]}/prior-treatments",
+         lambda r, role, s: {"diagnosis": "4501", "started": "2026-01-05", "treatments": 3, "note": "matrix test"},
+         {"member": (N, N), "provider": (N, N), "handler": (Y, Y), "medical_adviser": (N, N), "finance": (N, N),
+          "admin": (N, N)}),
         ("estimate", "POST", lambda r, s: "/api/v1/estimate",
          lambda r, role, s: {"member_id": r.m[s], "provider": r.p[s], "code": "fysio/1000",
                              "service_date": "2026-12-01", "amount": "39.00"}, own | S),

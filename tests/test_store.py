@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 import sqlalchemy
 
-from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
+from zorgclaim.scenarios.runner import initial_state, load_scenario, run_batches, scenario_lines, scenario_world
 from zorgclaim.store.db import connect
+from zorgclaim.store.prior import enter as enter_prior
 from zorgclaim.store.ledger import trial_balance
 from zorgclaim.store.repository import ConcurrentBatch, decisions_frame, intake, member_meter, process
 
@@ -29,8 +30,11 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
     sc = load_scenario(path)
     world = scenario_world(sc, library, reference, path)
     lines = scenario_lines(sc).filter(pl.col("received") <= sc.today)
-    pure, _ = run_batches(lines, world, sc.today)
+    pure, _ = run_batches(lines, world, sc.today, initial_state(sc, world))
     eng = connect(new_url("z.db"))
+    for pt in sc.prior_treatments:         # the provider's statements, entered before the claims
+        enter_prior(eng, world, member_id=pt.member, benefit=pt.benefit, diagnosis=pt.diagnosis, started=pt.started,
+                    treatments=pt.treatments, by="test", note=None)
     for (day,), part in lines.sort("received").group_by(["received"], maintain_order=True):
         name = f"{path.stem}-{day}"
         intake(eng, part, name, hashlib.sha256(name.encode()).hexdigest(), day)

@@ -120,6 +120,16 @@ class ClaimIn(_M):
         return str(v)
 
 
+class PriorTreatmentIn(_M):
+    """Treatments given before the member came to this insurer, as the provider's statement gives
+    them (extension of v1): they count on the per-condition counter of `benefit`."""
+    member: str
+    benefit: str
+    diagnosis: str
+    started: dt.date
+    treatments: int = Field(ge=1)
+
+
 class WatchIn(_M):
     """A member or provider on the watch list of a review rule (extension of v1)."""
     kind: Literal["member", "provider"]
@@ -158,4 +168,5 @@ class Scenario(_M):
     # the watch list they read
     review_rules: list[ReviewRule] = []
     watch: list[WatchIn] = []
+    prior_treatments: list[PriorTreatmentIn] = []
     expect: dict[str, ExpectIn] = {}

@@ -94,6 +94,20 @@ def scenario_lines(sc: Scenario) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=LINE_SCHEMA)
 
 
+def scenario_prior(sc: Scenario) -> pl.DataFrame:
+    """The scenario's prior treatments (engine.prior_treatments.PRIOR_SCHEMA)."""
+    from zorgclaim.engine.prior_treatments import PRIOR_SCHEMA
+    return pl.DataFrame([(p.member, p.benefit, p.diagnosis, p.started, p.treatments) for p in sc.prior_treatments],
+                        schema=PRIOR_SCHEMA, orient="row")
+
+
+def initial_state(sc: Scenario, world: World) -> State:
+    """The state before the scenario's first claim: empty, but for prior treatments entered."""
+    from zorgclaim.engine.counters import successors
+    from zorgclaim.engine.prior_treatments import with_prior_treatments
+    return with_prior_treatments(State(), scenario_prior(sc), successors(world.reference.dcsph))
+
+
 def run_batches(lines: pl.DataFrame, world: World, today, state: State | None = None) -> tuple[pl.DataFrame, State]:
     """One batch per receipt date, oldest first, up to and including `today`."""
     state = state or State()
@@ -149,5 +163,5 @@ def check_expectations(sc: Scenario, decisions: pl.DataFrame) -> list[str]:
 def run_scenario(path: Path, library: PolicyLibrary, reference: ReferenceData) -> ScenarioResult:
     sc = load_scenario(path)
     world = scenario_world(sc, library, reference, path)
-    decisions, _ = run_batches(scenario_lines(sc), world, sc.today)
+    decisions, _ = run_batches(scenario_lines(sc), world, sc.today, initial_state(sc, world))
     return ScenarioResult(str(path), sc, decisions, check_expectations(sc, decisions))

@@ -269,6 +269,23 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class PriorTreatment(Base):
+    """Treatments given before the member came to this insurer, from the provider's statement
+    (engine.prior_treatments): entered once, added to the member's per-condition counter."""
+    __tablename__ = "prior_treatment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    benefit: Mapped[str] = mapped_column(String(64))
+    diagnosis: Mapped[str] = mapped_column(String(16))
+    started: Mapped[dt.date] = mapped_column(Date)
+    treatments: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("treatments > 0", name="ck_prior_treatment_positive"),)
+
+
 # the review queue and the service
 class ReviewItem(Base):
     """A line held for a person: why (the rule, its queue), what the engine proposed, who took it and

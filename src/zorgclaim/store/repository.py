@@ -251,14 +251,21 @@ def decide(conn, lines: pl.DataFrame, world: World, booked: dt.date, explain: bo
     return persist(conn, compute(conn, lines, world, explain), booked, kind, memo)
 
 
-def member_versions(conn, members: list[str]) -> dict[str, int]:
-    """Per member, the last batch that decided a line of it: every change of a member's state is
-    written with a decision of that member, so an unchanged version means an unchanged state."""
-    out = {}
+def member_versions(conn, members: list[str]) -> dict[str, tuple[int, int]]:
+    """Per member, the last batch that decided a line of it and how many prior-treatment statements
+    were entered: every other change of a member's state is written with a decision of that
+    member, so an unchanged version means an unchanged state."""
+    from zorgclaim.store.models import PriorTreatment
+    out: dict[str, list[int]] = {}
     for where in where_in(conn, Decision.member_id, members):
-        out.update({m: v for m, v in conn.execute(select(Decision.member_id, func.max(Decision.batch_id))
-                                                  .where(where).group_by(Decision.member_id))})
-    return out
+        for m, v in conn.execute(select(Decision.member_id, func.max(Decision.batch_id)).where(where)
+                                 .group_by(Decision.member_id)):
+            out.setdefault(m, [0, 0])[0] = v
+    for where in where_in(conn, PriorTreatment.member_id, members):
+        for m, n in conn.execute(select(PriorTreatment.member_id, func.count()).where(where)
+                                 .group_by(PriorTreatment.member_id)):
+            out.setdefault(m, [0, 0])[1] = n
+    return {m: (v[0], v[1]) for m, v in out.items()}
 
 
 def hold(conn, held: pl.DataFrame, world: World, booked: dt.date) -> None:

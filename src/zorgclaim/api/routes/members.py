@@ -70,3 +70,26 @@ def estimate(body: EstimateIn, lang: Literal["nl", "en"] = "nl", c: Context = De
              p: Principal = Depends(caller)):
     line = body.model_dump(exclude={"amount"}) | {"declared": cents(body.amount)}
     return euros(app_estimate.estimate(c, p, line, lang))
+
+
+class PriorTreatmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    benefit: str = Field("fysio-chronisch", max_length=64,
+                         description="The benefit whose per-condition counter the treatments count on")
+    diagnosis: str = Field(min_length=1, max_length=16, description="DCSPH code of the condition")
+    started: dt.date = Field(description="When the trajectory started (its first treatment)")
+    treatments: int = Field(ge=1, le=1000, description="Treatments given before the member came to this insurer")
+    note: str | None = Field(None, max_length=2000, description="e.g. the statement's date and sender")
+
+
+@router.post("/members/{member_id}/prior-treatments", status_code=201,
+             summary="Enter the treatments of a chronic trajectory given at the previous insurer (claims handler)")
+def enter_prior(member_id: str, body: PriorTreatmentIn, c: Context = Depends(ctx), p: Principal = Depends(caller)):
+    from zorgclaim.app import prior
+    return prior.enter(c, p, member_id, body.benefit, body.diagnosis, body.started, body.treatments, body.note)
+
+
+@router.get("/members/{member_id}/prior-treatments", summary="The prior-treatment statements entered for a member")
+def list_prior(member_id: str, c: Context = Depends(ctx), p: Principal = Depends(caller)):
+    from zorgclaim.app import prior
+    return {"member_id": member_id, "statements": prior.listing(c, p, member_id)}
