@@ -124,7 +124,7 @@ CATALOGUE: tuple[Check, ...] = (
        "{product}/{benefit}: niet nodig, een eerdere vergoeding dekt de regel.",
        "{product}/{benefit}: not needed, an earlier benefit covers the line."),
     _C("excluded", "coverage", "fail", "0613", None,
-       "{product}/{benefit}: valt niet onder de dekking (geen zorg).", "{product}/{benefit}: not covered (not care)."),
+       "{product}/{benefit}: valt niet onder de dekking ({label}).", "{product}/{benefit}: not covered ({label})."),
     _C("restricted-diagnosis", "coverage", "fail", "0613", None,
        "{product}/{benefit}: niet toegestaan bij deze diagnose.", "{product}/{benefit}: not allowed with this diagnosis."),
     _C("indication-condition", "coverage", "fail", "0613", None,
@@ -140,6 +140,11 @@ CATALOGUE: tuple[Check, ...] = (
     _C("indication-missing", "coverage", "fail", "0613", None,
        "{product}/{benefit}: vereist een indicatie; die ontbreekt of is voor andere zorg.",
        "{product}/{benefit}: needs an indication; missing or for other care."),
+    _C("indication-setter", "coverage", "fail", "0613", None,
+       "{product}/{benefit}: de indicatie is gesteld door een zorgverlener ({indication_by}) die deze indicatie niet "
+       "mag stellen (wel: {indication_set_by}).",
+       "{product}/{benefit}: the indication was set by a provider ({indication_by}) who may not set it "
+       "(who may: {indication_set_by})."),
     _C("indication-excludes", "coverage", "fail", "0613", None,
        "{product}/{benefit}: niet bij een indicatie voor {indication_kind}.",
        "{product}/{benefit}: not with an indication for {indication_kind}."),

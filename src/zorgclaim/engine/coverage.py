@@ -23,7 +23,7 @@ from zorgclaim.policy.library import PolicyLibrary
 # requirement checks in the order they are reported (bit k of req_bits = the k-th), with their
 # return codes from the catalogue; the condition for failing each is in `_requirements`
 REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "indication-condition", "referral-missing", "referrer-kind", "indication-missing",
-                     "indication-excludes", "provider-kind", "provider-not-recognised", "provider-qualification",
+                     "indication-setter", "indication-excludes", "provider-kind", "provider-not-recognised", "provider-qualification",
                      "authorization-missing", "authorization-invalid", "authorization-expired", "authorization-period",
                      "authorization-other-care")
 REQUIREMENTS: list[tuple[str, str]] = [(name, catalogue.code(name)) for name in REQUIREMENT_ORDER]
@@ -112,6 +112,7 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
                          & ~_in_list(bt["referral_kinds"], df["referrer_kind"], i, b, bt, "referral_kinds"),
         "indication-missing": benefit("req_indication") & ~_in_list(bt["req_indication"], df["indication_kind"], i, b,
                                                                      bt, "req_indication"),
+        "indication-setter": _setter_not_allowed(df, i, bt, b, world),
         "indication-excludes": benefit("not_with_indication") & _in_list(bt["not_with_indication"], df["indication_kind"],
                                                                          i, b, bt, "not_with_indication"),
         "provider-kind": benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b,
@@ -122,6 +123,37 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
     for k, name in enumerate(AUTH_PROBLEMS):
         fails[name] = auth_problem == k
     return fails
+
+
+def _setter_tags(world: World) -> pl.DataFrame:
+    """(agb, tag): what each listed provider is as an indication's setter - its kind and each of its
+    qualifications."""
+    from zorgclaim.engine.prepare import provider_table
+    t = provider_table(world)
+    kinds = t.select("agb", pl.col("kind").alias("tag"))
+    quals = t.select("agb", pl.col("qualifications").alias("tag")).explode("tag")
+    return pl.concat([kinds, quals]).drop_nulls().unique()
+
+
+def _setter_not_allowed(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World) -> np.ndarray:
+    """The benefit says who may set its indication, the line names who set it (`indication_by`),
+    and that provider is none of them: not by its kind nor by a qualification. A provider the world
+    does not list is only what its AGB prefix says it is."""
+    sub = np.flatnonzero(bt["indication_set_by"].is_not_null().to_numpy()[b] & df["indication_by"].is_not_null().to_numpy()[i])
+    out = np.zeros(len(i), np.bool_)
+    if len(sub) == 0:
+        return out
+    tags = memo("setter_tags", (world.providers, world.reference), lambda: _setter_tags(world))
+    prefix = world.reference.provider_kinds.select(pl.col("prefix"), pl.col("kind").alias("tag"))
+    cand = pl.DataFrame({"k": np.arange(len(sub)), "agb": df["indication_by"].gather(i[sub]),
+                         "tag": bt["indication_set_by"].gather(b[sub])}).explode("tag")
+    listed = cand.join(tags, on=["agb", "tag"], how="semi")
+    unlisted = (cand.join(tags.select("agb").unique(), on="agb", how="anti")
+                .with_columns(pl.col("agb").str.slice(0, 2).alias("prefix")).join(prefix, on=["prefix", "tag"], how="semi"))
+    ok = np.zeros(len(sub), np.bool_)
+    ok[pl.concat([listed["k"], unlisted["k"]]).to_numpy()] = True
+    out[sub] = ~ok
+    return out
 
 
 def _lacks(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, what: str, has: pl.DataFrame) -> np.ndarray:

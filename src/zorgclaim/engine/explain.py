@@ -34,6 +34,8 @@ def render_step(step: dict, lang: str = "nl") -> str:
             values[k] = fmt_eur(v)
         elif k in WORDED:
             values[k] = WORDS[lang if lang in WORDS else "nl"].get(v, v)
+        elif isinstance(v, list):
+            values[k] = ", ".join(str(x) for x in v)
         else:
             values[k] = "-" if v is None else v
     if f"reason_{lang}" in params:       # a text given in both languages

@@ -64,10 +64,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
                      "price", "amount", "unit_rate", "co_pay", "co_pay_unit",
                      "nth", "term_days", "units"),
-        df.select("indication_kind", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
+        df.select("indication_kind", "indication_by", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
                         "from_nth", "max_count", "window", "per_year_amount", "stay_days", "stay_break_days",
-                        "start_by")[cb],
+                        "start_by", "indication_set_by")[cb],
     ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
@@ -86,13 +86,15 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     req = (failed.select("_t", *[f"req_{n}" for n, _ in REQUIREMENTS])
            .unpivot(index="_t", variable_name="check", value_name="failed")
            .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
-    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "indication_kind", "provider_kind",
+    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "label", "indication_kind", "indication_by",
+                                    "indication_set_by", "provider_kind",
                                     "recognized_by", "qualification", "referrer_kind"), "_t")
     codes = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code": [k for _, k in REQUIREMENTS],
                           "seq": list(range(1, len(REQUIREMENTS) + 1))})
     parts.append(req.join(codes, on="check").select(
         "i", pl.lit("coverage").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
-        _json("product", "benefit", "indication_kind", "provider_kind", "recognized_by", "qualification",
+        _json("product", "benefit", "label", "indication_kind", "indication_by", "indication_set_by", "provider_kind",
+              "recognized_by", "qualification",
               "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check"))))
     reached = c.filter(pl.col("outcome") != kernel.REQUIREMENTS).filter(pl.col("outcome") != kernel.NOT_TRIED)
     parts.append(tried.filter(pl.col("req_ok")).select(

@@ -45,6 +45,9 @@ class Requires(_Strict):
     referral: bool = False
     referral_kinds: list[str] | None = None      # provider kinds allowed to refer
     indication: list[str] | None = None          # indication kinds that satisfy it
+    # who may set that indication: a qualification (revalidatiearts) or a kind (ziekenhuis) of the
+    # provider the line names as setting it (`indication_by`); checked where the line names one
+    indication_set_by: list[str] | None = None
     not_with_indication: list[str] | None = None # excluded when the line's indication is one of these
     authorization: Literal["never", "always", "non_contracted", "after_days"] = "never"
     authorization_after_days: int | None = None  # with 'after_days': needed once this many days have passed since the first treatment
