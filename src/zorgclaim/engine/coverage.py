@@ -15,7 +15,7 @@ import polars as pl
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
 from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership, memo,
-                                     min_in_period, value_ids)
+                                     min_in_period, period_holds, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
@@ -227,7 +227,7 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
         named = (df.select("member_id", "service_date", "authorization")[i[sub]]
                  .with_columns(pl.Series("cr", sub), bt["benefit"].gather(b[sub]))
                  .join(auths, on="authorization", how="left", maintain_order="left"))
-        in_period = (pl.col("a_from") <= pl.col("service_date")) & (pl.col("a_to").is_null() | (pl.col("a_to") >= pl.col("service_date")))
+        in_period = period_holds("a_from", "a_to", "service_date")
         named = named.with_columns(
             pl.when(pl.col("authorization").is_null()).then(pl.lit("authorization-missing"))
             .when(pl.col("a_member").is_null() | (pl.col("a_member") != pl.col("member_id"))).then(pl.lit("authorization-invalid"))
@@ -307,8 +307,7 @@ def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.D
               .filter(pl.col("service_date") >= pl.col("ban_from")))
     with_contract = (banned.select("i", "provider", "insurer", "service_date")
                      .join(contracts, on=["provider", "insurer"], how="inner")
-                     .filter((pl.col("k_from") <= pl.col("service_date"))
-                             & (pl.col("k_to").is_null() | (pl.col("k_to") >= pl.col("service_date"))))
+                     .filter(period_holds("k_from", "k_to", "service_date"))
                      .select("i", pl.lit(True).alias("_contract")).unique("i"))
     module_covers = (cands.select("i", "brow", "req_ok").filter(pl.col("i").is_in(banned["i"].implode()) & pl.col("req_ok"))
                      .join(bt.select("brow", "product_kind", "not_covered"), on="brow", how="left")

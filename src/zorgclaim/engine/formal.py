@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach, dated_value
+from zorgclaim.engine.frames import attach, dated_value, period_holds
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -82,8 +82,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     dcsph = ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to")
     diag_ok = (df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
                .join(dcsph, on="diagnosis", how="inner")
-               .filter((pl.col("valid_from") <= pl.col("service_date"))
-                       & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("service_date"))))
+               .filter(period_holds("valid_from", "valid_to", "service_date"))
                .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
     csi_known = ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known"))
     combos = ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))
@@ -92,8 +91,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                 .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
                 .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
     wlz = (df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
-           .filter((pl.col("from") <= pl.col("service_date"))
-                   & (pl.col("to").is_null() | (pl.col("to") >= pl.col("service_date"))))
+           .filter(period_holds("from", "to", "service_date"))
            .select("i", pl.lit(True).alias("_wlz")).unique("i"))
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history

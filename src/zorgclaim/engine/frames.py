@@ -32,10 +32,11 @@ def memo(name: str, sources: tuple, compute, *key):
     return value
 
 
-def period_holds(start: str, end: str, day: str) -> pl.Expr:
+def period_holds(start: str, end: str, day: str, open_start: bool = False) -> pl.Expr:
     """The period start..end (inclusive; no end: open) holds on `day` (a column each); a period
-    without a start never holds."""
-    return (pl.col(start) <= pl.col(day)) & (pl.col(end).is_null() | (pl.col(end) >= pl.col(day)))
+    without a start never holds, unless `open_start` (then it holds from always)."""
+    begun = (pl.col(start).is_null() if open_start else pl.lit(False)) | (pl.col(start) <= pl.col(day)).fill_null(False)
+    return begun & (pl.col(end).is_null() | (pl.col(end) >= pl.col(day)).fill_null(False))
 
 
 def dated_value(values: pl.DataFrame, day: pl.Expr) -> pl.Expr:

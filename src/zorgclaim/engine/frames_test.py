@@ -112,3 +112,13 @@ def test_dated_value_takes_the_value_in_force_on_the_day():
     values = pl.DataFrame({"from": [dt.date(2020, 1, 1), dt.date(2024, 1, 1)], "value": [3, 5]})
     days = pl.DataFrame({"d": [dt.date(2019, 6, 1), dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2030, 1, 1)]})
     assert days.select(dated_value(values, pl.col("d")).alias("v"))["v"].to_list() == [3, 3, 5, 5]
+
+
+def test_period_holds_with_and_without_an_open_start():
+    import datetime as dt
+    from zorgclaim.engine.frames import period_holds
+    d = dt.date
+    f = pl.DataFrame({"a": [d(2025, 1, 1), None, d(2025, 3, 1), None], "b": [None, d(2025, 2, 1), d(2025, 3, 31), None],
+                      "day": [d(2025, 6, 1), d(2025, 1, 15), d(2025, 4, 1), d(2025, 1, 1)]})
+    assert f.select(period_holds("a", "b", "day")).to_series().to_list() == [True, False, False, False]
+    assert f.select(period_holds("a", "b", "day", open_start=True)).to_series().to_list() == [True, True, False, True]

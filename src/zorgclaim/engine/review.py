@@ -24,7 +24,7 @@ from numba import njit
 from zorgclaim.domain.money import cents_text
 from zorgclaim.domain.world import WORLD_SCHEMAS, World
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.frames import attach
+from zorgclaim.engine.frames import attach, period_holds
 from zorgclaim.policy.review import ReviewRule
 
 # the requirement bits that an authorization would mend (coverage.REQUIREMENTS)
@@ -124,13 +124,11 @@ def _listed(df: pl.DataFrame, watch: pl.DataFrame) -> np.ndarray:
     """The line's member or provider is on the list on the service date."""
     if watch.height == 0:
         return np.zeros(df.height, np.bool_)
-    on = pl.col("from").is_null() | (pl.col("from") <= pl.col("service_date"))
-    until = pl.col("to").is_null() | (pl.col("to") >= pl.col("service_date"))
     hits = []
     for kind, column in (("member", "member_id"), ("provider", "provider")):
         entries = watch.filter(pl.col("kind") == kind).select(pl.col("id").alias(column), "from", "to")
         hits.append(df.select("i", column, "service_date").join(entries, on=column, how="inner")
-                    .filter(on & until).select("i"))
+                    .filter(period_holds("from", "to", "service_date", open_start=True)).select("i"))
     out = np.zeros(df.height, np.bool_)
     out[pl.concat(hits)["i"].cast(pl.Int64).to_numpy()] = True
     return out
@@ -152,8 +150,7 @@ def _authorization_requested(df: pl.DataFrame, cands: pl.DataFrame, world: World
     names = benefit_rows(world.library)["benefit"]
     c = (only_auth.select(pl.col("i").cast(pl.Int64), names.gather(only_auth["brow"]).alias("benefit"))
          .join(df.select(pl.col("i").cast(pl.Int64), "member_id", "service_date", "authorization"), on="i"))
-    covers = ((pl.col("from").is_null() | (pl.col("from") <= pl.col("service_date")))
-              & (pl.col("to").is_null() | (pl.col("to") >= pl.col("service_date"))))
+    covers = period_holds("from", "to", "service_date", open_start=True)
     named = (c.join(requested.select(pl.col("id").alias("authorization"), pl.col("member_id").alias("_m")),
                     on="authorization", how="inner").filter(pl.col("_m") == pl.col("member_id")).select("i"))
     on_file = (c.filter(pl.col("authorization").is_null())
