@@ -64,18 +64,74 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     df = review(df, cands, world)               # held for a person?
     ci, cb = cands["i"].to_numpy().astype(np.int64), cands["brow"].to_numpy()    # each candidate's line and benefit row
 
+    df = _with_history_of_credits(df, state)
+    n = df.height
+    df, dys, dy = _deductible_years(df, state, world)
+    svc, h_svc, svc_paid = _service_keys(df, state)
+    cands, keys, ctr, heff = _counters(df, cands, ci, cb, benefits, state, world)
+    cs, ce = _ranges(cands["i"], n)     # line i's candidates are rows cs[i]:ce[i] (sorted by line)
+    hs, he = _ranges(heff["i"], n)      # and the history effects its credit gives back
+    df = df.with_columns(pl.Series("min_age", _min_age(df, world), dtype=pl.Int64))
+    mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
+                      .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
+            .to_series().cast(pl.Int8).to_numpy())
+    counters = kernel.Counters(_days(ctr["first"]).copy(), ctr["total"].fill_null(0).to_numpy().copy(),
+                               _days(ctr["pstart"]).copy(), ctr["pcount"].fill_null(0).to_numpy().copy(),
+                               ctr["yamount"].fill_null(0).to_numpy().copy())
+    books = kernel.Books(dys["ded_total"].to_numpy(), dys["used"].to_numpy().copy(), svc_paid)
+    out = kernel.run(
+        kernel.Lines(mode, _days(df["service_date"]), _last_days(df), df["quantity"].fill_null(1).to_numpy(),
+                     df["declared"].to_numpy(), df["cap"].to_numpy(), svc, dy,
+                     (df["age"].fill_null(99) >= df["min_age"]).to_numpy(), cs, ce,
+                     df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy()),
+        kernel.Reversed(hs, he, df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy),
+                        h_svc),
+        _candidate_arrays(cands, benefits), counters, books,
+        kernel.GivenBack(value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(),
+                         heff["pcount"].to_numpy(), heff["amount"].to_numpy(), _days(heff["period"])),
+        _calendar(df, ctr),
+    )
+    line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
+    cands = cands.with_columns(
+        pl.Series("amount", c_amount), pl.Series("c_ded", c_ded), pl.Series("outcome", c_out),
+        pl.Series("units", c_units), pl.Series("nth", c_nth))
+    df = df.with_columns(pl.Series("line_code", line_code), pl.Series("ded_after", ded_after),
+                         pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
+                                   if dys.height else np.zeros(n, np.int64)))
+    decisions = _decide(df, cands, state, cs, ce, benefits)
+    if explain:
+        steps = build_steps(df, cands, decisions, benefits, world.review_rules)
+        # a join, not steps put beside: the join gathers the steps into fresh buffers in line
+        # order, and writing them to Parquet is then about 2x faster (measured at 1M lines)
+        decisions = decisions.join(steps, on="i", how="left").sort("i")
+    else:
+        decisions = decisions.with_columns(pl.lit([], DECISION_SCHEMA["steps"]).alias("steps"))
+    counters = pl.DataFrame({"counter_key": keys["counter_key"], "first": _dates(counters.first), "total": counters.total,
+                             "pstart": _dates(counters.pstart), "pcount": counters.pcount, "yamount": counters.yamount},
+                            schema=COUNTERS_SCHEMA)
+    cands = cands.with_columns(pl.Series("e_count", e_count), pl.Series("e_pcount", e_pcount),
+                               pl.Series("e_amount", e_amount), pl.Series("e_period", _dates(e_period)))
+    new_state = _next_state(state, df, cands, decisions, counters)
+    return decisions.select(list(DECISION_SCHEMA)), new_state
+
+
+def _with_history_of_credits(df: pl.DataFrame, state: State) -> pl.DataFrame:
+    """Each line's service key; for a credit, what its debit in history was (money, deductible
+    year, service key)."""
     df = df.with_columns(
         pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),
                        pl.col("service_date").cast(pl.String)], separator="|").alias("svc_key"),
     )
-    # credits: what their debit in history was (money, deductible year, service key)
     hist = state.history.select(pl.col("line_id").alias("credits"), pl.col("allowed").alias("h_allowed"),
                                 pl.col("deductible").alias("h_ded"), pl.col("ded_year").alias("h_year"),
                                 pl.col("svc_key").alias("h_svc_key"))
-    df = attach(df, hist.unique("credits", keep="first"), "credits")
-    n = df.height
+    return attach(df, hist.unique("credits", keep="first"), "credits")
 
-    # deductible member-years: compulsory (dated) + the member's voluntary amount
+
+def _deductible_years(df: pl.DataFrame, state: State, world: World) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
+    """The deductible member-years the lines fall in (a credit: its debit's year): their total
+    (compulsory, dated, plus the member's voluntary amount) and what was used before. Returns the
+    lines with `dy_key`/`ded_year`, the member-years, and each line's member-year row."""
     ded_year = pl.when(pl.col("debit_in_history") & pl.col("debit_i").is_null()).then(pl.col("h_year")).otherwise(pl.col("year"))
     df = df.with_columns(pl.concat_str([pl.col("member_id"), ded_year.cast(pl.String)], separator="|").alias("dy_key"),
                          ded_year.alias("ded_year"))
@@ -86,99 +142,79 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
            .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
            .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
            .with_columns(pl.col("used").fill_null(0)).sort("dy_key"))
-    dy = value_ids(df["dy_key"], dys["dy_key"])[0]
+    return df, dys, value_ids(df["dy_key"], dys["dy_key"])[0]
 
-    # service keys (0587): paid before and not credited
+
+def _service_keys(df: pl.DataFrame, state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Service keys (0587: the same service paid before and not credited): each line's and each
+    credit's debit's key id, and per key whether it was paid before. Only a key that occurs more
+    than once among this batch's lines, the credits' debits and the paid history can be found paid
+    before; every other line gets -1. A hash seen once is a key seen once, so the (string) index
+    is built only for the few lines whose hash repeats."""
     credited = state.history.filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
     paid_before = (state.history.filter((pl.col("allowed") > 0) & pl.col("credits").is_null())
                    .join(credited, on="line_id", how="anti").select("svc_key").unique())
-    # only a key that occurs more than once among this batch's lines, the credits' debits and the
-    # paid history can be found paid before; every other line gets -1. A hash seen once is a key
-    # seen once, so the (string) index is built only for the few lines whose hash repeats.
     h_keys = df["h_svc_key"].drop_nulls()
     hashes = pl.concat([df["svc_key"].hash(), h_keys.hash(), paid_before["svc_key"].hash()])
     repeats = hashes.is_duplicated().head(df.height)
-    svc_universe = (pl.concat([df["svc_key"].filter(repeats), h_keys]).drop_nulls().unique().sort()
-                    .to_frame("svc_key"))
-    svc_paid = svc_universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
-    svc = value_ids(df["svc_key"], svc_universe["svc_key"])[0]
-    h_svc = value_ids(df["h_svc_key"], svc_universe["svc_key"])[0]
+    universe = pl.concat([df["svc_key"].filter(repeats), h_keys]).drop_nulls().unique().sort().to_frame("svc_key")
+    paid = universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
+    return value_ids(df["svc_key"], universe["svc_key"])[0], value_ids(df["h_svc_key"], universe["svc_key"])[0], paid
 
-    # counters: every key a candidate or a reversed effect touches, starting from state
+
+def _counters(df: pl.DataFrame, cands: pl.DataFrame, ci: np.ndarray, cb: np.ndarray, benefits: pl.DataFrame,
+              state: State, world: World) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Every counter a candidate or a reversed effect touches, starting from the state: the
+    candidates with their `counter_no`, the counters' keys (candidates' first, then those only a
+    credit gives back to), their state rows, and the history effects the batch's credits give back."""
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
     heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
     successor = memo("dcsph_successors", (world.reference,), lambda: successors(world.reference.dcsph))
-    counter_no, cand_keys = counter_ids(df, ci, cb, benefits, successor)   # the candidates' counters, numbered
+    counter_no, cand_keys = counter_ids(df, ci, cb, benefits, successor)
     cands = cands.with_columns(pl.Series("counter_no", counter_no))
     other = heff.select("counter_key").unique().join(cand_keys.to_frame(), on="counter_key", how="anti")
-    keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])   # then those only a credit gives back to
+    keys = pl.concat([cand_keys.to_frame(), other.sort("counter_key")])
     ctr = attach(keys, state.counters.unique("counter_key", keep="last"), "counter_key")
+    return cands, keys, ctr, heff
+
+
+def _min_age(df: pl.DataFrame, world: World) -> np.ndarray:
+    """The deductible's minimum age as it stood on each line's service date (before the
+    parameter's first date: its first value)."""
+    ages = memo("min_age_param", (world.library,), lambda: world.library.param_frame("deductible_min_age").sort("from"))
+    return (df.select("i", "service_date").sort("service_date")
+            .join_asof(ages, left_on="service_date", right_on="from")
+            .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())
+
+
+WINDOW_CODE = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
+
+
+def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Candidates:
+    """The kernel's view of the candidates: the candidate's own columns and its benefit's limits."""
+    cb = cands["brow"].to_numpy()
+
+    def benefit(col: str, null) -> np.ndarray:
+        return benefits[col].fill_null(null).to_numpy()[cb]
+    auth_after = benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
+                                 ).to_series().fill_null(-1).to_numpy()[cb]
+    return kernel.Candidates(
+        cands["req_ok"].to_numpy(), cands["price"].fill_null(0).to_numpy(), cands["counter_no"].to_numpy(),
+        benefit("from_nth", 0), benefit("max_count", -1),
+        benefits["window"].replace_strict(WINDOW_CODE, default=0, return_dtype=pl.Int64).to_numpy()[cb],
+        cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
+        cands["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
+        benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb])
+
+
+def _calendar(df: pl.DataFrame, ctr: pl.DataFrame) -> kernel.Calendar:
+    """Day numbers from the earliest service date or period start: the last day of each day's 12 months."""
     dates = [d for d in (df["service_date"].min(), ctr["pstart"].min()) if d is not None]
     base = (min(dates) - EPOCH).days - 1 if dates else 0
     top = max([(d - EPOCH).days for d in (df["service_date"].max(), ctr["pstart"].max()) if d is not None] + [base]) + 1
     span = pl.DataFrame({"d": pl.date_range(EPOCH + dt.timedelta(days=base), EPOCH + dt.timedelta(days=top), eager=True)})
-    end12 = _days(span.select(pl.col("d").dt.offset_by("12mo").dt.offset_by("-1d"))["d"])
-
-    cs, ce = _ranges(cands["i"], n)     # line i's candidates are rows cs[i]:ce[i] (sorted by line)
-    hs, he = _ranges(heff["i"], n)      # and the history effects its credit gives back
-
-    # the deductible's minimum age as it stood on each line's service date
-    ages = memo("min_age_param", (world.library,), lambda: world.library.param_frame("deductible_min_age").sort("from"))
-    min_age = (df.select("i", "service_date").sort("service_date")
-               .join_asof(ages, left_on="service_date", right_on="from")
-               .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())   # before the first date: the first value
-    df = df.with_columns(pl.Series("min_age", min_age, dtype=pl.Int64))
-    mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
-                      .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
-            .to_series().cast(pl.Int8).to_numpy())
-    window_code = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
-    f = cands
-
-    def benefit(col: str, null) -> np.ndarray:     # a benefit column for each candidate
-        return benefits[col].fill_null(null).to_numpy()[cb]
-    k_first, k_total, k_pstart = _days(ctr["first"]).copy(), ctr["total"].fill_null(0).to_numpy().copy(), _days(ctr["pstart"]).copy()
-    k_pcount, k_yamt = ctr["pcount"].fill_null(0).to_numpy().copy(), ctr["yamount"].fill_null(0).to_numpy().copy()
-    ded_used = dys["used"].to_numpy().copy()
-    out = kernel.run(
-        mode, _days(df["service_date"]), _last_days(df), df["quantity"].fill_null(1).to_numpy(), df["declared"].to_numpy(),
-        df["cap"].to_numpy(), svc, dy, (df["age"].fill_null(99) >= min_age).to_numpy(), cs, ce,
-        df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy(), hs, he,
-        df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy), h_svc,
-        f["req_ok"].to_numpy(), f["price"].fill_null(0).to_numpy(),
-        counter_no, benefit("from_nth", 0), benefit("max_count", -1),
-        benefits["window"].replace_strict(window_code, default=0, return_dtype=pl.Int64).to_numpy()[cb],
-        f["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1),
-        benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
-                        ).to_series().fill_null(-1).to_numpy()[cb],
-        f["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
-        benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
-        k_first, k_total, k_pstart, k_pcount, k_yamt, dys["ded_total"].to_numpy(), ded_used, svc_paid,
-        value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(), heff["pcount"].to_numpy(),
-        heff["amount"].to_numpy(), _days(heff["period"]), np.int64(base), end12,
-    )
-    line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
-    cands = cands.with_columns(
-        pl.Series("amount", c_amount), pl.Series("c_ded", c_ded), pl.Series("outcome", c_out),
-        pl.Series("units", c_units), pl.Series("nth", c_nth))
-    df = df.with_columns(pl.Series("line_code", line_code), pl.Series("ded_after", ded_after),
-                         pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
-                                   if dys.height else np.zeros(n, np.int64)))
-
-    decisions = _decide(df, cands, state, cs, ce, benefits)
-    if explain:
-        steps = build_steps(df, cands, decisions, benefits, world.review_rules)
-        # a join, not steps put beside: the join gathers the steps into fresh buffers in line
-        # order, and writing them to Parquet is then about 2x faster (measured at 1M lines)
-        decisions = decisions.join(steps, on="i", how="left").sort("i")
-    else:
-        decisions = decisions.with_columns(pl.lit([], DECISION_SCHEMA["steps"]).alias("steps"))
-    counters = pl.DataFrame({"counter_key": keys["counter_key"], "first": _dates(k_first), "total": k_total,
-                             "pstart": _dates(k_pstart), "pcount": k_pcount, "yamount": k_yamt}, schema=COUNTERS_SCHEMA)
-    cands = cands.with_columns(pl.Series("e_count", e_count), pl.Series("e_pcount", e_pcount),
-                               pl.Series("e_amount", e_amount), pl.Series("e_period", _dates(e_period)))
-    new_state = _next_state(state, df, cands, decisions, counters)
-    return decisions.select(list(DECISION_SCHEMA)), new_state
+    return kernel.Calendar(np.int64(base), _days(span.select(pl.col("d").dt.offset_by("12mo").dt.offset_by("-1d"))["d"]))
 
 
 def _last_days(df: pl.DataFrame) -> np.ndarray:

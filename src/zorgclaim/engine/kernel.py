@@ -23,6 +23,8 @@ as mode 1 (its proposal), then everything it took is given back, so it consumes 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -45,8 +47,94 @@ def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_ya
     k_yamt[k] -= amount
 
 
+class Lines(NamedTuple):
+    """Per line, in processing order: its mode, day numbers, quantity, money, service key and
+    deductible year ids, whether the deductible applies, its candidates' rows cs..ce, and the row of
+    the debit a credit reverses in this batch (-1: none)."""
+    mode: np.ndarray
+    date: np.ndarray
+    last_day: np.ndarray
+    qty: np.ndarray
+    declared: np.ndarray
+    cap: np.ndarray
+    svc: np.ndarray
+    dy: np.ndarray
+    ded_line: np.ndarray
+    cs: np.ndarray
+    ce: np.ndarray
+    debit_j: np.ndarray
+
+
+class Reversed(NamedTuple):
+    """Per credit whose debit was decided before (history): the effects it gives back are rows
+    h_s..h_e of `GivenBack`, and the debit's deductible, deductible year and service key."""
+    h_s: np.ndarray
+    h_e: np.ndarray
+    h_ded: np.ndarray
+    h_dy: np.ndarray
+    h_svc: np.ndarray
+
+
+class Candidates(NamedTuple):
+    """Per candidate benefit of a line: requirements met, price, counter, and the benefit's limits."""
+    ok: np.ndarray
+    price: np.ndarray
+    counter: np.ndarray
+    from_nth: np.ndarray
+    max_count: np.ndarray
+    window: np.ndarray
+    term: np.ndarray
+    per_year: np.ndarray
+    auth_after: np.ndarray
+    auth_ok: np.ndarray
+    deductible: np.ndarray
+    tops_up: np.ndarray
+    stay: np.ndarray
+    stay_break: np.ndarray
+    start_by: np.ndarray
+
+
+class Counters(NamedTuple):
+    """Per counter (updated in place): first treatment, total, current period start and count, amount this year."""
+    first: np.ndarray
+    total: np.ndarray
+    pstart: np.ndarray
+    pcount: np.ndarray
+    yamount: np.ndarray
+
+
+class Books(NamedTuple):
+    """Per deductible member-year its total and use (use updated in place); per service key: paid before."""
+    ded_total: np.ndarray
+    ded_used: np.ndarray
+    svc_paid: np.ndarray
+
+
+class GivenBack(NamedTuple):
+    """What decided lines took from counters (the history's effects a credit gives back)."""
+    counter: np.ndarray
+    count: np.ndarray
+    pcount: np.ndarray
+    amount: np.ndarray
+    period: np.ndarray
+
+
+class Calendar(NamedTuple):
+    """The day numbers from `base`: for each, the last day of the 12 months that start on it."""
+    base: np.int64
+    end12: np.ndarray
+
+
+def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters, books: Books, back: GivenBack,
+        cal: Calendar) -> tuple:
+    """Walk the lines in order; returns per line its code (587) and deductible used after it, per
+    candidate its amount, deductible, outcome, units, n-th treatment and its effects on its counter
+    (count, period count, amount, period)."""
+    return _run(*lines, *reversed_, *cand, *counters, *books, *back, *cal)
+
+
 @njit(cache=True)
-def run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
+def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
         c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
