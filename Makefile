@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test serve bench bench-store bench-api clean
+.PHONY: setup browser demo test serve bench bench-store bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ demo: setup
 	$(BIN)/zorgclaim books-demo
 	$(BIN)/zorgclaim dbc demo
 
-test: setup
+# Debian's Chromium for the browser tests (tests/test_web.py): a browser build cannot be downloaded here,
+# so Playwright drives the distribution's package
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium is not installed (needs root): the browser tests will be skipped"
+
+test: setup browser
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 # the HTTP API on http://127.0.0.1:8000 (OpenAPI at /docs); the first start loads the demo book into

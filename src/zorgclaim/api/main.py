@@ -37,6 +37,8 @@ def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
     problems.install(app)
     for r in (auth, claims, lines, members, authorizations, review, books, users):
         app.include_router(r.router)
+    from zorgclaim import web
+    web.install(app)
 
     @app.get("/healthz", tags=["service"], summary="Is the service up (no authentication)")
     def healthz():

@@ -27,6 +27,10 @@ TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "
 
 def problem(status: int, detail: str, request: Request | None = None, errors: list[dict] | None = None,
             headers: dict | None = None, title: str | None = None) -> JSONResponse:
+    page = getattr(request.app.state, "page_error", None) if request is not None and "app" in request.scope else None
+    shown = page(request, status, detail) if page else None
+    if shown is not None:          # a web page asked: the same refusal, as a page
+        return shown
     body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"), "status": status, "detail": detail}
     if request is not None:
         body["instance"] = request.url.path

@@ -1,0 +1,89 @@
+"""The claims staff's pages (/beheer): the review queue (filter, take, decide with a reason), a
+line's page with its steps, sources and audit trail, and the medical adviser's authorizations."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from zorgclaim.app import authorizations, review
+from zorgclaim.app.access import Forbidden, Invalid, Principal, is_staff
+from zorgclaim.domain.money import to_cents
+from zorgclaim.web import session
+from zorgclaim.web.pages import render
+from zorgclaim.web.routes_member import line_page
+
+router = APIRouter(prefix="/beheer", include_in_schema=False)
+PAGE = 25
+
+
+def staff(request: Request) -> Principal:
+    p = session.principal(request)
+    if not is_staff(p):
+        raise Forbidden("deze pagina's zijn voor medewerkers van de verzekeraar")
+    return p
+
+
+@router.get("")
+def queue(request: Request, queue: str | None = None, page: int = 1):
+    p = staff(request)
+    page = max(page, 1)
+    items, total = review.queue(request.app.state.ctx, p, queue=queue or None, limit=PAGE, offset=(page - 1) * PAGE)
+    return render(request, "staff_queue.html", "review_queue", p, items=items, queue=queue or "", page=page,
+                  pages=max(1, math.ceil(total / PAGE)))
+
+
+@router.get("/regels/{line_id}")
+def line(request: Request, line_id: str):
+    return line_page(request, staff(request), line_id, "staff_line.html", "/beheer", staff=True, notice=None,
+                     message=None)
+
+
+@router.post("/review/{line_id}/take")
+async def take(request: Request, line_id: str):
+    p = staff(request)
+    form = await request.form()
+    session.check_csrf(request, form.get("csrf"))
+    await run_in_threadpool(review.take, request.app.state.ctx, p, line_id)
+    return RedirectResponse(f"/beheer/regels/{line_id}", status_code=303)
+
+
+@router.post("/review/{line_id}/decide")
+async def decide(request: Request, line_id: str):
+    p = staff(request)
+    form = await request.form()
+    session.check_csrf(request, form.get("csrf"))
+    action, reason = str(form.get("action", "")), str(form.get("reason", ""))
+    allowed_max = None
+    try:
+        if action == "change":
+            try:
+                allowed_max = to_cents(Decimal(str(form.get("allowed_max", "")).replace(",", ".")))
+            except (InvalidOperation, ValueError):
+                raise Invalid("give the most the line may be allowed, in euros", "allowed_max") from None
+        await run_in_threadpool(review.decide, request.app.state.ctx, p, line_id, action, reason, allowed_max)
+    except Invalid as e:
+        return line_page(request, p, line_id, "staff_line.html", "/beheer", staff=True, notice=None, message=str(e))
+    return RedirectResponse(f"/beheer/regels/{line_id}", status_code=303)
+
+
+@router.get("/machtigingen")
+def auths(request: Request):
+    p = staff(request)
+    rows, _ = authorizations.listing(request.app.state.ctx, p, status="requested")
+    return render(request, "staff_authorizations.html", "authorizations", p, rows=rows)
+
+
+@router.post("/machtigingen/{auth_id}")
+async def decide_auth(request: Request, auth_id: str):
+    p = staff(request)
+    form = await request.form()
+    session.check_csrf(request, form.get("csrf"))
+    grant = form.get("grant") == "yes"
+    await run_in_threadpool(authorizations.decide, request.app.state.ctx, p, auth_id, grant,
+                            str(form.get("reason", "")))
+    return RedirectResponse("/beheer/machtigingen", status_code=303)

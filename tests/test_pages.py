@@ -1,0 +1,78 @@
+"""The pages without a browser: login and logout, the session cookie, CSRF on every form, refusals
+as pages, the language switch, no open redirect (in process, on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service_support import PASSWORD
+from zorgclaim.api import create_app
+
+
+@pytest.fixture(scope="module")
+def web(service_book):
+    with TestClient(create_app(service_book.ctx)) as client:
+        yield client
+
+
+def _login(web, user, next_=""):
+    web.cookies.clear()
+    return web.post("/login", data={"username": user, "password": PASSWORD, "next": next_}, follow_redirects=False)
+
+
+def test_login_sets_a_strict_http_only_session_and_sends_each_role_home(web):
+    r = web.post("/login", data={"username": "member-a", "password": "wrong"}, follow_redirects=False)
+    assert r.status_code == 401 and "Onbekende gebruikersnaam of onjuist wachtwoord" in r.text
+    for user, home in (("member-a", "/mijn"), ("provider-a", "/zorgaanbieder"), ("handler", "/beheer")):
+        r = _login(web, user)
+        assert r.status_code == 303 and r.headers["location"] == home
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_a_page_without_a_session_asks_to_log_in_and_next_stays_on_this_site(web):
+    web.cookies.clear()
+    r = web.get("/mijn", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/mijn"
+    assert _login(web, "member-a", "//evil.example/x").headers["location"] == "/mijn"
+    assert _login(web, "member-a", "/mijn/kosten").headers["location"] == "/mijn/kosten"
+
+
+def test_every_form_needs_the_sessions_csrf_token(web):
+    _login(web, "member-a")
+    for path, data in (("/logout", {}), ("/mijn/kosten", {"provider": "04100001"}),
+                       ("/mijn/nota", {"provider": "04100001"})):
+        r = web.post(path, data=data | {"csrf": "forged"}, follow_redirects=False)
+        assert r.status_code == 403 and "text/html" in r.headers["content-type"], path
+    page = web.get("/mijn/kosten").text
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    assert web.post("/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
+
+
+def test_refusals_are_pages_that_show_nothing_of_what_was_asked(web, service_book):
+    _login(web, "member-a")
+    other = service_book.members["B"]
+    for path in ("/beheer", "/zorgaanbieder", f"/zorgaanbieder/patient?member_id={other}"):
+        r = web.get(path)
+        assert r.status_code == 403 and "<html" in r.text and other not in r.text, path
+    r = web.get("/mijn/regels/NO-SUCH-LINE")
+    assert r.status_code == 404 and "NO-SUCH-LINE" not in r.text.split("<main")[1].split("Niet gevonden")[0]
+
+
+def test_dutch_by_default_english_on_request(web):
+    _login(web, "member-a")
+    assert "Mijn declaraties" in web.get("/mijn").text
+    assert "My claims" in web.get("/mijn?lang=en").text
+    assert "My claims" in web.get("/mijn").text            # the choice is kept
+    web.get("/mijn?lang=nl")
+
+
+def test_an_invoice_must_be_a_pdf_or_photo(web, service_book):
+    _login(web, "member-a")
+    page = web.get("/mijn/nota").text
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    r = web.post("/mijn/nota", data={"csrf": token, "provider": "04100001", "service_date": "2026-11-02",
+                                     "code": "fysio/1000", "quantity": "1", "amount": "39,00"},
+                 files={"invoice": ("nota.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert r.status_code == 422 and "PDF" in r.text

@@ -1,0 +1,202 @@
+"""The web pages in a real browser: Playwright driving Debian's Chromium (`make test` installs it)
+against `zorgclaim serve` on a decided book. The journeys of a member, a provider, a claims handler
+and a medical adviser end to end, role isolation by typed URLs, and an axe-core check of each main
+page. Each journey's last page is kept in docs/screenshots/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from service_support import PASSWORD, SYSTEM, TODAY, Server, make_book
+
+CHROMIUM = os.environ.get("ZORGCLAIM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="no chromium (make test installs Debian's chromium)")]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-book")
+    book = make_book(folder, f"sqlite:///{folder}/z.db")
+    extra = _extra_users(book)
+    server = Server(book)
+    yield book, server, extra
+    server.stop()
+    book.ctx.engine.dispose()
+
+
+def _extra_users(book) -> dict:
+    """A member with deductible left this year (to see the bar move) and the member of a held line."""
+    from zorgclaim.app.members import deductible_meter
+    from zorgclaim.app.users import add_user
+    from zorgclaim.store.review import items
+    out = {}
+    for m in book.ctx.world.members["member_id"].sort().to_list():
+        meter = {y["year"]: y for y in deductible_meter(book.ctx, SYSTEM, m)}
+        if meter.get(TODAY.year, {}).get("left", 0) >= 10000 and _insured(book, m):
+            add_user(book.ctx, SYSTEM, "member-room", "member", PASSWORD, m, None, replace=True)
+            out["room"] = m
+            break
+    held, _ = items(book.ctx.engine, queue="handler", limit=50)
+    for h in held:
+        if h["member_id"] not in book.members.values():
+            add_user(book.ctx, SYSTEM, "member-held", "member", PASSWORD, h["member_id"], None, replace=True)
+            out["held"] = h
+            break
+    return out
+
+
+def _insured(book, member: str) -> bool:
+    cov = book.ctx.world.coverages.filter((pl.col("member_id") == member) & (pl.col("from") <= TODAY)
+                                          & (pl.col("to").is_null() | (pl.col("to") >= TODAY)))
+    return cov.height > 0
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _login(browser, server, user):
+    page = browser.new_context(viewport={"width": 1200, "height": 900}, locale="nl-NL").new_page()
+    page.goto(server.base + "/login")
+    page.get_by_label("Gebruikersnaam").fill(user)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    return page
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _bar(page, year) -> int:
+    return int(page.get_by_role("progressbar", name=f"Eigen risico {year}").get_attribute("aria-valuenow"))
+
+
+def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, browser, tmp_path):
+    book, server, extra = site
+    page = _login(browser, server, "member-room")
+    assert page.url.endswith("/mijn")
+    before = _bar(page, TODAY.year)
+    supplier = book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen").row(0, named=True)
+    page.get_by_role("link", name="Nota insturen").click()
+    page.get_by_label("AGB-code van de zorgverlener").fill(supplier["agb"])
+    page.get_by_label("Naam van de zorgverlener (zoals op de nota)").fill(supplier["name"])
+    page.get_by_label("Datum zorg").fill((TODAY - dt.timedelta(days=10)).isoformat())
+    page.get_by_label("Prestatie").select_option("hulpmiddel/ORTHES")
+    page.get_by_label("Aantal").fill("1")
+    page.get_by_label("Bedrag (euro)").fill("45,00")
+    pdf = tmp_path / "nota.pdf"
+    pdf.write_bytes(PDF)
+    page.get_by_label("De nota (PDF, JPG of PNG, ten hoogste 10 MB)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Insturen").click()
+    page.wait_for_load_state()
+    result = page.get_by_role("region", name="Beslissing")
+    assert result.is_visible()
+    text = result.inner_text()
+    assert "bron:" in text and "Eigen risico" in text        # the reasons, with their sources
+    _shot(page, "1-member-nota-decided")
+    page.get_by_role("link", name="Mijn declaraties").click()
+    assert _bar(page, TODAY.year) > before
+    _shot(page, "1-member-home")
+    # the nota's file is kept with the line and can be opened again
+    page.get_by_role("link", name=(TODAY - dt.timedelta(days=10)).strftime("%-d ") + "november 2026").first.click()
+    assert page.get_by_role("link", name="nota.pdf").is_visible()
+    _shot(page, "1-member-line")
+
+
+def test_provider_uploads_a_pm304_sees_returns_and_downloads_the_pm305(site, browser, tmp_path):
+    from zorgclaim.domain.schema import conform_lines
+    from zorgclaim.formats.vektis.write import write_pm304
+    book, server, _ = site
+    agb = book.providers["A"]
+    ids = [f"W{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    lines = conform_lines(pl.DataFrame({
+        "line_id": ids, "member_id": [book.members["A"]] * 2, "provider": [agb] * 2,
+        "service_date": [dt.date(2026, 10, 6), dt.date(2026, 10, 13)], "code": ["fysio/1000"] * 2,
+        "quantity": [1, 1], "declared": [3900, 3900]}).with_columns(pl.lit(TODAY).alias("received")))
+    f = tmp_path / "oktober.pm304"
+    f.write_bytes(write_pm304(lines, book.ctx.world.members, invoice=f"INV-{uuid.uuid4().hex[:6]}", invoice_date=TODAY,
+                              provider=agb).encode("latin-1"))
+    page = _login(browser, server, "provider-a")
+    page.get_by_label("Bestand (PM304, ZH308, FHIR-bundel, CSV)").set_input_files(str(f))
+    page.get_by_role("button", name="Insturen").click()
+    page.wait_for_url("**/zorgaanbieder/bestanden/*")
+    table = page.get_by_role("table").inner_text()
+    assert all(i in table for i in ids)
+    _shot(page, "2-provider-returns")
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Retourbericht downloaden").click()
+    path = dl.value.path()
+    text = Path(path).read_bytes().decode("latin-1")
+    assert all(i in text for i in ids)                     # the PM305 returns both lines
+
+
+def test_a_held_line_is_changed_by_a_handler_and_the_member_sees_it(site, browser):
+    book, server, extra = site
+    held = extra["held"]
+    page = _login(browser, server, "handler")
+    page.get_by_role("button", name=f"In behandeling nemen {held['line_id']}").click()
+    page.wait_for_url(f"**/beheer/regels/{held['line_id']}")
+    page.get_by_role("radio", name="Vergoeding ten hoogste").check()
+    page.get_by_label("Ten hoogste (euro, bij 'vergoeding ten hoogste')").fill("10,00")
+    page.get_by_label("Reden").fill("Alleen het deel dat de nota onderbouwt")
+    page.get_by_role("button", name="Beslissen").click()
+    page.wait_for_load_state()
+    assert "Alleen het deel dat de nota onderbouwt" in page.get_by_role("region", name="Audittrail").inner_text()
+    _shot(page, "3-handler-decided")
+    member = _login(browser, server, "member-held")
+    member.goto(server.base + f"/mijn/regels/{held['line_id']}")
+    body = member.locator("main").inner_text()
+    assert "ten hoogste € 10,00" in body.replace("\u00a0", " ")
+    assert "Alleen het deel dat de nota onderbouwt" in body
+    _shot(member, "3-member-sees-the-change")
+
+
+def test_role_isolation_by_typed_urls(site, browser):
+    book, server, _ = site
+    from zorgclaim.app.lines import lines_of
+    other_line = lines_of(book.ctx, SYSTEM, member_id=book.members["B"], limit=1)[0][0]["line_id"]
+    page = _login(browser, server, "member-a")
+    for url in (f"/mijn/regels/{other_line}", "/beheer", "/zorgaanbieder", f"/beheer/regels/{other_line}"):
+        r = page.goto(server.base + url)
+        assert r.status == 403, url
+        body = page.locator("main").inner_text()
+        assert "Geen toegang" in page.title() and book.members["B"] not in body and other_line not in body
+    _shot(page, "5-member-refused")
+    prov_b_line = lines_of(book.ctx, SYSTEM, provider=book.providers["B"], limit=1)[0][0]["line_id"]
+    page = _login(browser, server, "provider-a")
+    r = page.goto(server.base + f"/zorgaanbieder/regels/{prov_b_line}")
+    assert r.status == 403 and prov_b_line not in page.locator("main").inner_text()
+    r = page.goto(server.base + f"/zorgaanbieder/patient?member_id={book.members['B']}")
+    assert r.status == 403
+
+
+@pytest.mark.parametrize("user, path", [("member-a", "/mijn"), ("member-a", "/mijn/nota"), ("member-a", "/mijn/kosten"),
+                                        ("provider-a", "/zorgaanbieder"), ("handler", "/beheer"), (None, "/login")])
+def test_no_serious_accessibility_violations(site, browser, user, path):
+    from axe_playwright_python.sync_playwright import Axe
+    _, server, _ = site
+    page = _login(browser, server, user) if user else browser.new_page()
+    page.goto(server.base + path)
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
