@@ -48,6 +48,8 @@ def _extra_users(book) -> dict:
             add_user(book.ctx, SYSTEM, "member-room", "member", PASSWORD, m, None, replace=True)
             out["room"] = m
             break
+    out["hotel"] = _hotel_guest(book)
+    add_user(book.ctx, SYSTEM, "provider-hotel", "provider", PASSWORD, None, out["hotel"]["agb"], replace=True)
     held, _ = items(book.ctx.engine, queue="handler", limit=50)
     for h in held:
         if h["member_id"] not in book.members.values():
@@ -55,6 +57,21 @@ def _extra_users(book) -> dict:
             out["held"] = h
             break
     return out
+
+
+def _hotel_guest(book) -> dict:
+    """A care hotel ONVZ recognises, and a member whose module still pays a care hotel this year."""
+    from zorgclaim.app.members import remaining
+    hotel = book.ctx.world.providers.filter((pl.col("kind") == "zorghotel")
+                                             & pl.col("recognized_by").list.contains("onvz"))["agb"][0]
+    modules = book.ctx.world.coverages.filter(pl.col("product").is_in(["onvz/topfit", "onvz/superfit", "onvz/zorgplan"])
+                                              & (pl.col("from") <= dt.date(2026, 11, 1)) & (pl.col("to") >= TODAY))
+    for m in modules["member_id"].unique().sort().to_list():
+        left = [x["left"] for x in remaining(book.ctx, SYSTEM, m, check=False) if x["benefit"] == "zorghotel"]
+        if left and left[0] >= 60000 and _insured(book, m):
+            bsn = book.ctx.world.members.filter(pl.col("member_id") == m)["bsn"][0]
+            return {"agb": hotel, "member": m, "bsn": bsn}
+    raise AssertionError("no member with care-hotel cover left in the book")
 
 
 def _insured(book, member: str) -> bool:
@@ -169,6 +186,41 @@ def test_a_held_line_is_changed_by_a_handler_and_the_member_sees_it(site, browse
     assert "ten hoogste € 10,00" in body.replace("\u00a0", " ")
     assert "Alleen het deel dat de nota onderbouwt" in body
     _shot(member, "3-member-sees-the-change")
+
+
+def test_an_adviser_grants_an_authorization_and_the_providers_line_is_paid(site, browser, tmp_path):
+    book, server, extra = site
+    guest = extra["hotel"]
+    page = _login(browser, server, "provider-hotel")
+    page.get_by_label("Verzekerdennummer").first.fill(guest["member"])
+    page.get_by_label("Vergoeding").select_option("zorghotel")
+    page.get_by_label("Vanaf").fill("2026-11-09")
+    page.get_by_label("Tot en met").fill("2026-11-20")
+    page.get_by_label("Toelichting").fill("herstel na heupoperatie; indicatie van de huisarts")
+    page.get_by_role("button", name="Toestemming vooraf aanvragen").click()
+    notice = page.get_by_role("status").inner_text()
+    auth_id = notice.split("Aangevraagd: ")[1].split(".")[0]
+    adviser = _login(browser, server, "adviser")
+    adviser.goto(server.base + "/beheer/machtigingen")
+    adviser.get_by_label("Reden", exact=False).last.fill("indicatie en duur passen bij het herstel")
+    row = adviser.get_by_role("row").filter(has_text=auth_id)
+    row.get_by_label("Reden").fill("indicatie en duur passen bij het herstel")
+    row.get_by_role("button", name="Toekennen").click()
+    adviser.wait_for_load_state()
+    assert auth_id not in adviser.locator("main").inner_text()      # no longer waiting
+    line_id = f"ZH{uuid.uuid4().hex[:8]}"
+    csv = tmp_path / "zorghotel.csv"
+    csv.write_text("line_id,member_id,bsn,provider,received,service_date,code,quantity,amount,indication_by,indication_kind,"
+                   f"authorization\n{line_id},{guest['member']},{guest['bsn']},{guest['agb']},{TODAY},2026-11-10,zorghotel/ZH-DAG,"
+                   f"3,600.00,01100001,zorghotel,{auth_id}\n")
+    page.goto(server.base + "/zorgaanbieder")
+    page.get_by_label("Bestand (PM304, ZH308, FHIR-bundel, CSV)").set_input_files(str(csv))
+    page.get_by_role("button", name="Insturen").click()
+    page.wait_for_load_state()
+    assert "/zorgaanbieder/bestanden/" in page.url, page.locator("main").inner_text()[:500]
+    row = page.get_by_role("row").filter(has_text=line_id).inner_text().replace("\u00a0", " ")
+    assert "toegewezen" in row and "€ 600,00" in row, row
+    _shot(page, "4-provider-paid-after-authorization")
 
 
 def test_role_isolation_by_typed_urls(site, browser):

@@ -3,17 +3,19 @@ codes and reasons (and download the PM305), the lines sent, a patient's remainin
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zorgclaim.app import jobs, lines as app_lines, members
-from zorgclaim.app.access import Forbidden, Principal
+from zorgclaim.app import authorizations, jobs, lines as app_lines, members
+from zorgclaim.app.access import Forbidden, Invalid, Principal
 from zorgclaim.app.lines import STATUS
 from zorgclaim.formats.tabular import InputError
 from zorgclaim.web import session
+from zorgclaim.web.i18n import words
 from zorgclaim.web.pages import render
 from zorgclaim.web.routes_member import line_page, with_status_text
 
@@ -29,12 +31,13 @@ def provider(request: Request) -> Principal:
     return p
 
 
-def _home(request: Request, p: Principal, page: int = 1, message: str | None = None, status: int = 200):
+def _home(request: Request, p: Principal, page: int = 1, message: str | None = None, status: int = 200,
+          notice: str | None = None):
     lang = session.lang(request)
     page = max(page, 1)
     rows, total = app_lines.lines_of(request.app.state.ctx, p, provider=p.provider, limit=PAGE, offset=(page - 1) * PAGE)
     return render(request, "provider_home.html", "my_lines", p, status=status, lines=with_status_text(rows, lang),
-                  page=page, pages=max(1, math.ceil(total / PAGE)), message=message)
+                  page=page, pages=max(1, math.ceil(total / PAGE)), message=message, notice=notice)
 
 
 @router.get("")
@@ -57,6 +60,26 @@ async def upload(request: Request):
     except InputError as e:
         return _home(request, p, message=str(e), status=422)
     return RedirectResponse(f"/zorgaanbieder/bestanden/{job_id}", status_code=303)
+
+
+@router.post("/machtigingen")
+async def ask_authorization(request: Request):
+    p = provider(request)
+    form = await request.form()
+    session.check_csrf(request, form.get("csrf"))
+    t = words(session.lang(request))
+    try:
+        start = dt.date.fromisoformat(str(form.get("from", "")))
+        end = dt.date.fromisoformat(str(form["to"])) if form.get("to") else None
+    except ValueError:
+        return _home(request, p, message="geen geldige datum" if session.lang(request) == "nl" else "not a valid date",
+                     status=422)
+    try:
+        a = await run_in_threadpool(authorizations.request, request.app.state.ctx, p, str(form.get("member_id", "")).strip(),
+                                    str(form.get("benefit", "")), start, end, str(form.get("note") or "") or None)
+    except Invalid as e:
+        return _home(request, p, message=str(e), status=422)
+    return _home(request, p, notice=t("authorization_asked", id=a["id"]))
 
 
 @router.get("/bestanden/{job_id}")
