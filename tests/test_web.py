@@ -242,7 +242,21 @@ def test_role_isolation_by_typed_urls(site, browser):
     assert r.status == 403
 
 
-@pytest.mark.parametrize("user, path", [("member-a", "/mijn"), ("member-a", "/mijn/nota"), ("member-a", "/mijn/kosten"),
+def test_the_dashboard_shows_figures_a_manager_can_also_read_as_tables(site, browser):
+    _, server, _ = site
+    page = _login(browser, server, "finance")
+    assert page.url.endswith("/beheer/dashboard")
+    figures = page.locator("figure")
+    assert figures.count() == 5
+    for k in range(5):
+        fig = figures.nth(k)
+        assert fig.get_by_role("img").count() == 1
+        fig.locator("summary").click()
+        assert fig.locator("tbody tr").count() > 0
+    _shot(page, "6-dashboard")
+
+
+@pytest.mark.parametrize("user, path", [("handler", "/beheer/dashboard"), ("adviser", "/beheer/machtigingen"), ("member-a", "/mijn"), ("member-a", "/mijn/nota"), ("member-a", "/mijn/kosten"),
                                         ("provider-a", "/zorgaanbieder"), ("handler", "/beheer"), (None, "/login")])
 def test_no_serious_accessibility_violations(site, browser, user, path):
     from axe_playwright_python.sync_playwright import Axe

@@ -14,7 +14,7 @@ from zorgclaim.web.i18n import words
 from zorgclaim.web.pages import render
 
 router = APIRouter(include_in_schema=False)
-HOME = {"member": "/mijn", "provider": "/zorgaanbieder"}
+HOME = {"member": "/mijn", "provider": "/zorgaanbieder", "finance": "/beheer/dashboard", "admin": "/docs"}
 
 
 def home_of(role: str) -> str:

@@ -87,3 +87,38 @@ async def decide_auth(request: Request, auth_id: str):
     await run_in_threadpool(authorizations.decide, request.app.state.ctx, p, auth_id, grant,
                             str(form.get("reason", "")))
     return RedirectResponse("/beheer/machtigingen", status_code=303)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request):
+    from zorgclaim.app.dashboard import figures
+    from zorgclaim.web import charts
+    from zorgclaim.web.format import euro
+    from zorgclaim.web.i18n import words
+    p = session.principal(request)           # figures() says who may: claims staff and finance
+    t = words(session.lang(request))
+    f = figures(request.app.state.ctx, p)
+    fp, paid, ded = f["first_pass"], f["paid"], f["deductible"]
+    months = sorted(set(paid["month"].to_list()) | set(ded["month"].to_list()))
+    kinds = sorted(set(paid["care_kind"].to_list()))
+    cell = {(m, k): c for m, k, c in paid.iter_rows()}
+    per_kind = {k: [cell.get((m, k), 0) for m in months] for k in kinds}
+    ded_cell = dict(ded.iter_rows())
+    pct = lambda x: f"{100 * x:.1f}%"  # noqa: E731
+    return render(request, "staff_dashboard.html", "dashboard", p, figures=[
+        {"title": t("fig_first_pass"), "chart": charts.columns(fp["month"].to_list(), {"": fp["first_pass_rate"].to_list()},
+                                                               t("fig_first_pass"), pct),
+         "head": [t("month"), t("lines"), t("held"), t("fig_first_pass")],
+         "rows": [(m, n, h, pct(r)) for m, n, h, r in fp.iter_rows()]},
+        {"title": t("fig_refusals"), "chart": charts.bars([f"{c} {m}" for c, m in zip(f["refusals"]["code"], f["refusals"]["meaning"])],
+                                                           f["refusals"]["lines"].to_list(), t("fig_refusals")),
+         "head": [t("code"), t("reasons"), t("lines")], "rows": list(f["refusals"].select("code", "meaning", "lines").iter_rows())},
+        {"title": t("fig_paid"), "chart": charts.columns(months, per_kind, t("fig_paid"), euro),
+         "head": [t("month")] + kinds, "rows": [(m, *(euro(per_kind[k][i]) for k in kinds)) for i, m in enumerate(months)]},
+        {"title": t("fig_deductible"), "chart": charts.columns(months, {"": [ded_cell.get(m, 0) for m in months]},
+                                                               t("fig_deductible"), euro),
+         "head": [t("month"), t("deductible")], "rows": [(m, euro(ded_cell.get(m, 0))) for m in months]},
+        {"title": t("fig_queue"), "chart": charts.bars(f["queue_age"]["age"].to_list(), f["queue_age"]["lines"].to_list(),
+                                                       t("fig_queue")),
+         "head": [t("age"), t("lines")], "rows": list(f["queue_age"].iter_rows())},
+    ])
