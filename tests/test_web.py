@@ -242,6 +242,46 @@ def test_role_isolation_by_typed_urls(site, browser):
     assert r.status == 403
 
 
+def test_a_clinic_groups_its_activity_log_into_dbcs_prechecks_them_and_opens_an_invoice(site, browser, tmp_path):
+    from zorgclaim.app import dbc
+    _, server, _ = site
+    dbc.demo(20, 3, tmp_path)
+    page = _login(browser, server, "provider-a")
+    page.get_by_role("link", name="DBC's en facturen").click()
+    page.get_by_label("Activiteitenlog (CSV)").set_input_files(str(tmp_path / "activities.csv"))
+    page.get_by_label("Patiënten met hun verzekering (CSV; nodig voor de controle vooraf)").set_input_files(
+        str(tmp_path / "patients.csv"))
+    page.get_by_role("button", name="Groeperen en controleren").click()
+    page.wait_for_load_state()
+    dbcs = page.get_by_role("region", name="DBC-zorgproducten")
+    assert dbcs.locator("tbody tr").count() > 0
+    assert page.get_by_role("region", name="Controle vooraf door de regels van de verzekeraar").is_visible()
+    _shot(page, "2-clinic-dbcs-and-precheck")
+    with page.context.expect_page() as opened:
+        dbcs.get_by_role("link").first.click()
+    invoice = opened.value
+    invoice.wait_for_load_state()
+    assert "Factuur" in invoice.content() or "factuur" in invoice.content()
+
+
+def test_finance_runs_a_payment_and_downloads_the_pain001_and_a_provider_sees_it(site, browser):
+    book, server, _ = site
+    page = _login(browser, server, "finance")
+    page.get_by_role("link", name="Betaalruns").click()
+    page.get_by_label("Rundatum").fill(TODAY.isoformat())
+    page.get_by_role("button", name="Betalen").click()
+    page.wait_for_load_state()
+    assert "Betaalrun" in page.get_by_role("status").inner_text() or "niets te betalen" in page.get_by_role("status").inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Downloaden").first.click()
+    assert Path(dl.value.path()).read_text().startswith("<?xml")
+    _shot(page, "7-finance-payment-runs")
+    provider = _login(browser, server, "provider-a")
+    provider.get_by_role("link", name="Rekeningoverzicht en betalingen").click()
+    assert "Eindsaldo" in provider.locator("main").inner_text()
+    assert provider.get_by_role("heading", name="Betalingen", exact=True).is_visible()
+
+
 def test_the_dashboard_shows_figures_a_manager_can_also_read_as_tables(site, browser):
     _, server, _ = site
     page = _login(browser, server, "finance")
@@ -256,7 +296,10 @@ def test_the_dashboard_shows_figures_a_manager_can_also_read_as_tables(site, bro
     _shot(page, "6-dashboard")
 
 
-@pytest.mark.parametrize("user, path", [("handler", "/beheer/dashboard"), ("adviser", "/beheer/machtigingen"), ("member-a", "/mijn"), ("member-a", "/mijn/nota"), ("member-a", "/mijn/kosten"),
+@pytest.mark.parametrize("user, path", [("handler", "/beheer/dashboard"), ("adviser", "/beheer/machtigingen"),
+                                        ("finance", "/beheer/betaalruns"), ("provider-a", "/zorgaanbieder/dbc"),
+                                        ("provider-a", "/zorgaanbieder/overzicht"), ("member-a", "/mijn/overzicht"),
+                                        ("handler", "/beheer/verzekerden"), ("member-a", "/mijn"), ("member-a", "/mijn/nota"), ("member-a", "/mijn/kosten"),
                                         ("provider-a", "/zorgaanbieder"), ("handler", "/beheer"), (None, "/login")])
 def test_no_serious_accessibility_violations(site, browser, user, path):
     from axe_playwright_python.sync_playwright import Axe

@@ -12,8 +12,8 @@ from zorgclaim.web.pages import HERE, error_page, is_page
 
 
 def install(app: FastAPI) -> None:
-    from zorgclaim.web import routes_login, routes_member, routes_provider, routes_staff
-    for r in (routes_login, routes_member, routes_provider, routes_staff):
+    from zorgclaim.web import routes_books, routes_dbc, routes_login, routes_member, routes_provider, routes_staff
+    for r in (routes_login, routes_member, routes_provider, routes_staff, routes_books, routes_dbc):
         app.include_router(r.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.page_error = page_error
