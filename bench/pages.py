@@ -35,8 +35,12 @@ def main() -> None:
     t0 = time.perf_counter()
     book = make_book(folder, f"sqlite:///{folder}/z.db", members=a.members, lines=a.lines)
     print(f"book ready in {time.perf_counter() - t0:.0f} s", flush=True)
-    pages = {"member-a": ["/mijn", "/mijn/nota", "/mijn/kosten"], "provider-a": ["/zorgaanbieder"],
-             "handler": ["/beheer", "/beheer/dashboard"], "adviser": ["/beheer/machtigingen"]}
+    member, agb = book.members["A"], book.providers["A"]
+    pages = {"member-a": ["/mijn", "/mijn/nota", "/mijn/kosten", "/mijn/overzicht"],
+             "provider-a": ["/zorgaanbieder", "/zorgaanbieder/overzicht", "/zorgaanbieder/dbc"],
+             "handler": ["/beheer", "/beheer/dashboard", f"/beheer/verzekerden?member_id={member}",
+                         f"/beheer/zorgaanbieders?agb={agb}"],
+             "adviser": ["/beheer/machtigingen"], "finance": ["/beheer/betaalruns"]}
     out = {"machine": machine(), "lines": a.lines, "members": a.members, "pages": {}}
     with TestClient(create_app(book.ctx)) as c:
         for user, paths in pages.items():
