@@ -76,3 +76,28 @@ def test_an_invoice_must_be_a_pdf_or_photo(web, service_book):
                                      "code": "fysio/1000", "quantity": "1", "amount": "39,00"},
                  files={"invoice": ("nota.exe", b"MZ\x90\x00", "application/octet-stream")})
     assert r.status_code == 422 and "PDF" in r.text
+
+
+def _csrf(page: str) -> str:
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
+def test_a_provider_estimates_its_own_patients_share_only(web, service_book):
+    _login(web, "provider-a")
+    token = _csrf(web.get("/zorgaanbieder/kosten").text)
+    form = {"csrf": token, "provider": service_book.providers["A"], "service_date": "2026-12-01", "code": "fysio/1000",
+            "quantity": "1", "amount": "39,00"}
+    r = web.post("/zorgaanbieder/kosten", data=form | {"member_id": service_book.members["A"]})
+    assert r.status_code == 200 and "De patiënt betaalt zelf" in r.text
+    r = web.post("/zorgaanbieder/kosten", data=form | {"member_id": service_book.members["B"]})
+    assert r.status_code == 403 and service_book.members["B"] not in r.text.split("<main")[1]
+
+
+def test_the_review_queue_filters_by_rule_and_keeps_the_filter_when_paging(web):
+    _login(web, "handler")
+    page = web.get("/beheer?rule=sample").text
+    rows = page.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in page else ""
+    cells = [r.split("</td><td>")[1] for r in rows.split("<tr>")[1:]]
+    assert cells and all(c == "sample" for c in cells)
+    if "page=2" in page:
+        assert "rule=sample&amp;page=2" in page

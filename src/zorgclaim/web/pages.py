@@ -31,8 +31,10 @@ def render(request: Request, template: str, title_key: str, user: Principal | No
            **values) -> HTMLResponse:
     lang = session.lang(request)
     t = words(lang)
+    from urllib.parse import urlencode
+    keep = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "lang")])
     env_values = {"request": request, "lang": lang, "t": t, "user": user, "csrf": session.csrf_token(request),
-                  "title": t(title_key) if title_key else ""}
+                  "title": t(title_key) if title_key else "", "keep_query": keep + "&" if keep else ""}
     html = ENV.get_template(template).render(**env_values, **values)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in ("nl", "en"):

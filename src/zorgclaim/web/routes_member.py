@@ -176,25 +176,31 @@ def _send(request: Request, p: Principal, line: dict, filename: str, content: by
 
 @router.get("/kosten")
 def estimate_form(request: Request):
-    p = member(request)
-    return render(request, "member_estimate.html", "estimate", p, codes=code_choices(request, "member"), form={},
-                  result=None, message=None)
+    return estimate_page(request, member(request), "/mijn/kosten", None)
 
 
 @router.post("/kosten")
 async def estimate_post(request: Request):
     p = member(request)
+    return await estimate_posted(request, p, "/mijn/kosten", p.member_id)
+
+
+def estimate_page(request: Request, p: Principal, action: str, result, form=None, message=None, status=200):
+    """The estimate form (a member for itself; a provider for a patient: `ask_member`)."""
+    return render(request, "member_estimate.html", "estimate", p, status=status, codes=code_choices(request, "member"),
+                  form=form or {}, result=result, message=message, action=action, ask_member=p.role != "member")
+
+
+async def estimate_posted(request: Request, p: Principal, action: str, member_id: str | None):
     lang = session.lang(request)
     form = await request.form()
     session.check_csrf(request, form.get("csrf"))
-    shown = {k: form.get(k) for k in ("provider", "service_date", "code", "quantity", "amount")}
+    shown = {k: form.get(k) for k in ("member_id", "provider", "service_date", "code", "quantity", "amount")}
     try:
-        line = _form_line(form, p, lang)
+        line = _form_line(form, p, lang) | {"member_id": member_id or str(form.get("member_id", "")).strip()}
         r = await run_in_threadpool(estimate, request.app.state.ctx, p, line, lang)
     except Invalid as e:
-        return render(request, "member_estimate.html", "estimate", p, status=422, codes=code_choices(request, "member"),
-                      form=shown, result=None, message=str(e))
+        return estimate_page(request, p, action, None, shown, str(e), 422)
     r["status_text"] = STATUS[lang].get(r["status"], r["status"])
     r["rendered"] = steps_for_page(r["steps"], lang)
-    return render(request, "member_estimate.html", "estimate", p, codes=code_choices(request, "member"), form=shown,
-                  result=r, message=None)
+    return estimate_page(request, p, action, r, shown)

@@ -103,6 +103,18 @@ def job_return(request: Request, job_id: str):
                     headers={"Content-Disposition": f'attachment; filename="{j["return_name"]}"'})
 
 
+@router.get("/kosten")
+def estimate_form(request: Request):
+    from zorgclaim.web.routes_member import estimate_page
+    return estimate_page(request, provider(request), "/zorgaanbieder/kosten", None)
+
+
+@router.post("/kosten")
+async def estimate_post(request: Request):
+    from zorgclaim.web.routes_member import estimate_posted
+    return await estimate_posted(request, provider(request), "/zorgaanbieder/kosten", None)
+
+
 @router.get("/regels/{line_id}")
 def line(request: Request, line_id: str):
     return line_page(request, provider(request), line_id, "line.html", "/zorgaanbieder")

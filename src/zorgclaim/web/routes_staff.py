@@ -29,11 +29,16 @@ def staff(request: Request) -> Principal:
 
 
 @router.get("")
-def queue(request: Request, queue: str | None = None, page: int = 1):
+def queue(request: Request, queue: str | None = None, rule: str | None = None, care_kind: str | None = None,
+          page: int = 1):
     p = staff(request)
+    c = request.app.state.ctx
     page = max(page, 1)
-    items, total = review.queue(request.app.state.ctx, p, queue=queue or None, limit=PAGE, offset=(page - 1) * PAGE)
-    return render(request, "staff_queue.html", "review_queue", p, items=items, queue=queue or "", page=page,
+    items, total = review.queue(c, p, queue=queue or None, rule=rule or None, care_kind=care_kind or None,
+                                limit=PAGE, offset=(page - 1) * PAGE)
+    kinds = sorted(set(c.reference.service_codes["care_kind"].drop_nulls().to_list()))
+    return render(request, "staff_queue.html", "review_queue", p, items=items, queue=queue or "", rule=rule or "",
+                  care_kind=care_kind or "", rules=[r.id for r in c.library.review_rules], care_kinds=kinds, page=page,
                   pages=max(1, math.ceil(total / PAGE)))
 
 
