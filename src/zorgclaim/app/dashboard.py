@@ -5,6 +5,7 @@ queue by age. Claims staff only; computed by the database where it can (sums and
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import polars as pl
 from sqlalchemy import String, func, select
@@ -16,8 +17,24 @@ from zorgclaim.store.models import ClaimLine, Decision, ReviewItem
 AGES = [(0, 1, "< 1 dag"), (1, 7, "1-7 dagen"), (7, 30, "7-30 dagen"), (30, 10**6, "> 30 dagen")]
 
 
+_CACHE: dict = {}
+CACHE_SECONDS = 60.0
+
+
 def figures(ctx: Context, p: Principal, months: int = 12) -> dict[str, pl.DataFrame]:
+    """The figures, computed at most once a minute per store (a manager's view need not be newer)."""
     require(p, "handler", "medical_adviser", "finance")
+    key = (id(ctx.engine), ctx.today(), months)
+    hit = _CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    out = _figures(ctx, months)
+    _CACHE.clear()
+    _CACHE[key] = (time.monotonic(), out)
+    return out
+
+
+def _figures(ctx: Context, months: int) -> dict[str, pl.DataFrame]:
     since = months_back(ctx.today(), months)
     money = _money(ctx, since)
     return {"first_pass": _first_pass(ctx, since), "refusals": _refusals(ctx),
