@@ -145,3 +145,59 @@ def test_world_file_with_only_a_header(tmp_path, library, reference):
     (tmp_path / "wlz.csv").write_text("member_id,from,to\n")
     world, errors = read_world(tmp_path, library, reference)
     assert errors == [] and world.wlz.height == 0 and world.members.height == 1
+
+
+def test_an_amount_out_of_range_is_a_row_error_and_the_other_rows_stay(tmp_path):
+    f = tmp_path / "big.csv"
+    f.write_text(HEADER
+                 + "B1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,99999999999999999\n"
+                 + "B2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,12000000.00\n"
+                 + "B3,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n")
+    df, errors = read_lines(f)
+    assert df["line_id"].to_list() == ["B3"]
+    assert [(e.line, e.field) for e in errors] == [(2, "amount"), (3, "amount")]
+    assert "10,000,000" in str(errors[1]) and "InvalidOperation" not in str(errors)
+    g = tmp_path / "cents.csv"
+    g.write_text("line_id,member_id,provider,received,service_date,code,declared\n"
+                 "C1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,5000000000\n"
+                 "C2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1150\n")
+    df, errors = read_lines(g)
+    assert df["line_id"].to_list() == ["C2"] and [(e.line, e.field) for e in errors] == [(2, "declared")]
+
+
+def test_a_dutch_excel_export_semicolons_decimal_commas_and_windows_1252_is_read(tmp_path):
+    f = tmp_path / "excel.csv"
+    f.write_bytes("line_id;member_id;provider;received;service_date;code;amount;diagnosis\r\n"
+                  "E1;M1;01100001;2025-03-10;2025-03-03;huisarts/13001;11,50;caf\u00e9\r\n".encode("cp1252"))
+    df, errors = read_lines(f)
+    assert not errors
+    assert df["declared"].to_list() == [1150] and df["diagnosis"].to_list() == ["caf\u00e9"]
+
+
+def test_a_folder_named_like_a_file_is_said_to_be_a_folder(tmp_path):
+    d = tmp_path / "d.csv"
+    d.mkdir()
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        read_lines(d)
+
+
+def test_a_member_whose_world_row_is_bad_has_its_lines_held_not_refused(tmp_path, library, reference):
+    from zorgclaim.app.context import Context
+    from zorgclaim.app.files import adjudicate_file
+    from zorgclaim.store.db import connect
+    world_dir = tmp_path / "world"
+    world_dir.mkdir()
+    (world_dir / "members.csv").write_text("member_id,birth_date\nM1,1970-01-01\nM2,01-01-1970\n")
+    (world_dir / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n"
+                                             "M2,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
+    world, errors = read_world(world_dir, library, reference)
+    assert world.unreadable_members == frozenset({"M2"})
+    assert "YYYY-MM-DD" in str(errors[0])
+    lines = tmp_path / "lines.csv"
+    lines.write_text(HEADER + "H1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
+                     + "H2,M2,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n")
+    import datetime as dt
+    ctx = Context(connect(f"sqlite:///{tmp_path}/z.db"), world, tmp_path / "data", lambda: dt.date(2025, 12, 31))
+    run = adjudicate_file(ctx, lines, tmp_path / "out")
+    assert run.decisions["line_id"].to_list() == ["H1"]
+    assert run.held["line_id"].to_list() == ["H2"] and (tmp_path / "out" / "held_lines.csv").exists()

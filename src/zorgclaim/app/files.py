@@ -46,6 +46,7 @@ class FileRun:
     written: list[Path] = field(default_factory=list)
     answer: Path | None = None              # the PM305, or the FHIR responses
     world_problems: list = field(default_factory=list)
+    held: pl.DataFrame | None = None        # lines of members whose world row could not be read: not decided
 
 
 def adjudicate_file(ctx: Context, path: Path, out: Path, state_dir: Path | None = None, explain: bool = True) -> FileRun:
@@ -63,8 +64,17 @@ def adjudicate_file(ctx: Context, path: Path, out: Path, state_dir: Path | None 
     run = FileRun(inp, None, world_problems=list(ctx.world_errors))
     pm305_target = out.suffix.lower() == ".pm305"
     folder = out.parent if pm305_target else out
-    if inp.lines.height and not inp.rejected:
-        decisions, state = adjudicate(inp.lines, ctx.world, load_state(state_dir) if state_dir else None, explain=explain)
+    lines = inp.lines
+    if ctx.world.unreadable_members and lines.height:
+        # the member exists but its row could not be read: hold its lines, do not refuse them as unknown
+        held = lines["member_id"].is_in(list(ctx.world.unreadable_members))
+        if held.any():
+            folder.mkdir(parents=True, exist_ok=True)
+            run.held = lines.filter(held)
+            run.held.write_csv(folder / "held_lines.csv")
+            lines = lines.filter(~held)
+    if lines.height and not inp.rejected:
+        decisions, state = adjudicate(lines, ctx.world, load_state(state_dir) if state_dir else None, explain=explain)
         run.decisions = decisions
         if state_dir:
             save_state(state, state_dir)

@@ -41,6 +41,12 @@ def adjudicate(
         err.print(f"[yellow]{m}[/]", highlight=False)
     if len(shown) > 50:
         err.print(f"[yellow]… and {len(shown) - 50} more[/]")
+    if run.held is not None:
+        ids = sorted(set(run.held["member_id"].to_list()))
+        err.print(f"[yellow]held, not decided:[/] {run.held.height} line(s) of member(s) {', '.join(ids[:10])}"
+                  f"{' …' if len(ids) > 10 else ''} whose row in the world's members file could not be read (see "
+                  f"above); fix that row and send these lines again (written to {out / 'held_lines.csv'})",
+                  highlight=False)
     if run.decisions is not None:
         if not quiet:
             summary(run.decisions)

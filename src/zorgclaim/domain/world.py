@@ -68,6 +68,9 @@ class World:
     reviews: pl.DataFrame = field(default_factory=lambda: empty_world_frame("reviews"))
     # the review selection rules in force; None: the policy library's (an empty tuple: none)
     review_rules: tuple[ReviewRule, ...] | None = None
+    # members whose row in the world files could not be read: they exist, so their lines are held
+    # (not decided, not refused as unknown) until the row is fixed
+    unreadable_members: frozenset = frozenset()
 
     def __post_init__(self):
         for name in WORLD_SCHEMAS:

@@ -35,7 +35,8 @@ class RowError:
 
 
 ALIASES = {"id": "line_id", "member": "member_id", "date": "service_date", "agb": "provider"}
-AMOUNT_PATTERN = r"^-?\d+([.,]\d{1,2})?$"
+AMOUNT_PATTERN = r"^-?\d{1,9}([.,]\d{1,2})?$"
+MAX_LINE_CENTS = 10_000_000 * 100       # no line of care costs more than EUR 10,000,000: a typo or a wrong unit
 
 
 TABULAR = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
@@ -53,7 +54,9 @@ def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
         if suffix == ".parquet":
             return pl.read_parquet(source)
         if suffix == ".csv":
-            return pl.read_csv(source, infer_schema=False, null_values=[""])
+            raw = data if data is not None else _read_bytes(path)
+            text, sep = csv_text(raw)
+            return pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, null_values=[""], separator=sep)
         if suffix in (".json", ".ndjson", ".jsonl"):
             if suffix == ".json":
                 return pl.read_json(source, infer_schema_length=None)
@@ -62,6 +65,28 @@ def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
         # in our words: the reader's own message names its internals and may quote the file's values
         raise InputError(f"{path}: cannot be read as {suffix[1:].upper()}: {NOT_WELL_FORMED[suffix]}") from None
     raise InputError(f"{path}: unsupported file type '{suffix}' (use .csv, .parquet, .json or .ndjson)")
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror})") from None
+
+
+def csv_text(raw: bytes) -> tuple[str, str]:
+    """A CSV file's text and separator: UTF-8 (with or without a byte-order mark), else Windows-1252
+    (Latin-1 as Excel writes it in the Netherlands); the separator is the one of ',', ';' and tab
+    that the header uses most (a Dutch Excel export uses ';')."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    header = text.split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=lambda s: header.count(s))
+    return text, sep if header.count(sep) else ","
 
 
 NOT_WELL_FORMED = {
@@ -97,8 +122,9 @@ def cast_columns(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, of
         else:
             cast = src.cast(dtype, strict=False)
         failed = src.is_not_null() & cast.is_null()
+        expected = {pl.Date: "a date as YYYY-MM-DD", pl.Int64: "a whole number", pl.Boolean: "true or false"}.get(dtype, str(dtype))
         for idx in failed.arg_true().to_list():
-            errors.append(RowError(file, idx + offset, name, f"cannot read {src[idx]!r} as {dtype}"))
+            errors.append(RowError(file, idx + offset, name, f"expected {expected}, got {str(src[idx])[:30]!r}"))
         bad = bad | failed
         cols[name] = cast
     out = df.with_columns(*(s.alias(n) for n, s in cols.items()))
@@ -108,11 +134,15 @@ def cast_columns(df: pl.DataFrame, schema: dict[str, pl.DataType], file: str, of
 def _euros_to_cents(s: pl.Series, file: str, offset: int) -> tuple[pl.Series, list[RowError]]:
     txt = s.cast(pl.String).str.strip_chars().str.replace(",", ".")
     ok = txt.str.contains(AMOUNT_PATTERN)
-    errors = [RowError(file, i + offset, "amount", f"not an amount in euros with at most two decimals: {s[i]!r}")
+    errors = [RowError(file, i + offset, "amount", f"not an amount in euros with at most two decimals "
+                       f"(e.g. 39.00 or 39,00, no thousands separator): {str(s[i])[:20]!r}")
               for i in (s.is_not_null() & ~ok.fill_null(False)).arg_true().to_list()]
     cents = pl.select(pl.when(pl.lit(ok)).then(pl.lit(txt)).otherwise(None)
                       .str.to_decimal(scale=2).mul(100).cast(pl.Int64)).to_series()
-    return cents, errors
+    too_big = (cents.abs() > MAX_LINE_CENTS).fill_null(False)
+    errors += [RowError(file, i + offset, "amount", "more than EUR 10,000,000 for one line: check the amount and "
+                        "its unit (euros in 'amount', cents in 'declared')") for i in too_big.arg_true().to_list()]
+    return cents.set(too_big, None), errors
 
 
 def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, list[RowError]]:
@@ -143,6 +173,12 @@ def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, lis
     typed, errs = cast_columns(df.drop("_row"), LINE_SCHEMA, str(path), 0)
     # cast_columns reports positions within df; map them back to file lines
     errors += [RowError(e.file, int(rows[e.line]) + offset, e.field, e.message) for e in errs]
+    dropped = {e.line for e in errs}          # positions in df of the rows cast_columns dropped
+    typed_rows = rows.filter(pl.Series([k not in dropped for k in range(rows.len())], dtype=pl.Boolean))
+    too_big = (typed["declared"].abs() > MAX_LINE_CENTS).fill_null(False)
+    errors += [RowError(str(path), int(typed_rows[i]) + offset, "declared", "more than EUR 10,000,000 (in cents) for "
+                        "one line: check the amount and its unit") for i in too_big.arg_true().to_list()]
+    typed = typed.filter(~too_big)
     errors.sort(key=lambda e: (e.line, e.field))
     return typed, errors
 
@@ -176,7 +212,7 @@ def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    frames, errors = {}, []
+    frames, errors, unreadable = {}, [], frozenset()
     for name, stem in WORLD_FILES.items():
         found = [p for p in (folder / f"{stem}.parquet", folder / f"{stem}.csv") if p.exists()]
         if not found:
@@ -201,8 +237,11 @@ def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -
         typed, errs = cast_columns(df, schema, str(path), offset)
         errors += errs
         frames[name] = typed
+        if name == "members" and "member_id" in df.columns:
+            unreadable = frozenset(set(df["member_id"].drop_nulls().cast(pl.String).to_list())
+                                   - set(typed["member_id"].drop_nulls().to_list()))
     if "coverages" in frames:
         unknown = sorted(set(frames["coverages"]["product"].drop_nulls().to_list()) - set(library.products))
         if unknown:
             raise InputError(f"{folder}/coverages: unknown product(s) {unknown}; known: {sorted(library.products)}")
-    return World(library, reference, **frames), errors
+    return World(library, reference, **frames, unreadable_members=unreadable), errors
