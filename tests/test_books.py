@@ -229,3 +229,11 @@ def test_reconsideration_refuses_what_it_cannot_do(engine, world):
     with pytest.raises(ReconsiderError, match="who asks"):
         reconsider(engine, world, "L1", by=" ", reason="test", changes={"code": "fysio/1000"})
     assert line_history(engine, "L1")["audit"] == []           # nothing was written
+
+
+def test_a_payment_run_pays_only_what_was_booked_on_or_before_its_date(engine, world, tmp_path):
+    # a claim received 3 March, decided and booked 20 March (due 14 days after receipt: 17 March)
+    take(engine, world, lines(("P1", "M1", D(2025, 3, 3), D(2025, 3, 1), 3850)), "p1", D(2025, 3, 20))
+    assert pay(engine, world, D(2025, 3, 18), tmp_path).payments.height == 0      # not in the books yet on the 18th
+    r = pay(engine, world, D(2025, 3, 20), tmp_path)
+    assert r.payments.select("account", "amount").rows() == [(f"provider:{FYSIO}", 3650)]

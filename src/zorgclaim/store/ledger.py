@@ -102,11 +102,14 @@ def statement(engine: Engine, account: str, start: dt.date, end: dt.date) -> Sta
 
 
 def owed_by_account(conn, run_date: dt.date) -> pl.DataFrame:
-    """account, due, balance for every payable account (SQL over the transfers)."""
+    """account, due, balance for every payable account as the books stood on `run_date` (SQL over
+    the transfers booked on or before it: a run never pays what was booked after its date)."""
     legs = _legs()
     payable = or_(*(legs.c.account.like(f"{prefix}%") for prefix in accounts.PAYABLE))
     due = func.sum(case((legs.c.due <= run_date, legs.c.amount), else_=literal(0)))
-    rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount)).where(payable)
+    rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount))
+                        .select_from(legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id))
+                        .where(payable & (LedgerTransaction.booked <= run_date))
                         .group_by(legs.c.account)).all()
     return pl.DataFrame([(a, int(d), int(b)) for a, d, b in rows], orient="row",
                         schema={"account": pl.String, "due": pl.Int64, "balance": pl.Int64})
