@@ -67,6 +67,10 @@ def test_adjudicate_and_explain(tmp_path):
     assert "contracted tariff € 36,50" in en.stdout
     missing = run("explain", "L9", "--decisions", out / "decisions.parquet")
     assert missing.returncode == 2 and "not in" in missing.stderr
+    quick = tmp_path / "quick"
+    run("adjudicate", lines, "--world", world, "--out", quick, "--no-explain")
+    bare = run("explain", "L1", "--decisions", quick / "decisions.parquet")
+    assert bare.returncode == 0 and "--no-explain" in bare.stdout        # says why there are no steps
 
 
 @pytest.mark.parametrize("args", [("adjudicate", "nope.csv", "--world", "."), ("scenario", "run", "nope.yaml")])

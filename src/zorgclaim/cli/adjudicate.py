@@ -110,5 +110,11 @@ def explain(
     console.print(head.format(l=line_id, s=status, d=fmt_eur(row["declared"]), a=fmt_eur(row["allowed"]),
                               e=fmt_eur(row["deductible"]), p=fmt_eur(row["paid"]), c=", ".join(row["codes"])),
                   highlight=False)
+    if not row.get("steps"):
+        console.print({"nl": "Geen uitleg bewaard: deze beslissingen zijn gemaakt met --no-explain. Beslis de regels "
+                             "opnieuw zonder die optie om de stappen en hun bronnen te zien.",
+                       "en": "No explanation kept: these decisions were made with --no-explain. Decide the lines again "
+                             "without it to see the steps and their sources."}[lang], highlight=False)
+        return
     for sentence in render(row, lang):
         console.print(sentence, highlight=False)
