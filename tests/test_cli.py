@@ -195,3 +195,20 @@ def test_books_demo_then_statement_ledger_pay_and_line(tmp_path):
     twice = run("reconsider", line_id, "--world", tmp_path / "home" / "demo" / "world", "--by", "x", "--reason", "y",
                 "--code", "fysio/1000", cwd=tmp_path, env=db)
     assert twice.returncode == 2 and "reconsidered before" in twice.stderr
+
+
+def test_version_json_answers_and_which_store_an_empty_ledger_read(tmp_path):
+    v = run("--version")
+    assert v.returncode == 0 and v.stdout.startswith("zorgclaim ")
+    home = {"ZORGCLAIM_HOME": str(tmp_path / "home")}
+    led = run("ledger", env=home)
+    assert led.returncode == 0 and "store: sqlite" in led.stderr and "books-demo" in led.stderr
+    j = json.loads(run("ledger", "--json", env=home).stdout)
+    assert j["accounts"] == [] and j["total"] == 0
+    world = design_world(tmp_path)
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line_id,member_id,provider,received,service_date,code,amount,diagnosis,csi\n"
+                     "L1,M1,04123456,2025-05-02,2025-04-17,fysio/1000,38.50,7023,012\n")
+    run("adjudicate", lines, "--world", world, "--out", tmp_path / "out")
+    e = json.loads(run("explain", "L1", "--decisions", tmp_path / "out" / "decisions.parquet", "--json").stdout)
+    assert e["line_id"] == "L1" and e["allowed"] == 3650 and e["explanation"]

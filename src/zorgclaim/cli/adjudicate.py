@@ -92,6 +92,7 @@ def explain(
     line_id: str = typer.Argument(..., help="The line to explain"),
     decisions: Path = typer.Option(DEFAULT_DECISIONS, "--decisions", "-d", help="decisions.parquet written by adjudicate or demo"),
     lang: str = typer.Option("nl", "--lang", help="nl or en"),
+    as_json: bool = typer.Option(False, "--json", help="The decision and its steps as JSON"),
 ):
     """Why a line was decided as it was, step by step, with sources."""
     from zorgclaim.engine.explain import explain as render
@@ -103,6 +104,9 @@ def explain(
     if hit.height == 0:
         _fail(f"line {line_id!r} is not in {decisions}")
     row = hit.row(-1, named=True)
+    if as_json:
+        from zorgclaim.cli.common import print_json
+        return print_json(row | {"explanation": render(row, lang) if row.get("steps") else []})
     head = {"nl": "Regel {l}: {s}; gedeclareerd {d}, vergoed {a}, eigen risico {e}, uitbetaald {p}; codes {c}",
             "en": "Line {l}: {s}; declared {d}, covered {a}, deductible {e}, paid {p}; codes {c}"}[lang]
     status = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewezen", "rejected": "afgewezen"},

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from zorgclaim.cli.common import HOME, _fail, app, console, err, parse_date, store_context
+from zorgclaim.cli.common import HOME, _fail, app, console, err, parse_date, print_json, store_context, store_said
 from zorgclaim.domain.money import fmt_eur
 
 
@@ -19,6 +19,7 @@ def statement(
     account: str = typer.Argument(..., help="A provider's AGB code, or an account name (member:M1, deductible:M1, insurer:claims)"),
     start: Optional[str] = typer.Option(None, "--from", help="First booking date (YYYY-MM-DD); default 1 January this year"),
     end: Optional[str] = typer.Option(None, "--to", help="Last booking date; default today"),
+    as_json: bool = typer.Option(False, "--json", help="The statement as JSON (amounts in cents)"),
 ):
     """A provider's current account (rekening courant), or any account: opening balance, every
     movement with its line and due date, running balance, closing balance."""
@@ -32,6 +33,12 @@ def statement(
         _fail(f"--to {last} is before --from {first}")
     name = account if ":" in account else f"provider:{account}"
     st = account_statement(ctx, SYSTEM, name, first, last)
+    if as_json:
+        return print_json({"account": name, "from": first, "to": last, "opening": st.opening, "closing": st.closing,
+                           "entries": st.entries.to_dicts()})
+    if st.entries.height == 0 and st.opening == 0:
+        err.print(f"no movements on {name} in the store ({store_said(ctx)}); after `make demo` the demo book's store "
+                  f"is filled by `zorgclaim books-demo`", highlight=False)
     t = Table(title=f"Statement {name}, {first} to {last}")
     for col, just in (("booked", "left"), ("line", "left"), ("what", "left"), ("due", "left"),
                       ("amount", "right"), ("balance", "right")):
@@ -110,13 +117,20 @@ def deductible_invoices(
 
 
 @app.command()
-def ledger():
+def ledger(as_json: bool = typer.Option(False, "--json", help="Every account's balance as JSON (cents)")):
     """The trial balance: every account's balance; they sum to zero."""
     import polars as pl
 
     from zorgclaim.app.access import SYSTEM
     from zorgclaim.app.books import trial_balance
-    tb = trial_balance(store_context(None), SYSTEM)
+    ctx = store_context(None)
+    tb = trial_balance(ctx, SYSTEM)
+    if as_json:
+        return print_json({"store": store_said(ctx), "accounts": tb.to_dicts(), "total": int(tb["balance"].sum())})
+    err.print(f"store: {store_said(ctx)}", highlight=False)
+    if tb.height == 0:
+        err.print("the store has no transfers yet: `zorgclaim intake` and `zorgclaim process` book claims, "
+                  "`zorgclaim books-demo` books the demo book", highlight=False)
     kinds = (tb.with_columns(pl.col("account").str.split(":").list.first().alias("kind"))
              .group_by("kind").agg(pl.len().alias("accounts"), pl.col("balance").sum()).sort("kind"))
     t = Table(title="Trial balance")
@@ -181,13 +195,16 @@ def reconsider(
 
 @app.command()
 def line(line_id: str = typer.Argument(..., help="A line in the store"),
-         lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en")):
+         lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en"),
+         as_json: bool = typer.Option(False, "--json", help="The line's decisions, review and audit as JSON")):
     """A line's decisions through its reconsiderations, why each was made, and its audit trail."""
     from zorgclaim.app.access import SYSTEM
     from zorgclaim.app.lines import view
     if lang not in ("nl", "en"):
         _fail("--lang must be nl or en")
     v = _app_call(lambda: view(store_context(None), SYSTEM, line_id, lang))
+    if as_json:
+        return print_json(v)
     if not v["decisions"]:
         _fail(f"line {line_id!r} is in the store but not decided yet; run `zorgclaim process`")
     t = Table(title=f"Line {line_id}")

@@ -14,7 +14,20 @@ from rich.table import Table
 
 from zorgclaim.domain.money import fmt_eur
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
+app = typer.Typer(no_args_is_help=True, help="Claims adjudication for Dutch health insurance.")
+
+
+def _version(show: bool):
+    if show:
+        from importlib.metadata import version
+        typer.echo(f"zorgclaim {version('zorgclaim')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and stop")):
+    """Claims adjudication for Dutch health insurance."""
 scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
 app.add_typer(scenario_app, name="scenario")
 dbc_app = typer.Typer(no_args_is_help=True, help="The clinic's side: activities -> DBC-zorgproducten -> invoices.")
@@ -30,6 +43,19 @@ def _library():
     from zorgclaim.policy import load_library
     from zorgclaim.reference import load_reference
     return load_library(), load_reference()
+
+
+def print_json(value) -> None:
+    """An answer as JSON on standard output (money in cents, dates as YYYY-MM-DD)."""
+    import json
+    typer.echo(json.dumps(value, default=str, ensure_ascii=False, indent=1))
+
+
+def store_said(ctx) -> str:
+    """Which store a command reads (never a password)."""
+    url = ctx.engine.url
+    return f"{url.get_backend_name()} {url.database or ''}".strip() if url.get_backend_name() == "sqlite" \
+        else f"{url.get_backend_name()} on {url.host or 'localhost'}/{url.database or ''}"
 
 
 def _fail(message: str, code: int = 2):

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from zorgclaim.cli.common import _fail, app, console, err, parse_date, store_context
+from zorgclaim.cli.common import _fail, app, console, err, parse_date, print_json, store_context
 from zorgclaim.domain.money import fmt_eur
 
 
@@ -68,6 +68,7 @@ def member(
     member_id: str = typer.Argument(..., help="Member number"),
     world: Optional[Path] = typer.Option(None, "--world", "-w", help="World folder (for the voluntary deductible "
                                                                         "and the limits; default: the demo book's)"),
+    as_json: bool = typer.Option(False, "--json", help="The meter and the limits as JSON (money in cents)"),
 ):
     """A member's deductible meter per year (used / total, and the lines that used it) and what
     remains of each limit."""
@@ -78,6 +79,12 @@ def member(
         meter = deductible_meter(ctx, SYSTEM, member_id)
     except NotFound:
         _fail(f"no member {member_id!r} in the world, and no decided lines of it in the store")
+    if as_json:
+        try:
+            limits = remaining(ctx, SYSTEM, member_id)
+        except NotFound:
+            limits = []
+        return print_json({"member_id": member_id, "deductible": meter, "limits": limits})
     for y in meter:
         console.print(f"Deductible {y['year']}: {fmt_eur(y['used'])} used of {fmt_eur(y['total'])}, "
                       f"{fmt_eur(y['left'])} left", highlight=False)
