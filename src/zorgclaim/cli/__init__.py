@@ -17,7 +17,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "serve":
 
 import typer
 
-from zorgclaim.cli import adjudicate, books, dbc, demo, scenario, service, store  # noqa: F401  (register the commands)
+from zorgclaim.cli import adjudicate, books, dbc, demo, reference, scenario, service, store  # noqa: F401  (register the commands)
 from zorgclaim.cli.common import app, err
 
 def main():

@@ -109,7 +109,8 @@ def explain(
         return print_json(row | {"explanation": render(row, lang) if row.get("steps") else []})
     head = {"nl": "Regel {l}: {s}; gedeclareerd {d}, vergoed {a}, eigen risico {e}, uitbetaald {p}; codes {c}",
             "en": "Line {l}: {s}; declared {d}, covered {a}, deductible {e}, paid {p}; codes {c}"}[lang]
-    status = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewezen", "rejected": "afgewezen"},
+    status = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewezen", "rejected": "afgewezen",
+                     "pended": "aangehouden voor beoordeling"},
               "en": {}}[lang].get(row["status"], row["status"])
     console.print(head.format(l=line_id, s=status, d=fmt_eur(row["declared"]), a=fmt_eur(row["allowed"]),
                               e=fmt_eur(row["deductible"]), p=fmt_eur(row["paid"]), c=", ".join(row["codes"])),
