@@ -201,3 +201,16 @@ def test_a_member_whose_world_row_is_bad_has_its_lines_held_not_refused(tmp_path
     run = adjudicate_file(ctx, lines, tmp_path / "out")
     assert run.decisions["line_id"].to_list() == ["H1"]
     assert run.held["line_id"].to_list() == ["H2"] and (tmp_path / "out" / "held_lines.csv").exists()
+
+
+def test_a_row_with_too_many_fields_is_reported_and_the_others_kept_with_their_own_lines(tmp_path):
+    f = tmp_path / "ragged.csv"
+    f.write_text(HEADER
+                 + "R1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
+                 + "R2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11,50\n"          # an unquoted decimal comma
+                 + "R3,M1,01100001,2025-03-10,2025-03-04,huisarts/13001,1,abc\n"
+                 + "R4,M1,01100001,2025-03-10,2025-03-05,huisarts/13001,1,12.00\n")
+    df, errors = read_lines(f)
+    assert df["line_id"].to_list() == ["R1", "R4"]
+    assert [(e.line, e.field) for e in errors] == [(3, "-"), (4, "amount")]
+    assert "9 fields where the header names 8" in str(errors[0])

@@ -42,9 +42,11 @@ MAX_LINE_CENTS = 10_000_000 * 100       # no line of care costs more than EUR 10
 TABULAR = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
 
 
-def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
+def read_table(path: Path, data: bytes | None = None, problems: list | None = None) -> pl.DataFrame:
     """Any supported file as a frame of strings (CSV/JSON) or typed columns (Parquet). With `data`
-    the file's bytes are given (an upload) and `path` only names it."""
+    the file's bytes are given (an upload) and `path` only names it. With `problems`, a CSV row with
+    more or fewer fields than the header is reported there (RowError) and the other rows are read;
+    the frame then has a column `_line`, each row's line in the file."""
     path = Path(path)
     if data is None and not path.exists():
         raise InputError(f"{path}: no such file")
@@ -56,7 +58,12 @@ def read_table(path: Path, data: bytes | None = None) -> pl.DataFrame:
         if suffix == ".csv":
             raw = data if data is not None else _read_bytes(path)
             text, sep = csv_text(raw)
-            return pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, null_values=[""], separator=sep)
+            try:
+                return pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, null_values=[""], separator=sep)
+            except (pl.exceptions.ComputeError, pl.exceptions.PolarsError):
+                if problems is None:
+                    raise
+                return _csv_keeping_good_rows(text, sep, str(path), problems)
         if suffix in (".json", ".ndjson", ".jsonl"):
             if suffix == ".json":
                 return pl.read_json(source, infer_schema_length=None)
@@ -87,6 +94,29 @@ def csv_text(raw: bytes) -> tuple[str, str]:
     header = text.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=lambda s: header.count(s))
     return text, sep if header.count(sep) else ","
+
+
+def _csv_keeping_good_rows(text: str, sep: str, file: str, problems: list) -> pl.DataFrame:
+    """A CSV whose rows do not all have the header's number of fields: each such row reported, the
+    others kept (with `_line`, their line in the file)."""
+    import csv
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{file}: the file is empty") from None
+    rows, lines = [], []
+    for row in reader:
+        if not row:
+            continue
+        if len(row) != len(header):
+            problems.append(RowError(file, reader.line_num, "-", f"{len(row)} fields where the header names "
+                                     f"{len(header)} (check the separator '{sep}' and the quoting)"))
+            continue
+        rows.append([v if v != "" else None for v in row])
+        lines.append(reader.line_num)
+    cols = {h: [r[k] for r in rows] for k, h in enumerate(header)}
+    return pl.DataFrame(cols, schema={h: pl.String for h in header}).with_columns(pl.Series("_line", lines, dtype=pl.Int64))
 
 
 NOT_WELL_FORMED = {
@@ -149,17 +179,20 @@ def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, lis
     """Claim lines from a file (or its bytes, `data`, named by `path`), in the engine's schema, with
     the rows that could not be read."""
     path = Path(path)
-    df = read_table(path, data)
+    errors: list[RowError] = []
+    df = read_table(path, data, errors)
     offset = 2 if path.suffix.lower() == ".csv" else 1
     df = df.rename({k: v for k, v in ALIASES.items() if k in df.columns and v not in df.columns})
-    df = df.with_row_index("_row")
-    errors: list[RowError] = []
+    if "_line" in df.columns:       # rows were left out: keep each row's own line
+        df = df.with_columns((pl.col("_line") - offset).alias("_row")).drop("_line")
+    else:
+        df = df.with_row_index("_row")
     if "declared" not in df.columns:
         if "amount" not in df.columns:
             raise InputError(f"{path}: no 'amount' (euros) or 'declared' (cents) column")
-        cents, errs = _euros_to_cents(df["amount"], str(path), offset)
-        errors += errs
-        bad_rows = [e.line - offset for e in errs]
+        cents, errs = _euros_to_cents(df["amount"], str(path), 0)     # lines as positions in df
+        bad_rows = [int(df["_row"][e.line]) for e in errs]
+        errors += [RowError(e.file, r + offset, e.field, e.message) for e, r in zip(errs, bad_rows)]
         df = df.with_columns(cents.alias("declared")).filter(~pl.col("_row").is_in(bad_rows))
     required = ["line_id", "member_id", "provider", "received", "service_date", "code", "declared"]
     missing = [c for c in required if c not in df.columns]
@@ -220,8 +253,12 @@ def read_world(folder: Path, library: PolicyLibrary, reference: ReferenceData) -
                 raise InputError(f"{folder}: members.csv or members.parquet is required")
             continue
         path = found[0]
-        df = read_table(path)
+        ragged: list = []
+        df = read_table(path, problems=ragged)
+        errors += ragged
         offset = 2 if path.suffix == ".csv" else 1
+        if "_line" in df.columns:     # a row with the wrong number of fields was left out (and reported)
+            df = df.drop("_line")
         schema = dict(WORLD_SCHEMAS[name])
         if name == "members" and "voluntary_deductible" in df.columns and df["voluntary_deductible"].dtype == pl.String:
             cents, errs = _euros_to_cents(df["voluntary_deductible"], str(path), offset)
