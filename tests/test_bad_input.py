@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 HERE = Path(__file__).resolve().parent
 HEADER = "line_id,member_id,provider,received,service_date,code,quantity,amount,diagnosis,csi\n"
