@@ -212,3 +212,18 @@ def test_version_json_answers_and_which_store_an_empty_ledger_read(tmp_path):
     run("adjudicate", lines, "--world", world, "--out", tmp_path / "out")
     e = json.loads(run("explain", "L1", "--decisions", tmp_path / "out" / "decisions.parquet", "--json").stdout)
     assert e["line_id"] == "L1" and e["allowed"] == 3650 and e["explanation"]
+
+
+def test_dbc_precheck_checks_a_dbc_only_against_the_insurer_of_its_start(tmp_path):
+    """A patient insured by an insurer outside the library when the DBC started, and by a known one
+    later, is not checked against the later insurer's product (that would be 0320): it is skipped,
+    and its ZH308 for the insurer of the start is still written."""
+    from zorgclaim.app import dbc
+    import datetime as dt
+    dbc.demo(20, 2024, tmp_path)
+    contracts = Path(__file__).resolve().parent.parent / "src/zorgclaim/dbc/data/clinic_contracts_example.csv"
+    r = dbc.precheck(tmp_path / "activities.csv", tmp_path / "patients.csv", contracts, "07999999", tmp_path / "pc",
+                     dt.date(2026, 11, 26))
+    assert r.decisions.height > 0 and r.skipped > 0
+    assert not any("0320" in codes for codes in r.decisions["codes"].to_list())
+    assert "zilveren-kruis" in r.zh308

@@ -74,7 +74,11 @@ def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: P
     pats, _ = read_patients(patients)
     lib, ref = library_and_reference()
     known = pats.filter(pl.col("product").is_in(list(lib.products)))
+    # a DBC is billed to the insurer of its start date: check it only when that insurer's products
+    # are in the library (a patient who moved to a known insurer later is not checked against it)
+    insurers = sorted({p.insurer for p in lib.products.values()})
     table = b.table.join(known.select("patient").unique(), on="patient", how="semi")
+    checked = table.filter(pl.col("insurer").is_in(insurers))
     out.mkdir(parents=True, exist_ok=True)
     exported = claim_lines(table, pats, agb)
     exported.write_csv(out / "claim_lines.csv")
@@ -87,9 +91,9 @@ def precheck(activities: Path, patients: Path, contracts: Path, agb: str, out: P
         path.write_bytes(write_zh308(part.drop("insurer"), members, f"{agb}-{insurer}"[:12], today, agb,
                                      ref.uzovi(insurer)).encode("latin-1"))
         files[insurer] = (part.height, path)
-    decisions = run(table, pats, agb, lib, ref)
+    decisions = run(checked, pats, agb, lib, ref)
     write_decisions(decisions, out / "precheck")
-    return Precheck(decisions, b.table.height - table.height, out / "claim_lines.csv", files, errors)
+    return Precheck(decisions, b.table.height - checked.height, out / "claim_lines.csv", files, errors)
 
 
 def demo(patients: int, seed: int, out: Path):

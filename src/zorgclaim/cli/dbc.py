@@ -116,7 +116,7 @@ def dbc_precheck(
     for insurer, (n, path) in sorted(r.zh308.items()):
         console.print(f"ZH308 for {insurer}: {n:,} DBCs -> {path}")
     refused = r.decisions.filter(pl.col("status") != "accepted")
-    console.print(f"{r.decisions.height:,} closed DBC invoices checked ({r.skipped:,} skipped: patient's product not in the "
+    console.print(f"{r.decisions.height:,} closed DBC invoices checked ({r.skipped:,} skipped: the insurer of the DBC's start, or the patient's product, is not in the "
                   f"policy library); {refused.height:,} would not be paid in full.")
     for d in refused.head(20).iter_rows(named=True):
         fails = [render_step(s, "en") for s in d["steps"] if s["outcome"] in ("fail", "partial")]
