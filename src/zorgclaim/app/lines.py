@@ -28,6 +28,10 @@ ACTIONS = {"nl": {"authorization-added": "machtiging toegevoegd", "reconsiderati
                   "review-released": "put back on the queue", "review-decided": "reviewed"}}
 
 
+AUDIT_KEYS = {"nl": {"old": "was", "new": "nu", "proposal": "voorstel", "decision": "beslissing"},
+              "en": {"old": "was", "new": "now", "proposal": "proposal", "decision": "decision"}}
+
+
 def owner(ctx: Context, line_id: str) -> tuple[str, str] | None:
     """(member id, provider AGB) of a stored line."""
     with ctx.engine.connect() as conn:
@@ -59,7 +63,7 @@ def audit_text(event: tuple, lang: str = "nl") -> str:
         v = d.get(key)
         if isinstance(v, dict) and "status" in v:
             words = STATUS.get(lang, STATUS["nl"]).get(v["status"], v["status"])
-            parts.append(f"{key}: {words}, {fmt_eur(v.get('allowed', 0))}")
+            parts.append(f"{AUDIT_KEYS.get(lang, AUDIT_KEYS['nl'])[key]}: {words}, {fmt_eur(v.get('allowed', 0))}")
     if "difference" in d:
         parts.append(("verschil" if lang == "nl" else "difference") + f": {fmt_eur(d['difference'])}")
     if d.get("changes"):
