@@ -146,7 +146,70 @@ def _cases(tmp: Path) -> list[dict]:
                                              "--add-authorization", "A1:msr"], ["--add-authorization"]),
             ("unknown-command", ["frobnicate"], ["frobnicate"])):
         cases.append({"name": name, "argv": argv, "code": 2, "says": says, "decided": []})
+    cases += _book_cases(tmp, w, good_lines)
     return cases
+
+
+def _book_cases(tmp: Path, w: Path, good_lines: Path) -> list[dict]:
+    """Cases that need the ones before them (the same store): run in this order."""
+    ex = HERE.parent / "examples"
+    out = tmp / "noexplain"
+    cases = [
+        {"name": "books-intake", "argv": ["intake", str(ex / "lines.csv")], "code": 0, "says": ["26 lines stored"]},
+        {"name": "books-process", "argv": ["process", "--world", str(ex / "world"), "--booked", "2025-06-30"], "code": 0,
+         "says": ["26 lines decided"]},
+        # an authorization for a benefit no product has: refused before anything changes
+        {"name": "reconsider-unknown-benefit", "argv": ["reconsider", "G1", "--world", str(ex / "world"), "--by", "a",
+                                                        "--reason", "test it", "--add-authorization", "A9:nope:2025-01-01"],
+         "code": 2, "says": ["no benefit 'nope'"]},
+        {"name": "line-not-changed", "argv": ["line", "G1"], "code": 0, "says": ["G1"], "not_says": ["G1-R1"]},
+        # a run dated before the lines were booked pays nothing
+        {"name": "pay-before-booking", "argv": ["pay", "--date", "2025-06-01", "--world", str(ex / "world")], "code": 0,
+         "says": ["nothing due"]},
+        {"name": "no-explain-decided", "argv": ["adjudicate", str(good_lines), "--world", str(w), "--out", str(out), "-q",
+                                                "--no-explain"], "code": 0, "says": []},
+        {"name": "explain-without-steps", "argv": ["explain", "L1", "--decisions", str(out / "decisions.parquet")],
+         "code": 0, "says": ["--no-explain"]},
+    ]
+    pm304 = _pm304(tmp, w)
+    again = tmp / "renamed.pm304"
+    again.write_bytes(pm304.read_bytes())
+    cases += [
+        {"name": "pm304-first", "argv": ["adjudicate", str(pm304), "--world", str(w), "--out", str(tmp / "p1"), "-q"],
+         "code": 0, "says": ["PM305"]},
+        # the same declaration under another name: the store remembers it (8067), nothing is decided twice
+        {"name": "pm304-again-other-name", "argv": ["adjudicate", str(again), "--world", str(w), "--out", str(tmp / "p2"),
+                                                    "-q"], "code": 1, "says": ["8067"]},
+    ]
+    contracts = HERE.parent / "src" / "zorgclaim" / "dbc" / "data" / "clinic_contracts_example.csv"
+    clinic = tmp / "clinic"
+    cases += [
+        {"name": "dbc-demo", "argv": ["dbc", "demo", "--out", str(clinic), "--patients", "20"], "code": 0, "says": []},
+        # a DBC is checked against the insurer of its start, not one the patient moved to later (no 0320)
+        {"name": "dbc-precheck-moved-insurer", "argv": ["dbc", "precheck", str(clinic / "activities.csv"), "--patients",
+                                                        str(clinic / "patients.csv"), "--contracts", str(contracts),
+                                                        "--out", str(tmp / "pc")],
+         "code": 0, "says": ["skipped"], "not_says": ["0320"]},
+    ]
+    for c in cases:
+        c.setdefault("decided", [])
+    return cases
+
+
+def _pm304(tmp: Path, world: Path) -> Path:
+    import datetime as dt
+
+    from zorgclaim.domain.schema import conform_lines
+    from zorgclaim.formats.vektis.write import write_pm304
+    lines = conform_lines(pl.DataFrame({
+        "line_id": ["V1", "V2"], "member_id": ["M1", "M1"], "provider": ["04123456"] * 2,
+        "service_date": [dt.date(2025, 4, 17), dt.date(2025, 4, 24)], "code": ["fysio/1000"] * 2, "quantity": [1, 1],
+        "declared": [3850, 3850], "diagnosis": ["7023"] * 2, "csi": ["012"] * 2}).with_columns(
+        pl.lit(dt.date(2025, 5, 2)).alias("received")))
+    members = pl.DataFrame({"member_id": ["M1"], "bsn": ["111222333"], "birth_date": [dt.date(1961, 3, 4)]})
+    f = tmp / "april.pm304"
+    f.write_bytes(write_pm304(lines, members, "INV-APR-1", dt.date(2025, 5, 2), provider="04123456").encode("latin-1"))
+    return f
 
 
 def test_bad_input_catalogue(tmp_path):
@@ -167,6 +230,7 @@ def test_bad_input_catalogue(tmp_path):
         if got["code"] != case["code"]:
             problems.append(f"exit {got['code']}, expected {case['code']}")
         problems += [f"does not say {s!r}" for s in case["says"] if s not in flat]
+        problems += [f"says {s!r}" for s in case.get("not_says", []) if s in flat]
         problems += [f"shows internals ({s})" for s in INTERNAL if s in text]
         if case["decided"]:
             csv = Path(case["out"]) / "decisions.csv"

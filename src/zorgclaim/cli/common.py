@@ -118,7 +118,7 @@ def summary(decisions: pl.DataFrame | pl.LazyFrame, title: str = "Decisions") ->
     console.print(money_table("status", "status", lf))
     first = lf.with_columns(pl.col("codes").list.first().alias("code"))
     codes = first.join(_return_codes().lazy(), on="code", how="left").with_columns(
-        pl.concat_str([pl.col("code"), pl.lit(" "), pl.col("meaning").fill_null("").str.slice(0, 40)]).alias("code"))
+        pl.concat_str([pl.col("code"), pl.lit(" "), pl.col("meaning").fill_null("")]).alias("code"))
     console.print(money_table("code", "code", codes))
     console.print(money_table("payer", "payer", lf))
     ded = lf.select(pl.col("deductible").sum().alias("d"),
