@@ -46,3 +46,25 @@ def test_every_example_command_runs_and_the_decisions_are_the_ones_described(tmp
     assert not d.filter(pl.col("status") == "pended").height
     pay = next(v for k, v in outputs.items() if k.startswith("pay"))
     assert "3 payments" in pay
+
+
+def test_the_readmes_commands_on_the_examples_run_as_written(tmp_path):
+    """Every command of the README that works on examples/ or the scenarios (the demo book's ones are
+    run by `make demo` and tests/test_cli.py)."""
+    text = (ROOT / "README.md").read_text()
+    cmds = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.split(" # ")[0].strip()
+            if line.startswith(".venv/bin/zorgclaim ") and ("examples/" in line or " scenario " in line):
+                line = re.sub(r"\[[^\]]*\]", "", line)            # optional parts left out
+                args = []
+                for a in shlex.split(line)[1:]:
+                    args += sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(a)) if "*" in a else [a]
+                cmds.append(args)
+    assert len(cmds) >= 7
+    env = dict(os.environ, ZORGCLAIM_HOME=str(tmp_path / "home"))
+    for args in cmds:
+        r = subprocess.run([sys.executable, "-m", "zorgclaim.cli", *args], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=300)
+        assert r.returncode == 0, (args, r.stdout[-500:], r.stderr[-500:])
