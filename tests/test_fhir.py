@@ -27,7 +27,8 @@ def test_claim_bundle_to_responses(library, reference):
     kinds = [e["resource"]["resourceType"] for e in out["entry"]]
     assert kinds == ["ClaimResponse", "ExplanationOfBenefit", "CodeSystem"]
     cr = out["entry"][0]["resource"]
-    assert cr["outcome"] == "partial"
+    # R4: outcome says processing finished; the payment result is in the disposition and the items
+    assert cr["outcome"] == "complete" and "gedeeltelijk toegewezen" in cr["disposition"]
     first = {a["category"]["coding"][0]["code"]: a for a in cr["item"][0]["adjudication"]}
     assert first["submitted"]["amount"]["value"] == 38.5 and first["eligible"]["amount"]["value"] == 36.5
     assert first["deductible"]["amount"]["value"] == 36.5 and first["benefit"]["amount"]["value"] == 36.5
@@ -74,3 +75,60 @@ def test_referenced_resources_in_the_bundle(library, reference):
     inp = read_fhir(doc)
     assert inp.outcomes == [] and inp.lines["member_id"].to_list() == ["M1", "M1"]
     assert inp.lines["provider"].to_list() == ["04123456", "04123456"]
+
+
+def _claims_bundle(*claims):
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": c} for c in claims]}
+
+
+def _claim(identifier: str, amount: float, member: str | None = "M1") -> dict:
+    c = copy.deepcopy(DOC["entry"][0]["resource"])
+    c["identifier"] = [{"system": "urn:test", "value": identifier}]
+    c.pop("id", None)
+    for it in c["item"]:
+        it["net"]["value"] = amount
+    if member is None:
+        c["contained"][0]["identifier"] = [i for i in c["contained"][0]["identifier"]
+                                           if i["system"] != "urn:zorgclaim:member-number"]
+        for r in c["contained"]:
+            r.pop("subscriberId", None)
+    return c
+
+
+def test_every_claim_is_answered_by_its_own_response_whatever_its_identifier(library, reference):
+    world = scenario_world(load_scenario(HERE / "scenarios" / "design_example_artrose_tariff.yaml"), library, reference)
+    # two Claims with one identifier; an identifier with '_' and '/'; a Claim without a member number
+    inp = read_fhir(_claims_bundle(_claim("C-7", 60.0), _claim("C-7", 90.0), _claim("INV_2025/0001", 38.5),
+                                   _claim("NOMEMBER", 38.5, member=None)))
+    d, _ = adjudicate(inp.lines, world)
+    out = responses(inp, d, reference, dt.date(2025, 5, 3))
+    crs = [e["resource"] for e in out["entry"] if e["resource"]["resourceType"] == "ClaimResponse"]
+    assert len(crs) == 4 and len({c["id"] for c in crs}) == 4            # one per Claim, ids unique and valid
+    first, second, odd, nomember = crs
+    submitted = lambda cr: cr["total"][0]["amount"]["value"]  # noqa: E731
+    assert submitted(first) == 120.0                                      # its own two items of 60.00
+    assert second["outcome"] == "error" and second["error"][0]["code"]["coding"][0]["code"] == "8021"
+    assert "item" not in second                                           # never the first Claim's data
+    assert odd["id"].startswith("cr-INV-2025-0001") and odd["outcome"] == "complete"
+    assert nomember["outcome"] == "error" and nomember["error"][0]["code"]["coding"][0]["code"] == "0300"
+    eobs = [e["resource"] for e in out["entry"] if e["resource"]["resourceType"] == "ExplanationOfBenefit"]
+    assert all(e["claimResponse"]["reference"] == f"ClaimResponse/{c['id']}" for e, c in zip(eobs, crs))
+    assert all("fullUrl" in e for e in out["entry"])
+    text = json.dumps(out)
+    assert '"#' not in text                                               # no reference to a contained resource dangles
+
+
+def test_an_item_that_cannot_be_mapped_is_answered_not_dropped(library, reference):
+    world = scenario_world(load_scenario(HERE / "scenarios" / "design_example_artrose_tariff.yaml"), library, reference)
+    c = _claim("C-9", 38.5)
+    c["item"][1]["productOrService"]["coding"][0]["system"] = "http://www.ama-assn.org/go/cpt"
+    inp = read_fhir(_claims_bundle(c))
+    d, _ = adjudicate(inp.lines, world)
+    cr = responses(inp, d, reference, dt.date(2025, 5, 3))["entry"][0]["resource"]
+    assert cr["outcome"] == "partial" and [i["itemSequence"] for i in cr["item"]] == [1]
+    assert cr["error"][0]["itemSequence"] == 2 and cr["error"][0]["code"]["coding"][0]["code"] == "0582"
+
+
+def test_a_bundle_without_claims_is_refused_with_a_message():
+    inp = read_fhir({"resourceType": "Bundle", "type": "collection", "entry": []})
+    assert inp.lines.height == 0 and "holds no Claim" in inp.outcomes[0]["issue"][0]["diagnostics"]

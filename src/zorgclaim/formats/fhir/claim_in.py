@@ -29,10 +29,17 @@ from zorgclaim.formats.fhir import systems
 
 @dataclass
 class FhirInput:
-    claims: list                   # validated Claim models
+    claims: list                   # (key, validated Claim model): key unique within the input
     lines: pl.DataFrame
-    line_item: dict[str, tuple[str, int]]   # line_id -> (claim id, item sequence)
+    line_item: dict[str, tuple[str, int]]   # line_id -> (claim key, item sequence)
     outcomes: list[dict]           # OperationOutcome resources for bad input
+    # per claim key, what could not be mapped: (item sequence or None for the whole Claim, Vektis
+    # return code, text); such a Claim or item is answered with an error, never left out
+    errors: dict = None
+
+    def __post_init__(self):
+        if self.errors is None:
+            self.errors = {}
 
 
 def _outcome(path_prefix: str, err: ValidationError | str) -> dict:
@@ -68,11 +75,14 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
                 raw_claims.append((f"Bundle.entry[{n}].resource", res))
             elif res.get("resourceType") and res.get("id"):
                 resources[f"{res['resourceType']}/{res['id']}"] = res
+        if not raw_claims:
+            outcomes.append(_outcome("Bundle.entry", "the Bundle holds no Claim: send Claim resources as its entries"))
     elif doc.get("resourceType") == "Claim":
         raw_claims.append(("Claim", doc))
     else:
         outcomes.append(_outcome("resourceType", f"expected a Claim or a Bundle of Claims, found {doc.get('resourceType')!r}"))
-    claims, rows, line_item = [], [], {}
+    claims, rows, line_item, errors = [], [], {}, {}
+    keys_seen: set[str] = set()
     for path, raw in raw_claims:
         try:
             claim = Claim.model_validate(raw)
@@ -98,16 +108,27 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
         member = _ident(getattr(patient, "identifier", None), systems.MEMBER) or getattr(coverage, "subscriberId", None)
         bsn = _ident(getattr(patient, "identifier", None), systems.BSN)
         agb = _ident(getattr(provider, "identifier", None), systems.AGB)
+        client_key = _ident(claim.identifier, claim.identifier[0].system) if claim.identifier else None
+        client_key = client_key or claim.id or path
+        claim_key, n = client_key, 1
+        while claim_key in keys_seen:           # the response key is unique; the line ids keep the client's
+            n += 1
+            claim_key = f"{client_key}#{n}"
+        keys_seen.add(claim_key)
+        claims.append((claim_key, claim))
         problems = []
         if member is None:
-            problems.append(f"{path}.patient: no member number ({systems.MEMBER}) on the Patient or Coverage.subscriberId")
+            problems.append((None, "0300", f"{path}.patient: no member number ({systems.MEMBER}) on the Patient or "
+                                           "Coverage.subscriberId"))
         if agb is None:
-            problems.append(f"{path}.provider: no AGB identifier ({systems.AGB}) on the provider")
+            problems.append((None, "8011", f"{path}.provider: no AGB identifier ({systems.AGB}) on the provider"))
+        if claim_key != client_key:
+            problems.append((None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier Claim "
+                                           "in this Bundle; send each Claim once"))
         if problems:
-            outcomes.append(_outcome(path, "; ".join(problems)))
+            errors[claim_key] = problems
+            outcomes.append(_outcome(path, "; ".join(text for _, _, text in problems)))
             continue
-        claim_key = _ident(claim.identifier, claim.identifier[0].system) if claim.identifier else None
-        claim_key = claim_key or claim.id or path
         diag = {d.sequence: next((c.code for c in (d.diagnosisCodeableConcept.coding or []) if c.code), None)
                 for d in (claim.diagnosis or []) if d.diagnosisCodeableConcept}
         csi = None
@@ -127,15 +148,19 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
             missing = [name for name, v in (("productOrService (urn:zorgclaim:service-code)", code),
                                             ("servicedDate", start), ("net", money)) if v is None]
             if missing:
+                code_ = "0582" if code is None else "8007" if start is None else "0611"
+                errors.setdefault(claim_key, []).append((item.sequence, code_, f"{ipath}: missing {', '.join(missing)}"))
                 outcomes.append(_outcome(ipath, f"missing {', '.join(missing)}"))
                 continue
             if money.currency and money.currency != "EUR":
+                errors.setdefault(claim_key, []).append((item.sequence, "0611", f"{ipath}.net.currency: expected EUR, "
+                                                                                f"found {money.currency}"))
                 outcomes.append(_outcome(f"{ipath}.net.currency", f"expected EUR, found {money.currency}"))
                 continue
-            line_id = f"{claim_key}-{item.sequence}"
+            line_id = f"{client_key}-{item.sequence}"
             to_date = lambda v: v.date() if isinstance(v, dt.datetime) else v  # noqa: E731
             rows.append({
-                "line_id": line_id, "claim_id": claim_key, "member_id": member, "bsn": bsn, "provider": agb,
+                "line_id": line_id, "claim_id": client_key, "member_id": member, "bsn": bsn, "provider": agb,
                 "submitted_by": "member" if by_member else "provider", "channel": "online" if by_member else "vecozo",
                 "received": received or created, "service_date": to_date(start), "end_date": to_date(end), "code": code,
                 "quantity": int(item.quantity.value) if item.quantity and item.quantity.value is not None else 1,
@@ -143,5 +168,4 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
                 "csi": csi, "referral_by": referral, "referral_date": None, "indication_by": None,
                 "indication_kind": None, "authorization": auth, "credits": None})
             line_item[line_id] = (claim_key, item.sequence)
-        claims.append((claim_key, claim))
-    return FhirInput(claims, pl.DataFrame(rows, schema=LINE_SCHEMA), line_item, outcomes)
+    return FhirInput(claims, pl.DataFrame(rows, schema=LINE_SCHEMA), line_item, outcomes, errors)

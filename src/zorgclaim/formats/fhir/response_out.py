@@ -7,6 +7,8 @@ before it is returned."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 
 import polars as pl
 
@@ -41,13 +43,44 @@ def _by_line(decisions: pl.DataFrame) -> dict:
     return {r["line_id"]: r for r in decisions.unique("line_id", keep="first").iter_rows(named=True)} if decisions.height else {}
 
 
-def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str) -> tuple[dict, dict]:
+def safe_id(key: str) -> str:
+    """A FHIR id from a client's identifier (any characters): [A-Za-z0-9.-], at most 60."""
+    return (re.sub(r"[^A-Za-z0-9.-]", "-", key).strip("-.") or "claim")[:60]
+
+
+DISPOSITION = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewezen", "rejected": "afgewezen",
+                      "pended": "in behandeling", "error": "niet te verwerken"},
+               "en": {"accepted": "accepted", "partial": "partly accepted", "rejected": "rejected",
+                      "pended": "held for review", "error": "could not be processed"}}
+
+
+def _outcome_and_disposition(rows: list, errors: list, lang: str) -> tuple[str, str]:
+    """R4: `outcome` says whether processing finished (complete), is waiting (queued), failed on
+    errors in the Claim (error) or finished for part of it (partial); `disposition` says the result
+    in words, item by item."""
+    words = DISPOSITION.get(lang, DISPOSITION["nl"])
+    counts: dict[str, int] = {}
+    for _, d in rows:
+        counts[d["status"]] = counts.get(d["status"], 0) + 1
+    if errors:
+        counts["error"] = len(errors)
+    whole = any(seq is None for seq, _, _ in errors)
+    outcome = ("error" if whole or not rows else "partial" if errors
+               else "queued" if counts.get("pended") else "complete")
+    text = ", ".join(f"{n} {words[s]}" for s, n in counts.items())
+    return outcome, (f"{len(rows) + sum(1 for e in errors if e[0] is not None)} regels: {text}" if lang == "nl"
+                     else f"{len(rows) + sum(1 for e in errors if e[0] is not None)} items: {text}") if not whole \
+        else words["error"] + ": " + "; ".join(t.split(": ", 1)[-1] for _, _, t in errors)
+
+
+def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str, errors: list | None = None,
+               ids: tuple[str, str] | None = None) -> tuple[dict, dict]:
     """The ClaimResponse and ExplanationOfBenefit of one Claim as plain dicts (not yet validated);
-    `rows`: (item sequence, decision row) of its items."""
+    `rows`: (item sequence, decision row) of its items; `errors`: (item sequence or None, code,
+    text) of what could not be mapped."""
     from zorgclaim.engine.explain import render_step
-    statuses = {d["status"] for _, d in rows}
-    outcome = ("queued" if "pended" in statuses else "complete" if statuses == {"accepted"}
-               else ("error" if statuses == {"rejected"} else "partial"))
+    errors = errors or []
+    outcome, disposition = _outcome_and_disposition(rows, errors, lang)
     items, eob_items, notes, n = [], [], [], 0
     product_of = {i.sequence: i.productOrService.model_dump(mode="json", exclude_none=True) for i in claim.item or []}
     for seq, d in rows:
@@ -57,6 +90,9 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
         for s in d["steps"] or []:
             n += 1
             notes.append({"number": n, "type": "display", "text": f"item {seq}: {render_step(s, lang)}"})
+    for seq, code, text in errors:
+        n += 1
+        notes.append({"number": n, "type": "display", "text": text})
     decided = [(seq, d) for seq, d in rows if d["status"] != "pended"]
     total = [{"category": {"coding": [{"system": systems.ADJUDICATION, "code": cat}]},
               "amount": _money(sum(d[field] for _, d in (rows if cat == "submitted" else decided)))}
@@ -64,22 +100,44 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
                                 ("benefit", "paid"))]
     common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
               "use": "claim", "patient": _patient(rows),
-              "created": today.isoformat(), "outcome": outcome, "item": items, "total": total}
+              "created": today.isoformat(), "outcome": outcome, "disposition": disposition,
+              "item": items or None, "total": total}
     if claim.insurer:
-        common["insurer"] = claim.insurer.model_dump(mode="json", exclude_none=True)
+        common["insurer"] = _outside_ref(claim.insurer, "the insurer")
     else:
         common["insurer"] = {"display": "zorgclaim"}
-    cr = dict(common, resourceType="ClaimResponse", id=f"cr-{key}",
-              request={"reference": f"Claim/{claim.id}"} if claim.id else {"display": key},
-              processNote=notes or None)
-    eob = dict(common, resourceType="ExplanationOfBenefit", id=f"eob-{key}", item=eob_items,
-               provider=claim.provider.model_dump(mode="json", exclude_none=True),
-               insurance=[{"focal": True, "coverage": claim.insurance[0].coverage.model_dump(mode="json", exclude_none=True)}]
+    request = ({"reference": f"Claim/{claim.id}"} if claim.id else
+               {"identifier": claim.identifier[0].model_dump(mode="json", exclude_none=True)} if claim.identifier
+               else {"display": key})
+    cr_id, eob_id = ids or (f"cr-{safe_id(key)}", f"eob-{safe_id(key)}")
+    error = [{"itemSequence": seq, "code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
+                                                         "display": reference.return_code_meaning(code)}]}}
+             if seq is not None else
+             {"code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
+                                   "display": reference.return_code_meaning(code)}]}}
+             for seq, code, _ in errors]
+    cr = dict(common, resourceType="ClaimResponse", id=cr_id, request=request, processNote=notes or None,
+              error=error or None)
+    eob = dict(common, resourceType="ExplanationOfBenefit", id=eob_id, item=eob_items or None,
+               provider=_provider(rows),
+               insurance=[{"focal": True, "coverage": _outside_ref(claim.insurance[0].coverage, "the claim's coverage")}]
                if claim.insurance else [{"focal": True, "coverage": {"display": "unknown"}}],
-               claim={"reference": f"Claim/{claim.id}"} if claim.id else {"display": key},
+               claim=request, claimResponse={"reference": f"ClaimResponse/{cr_id}"},
                processNote=notes or None,
                payment={"amount": _money(sum(d["paid"] for _, d in decided))})
     return ({k: v for k, v in cr.items() if v is not None}, {k: v for k, v in eob.items() if v is not None})
+
+
+def _provider(rows: list) -> dict:
+    """The provider by its AGB code (a reference into the Claim's contained resources would dangle here)."""
+    agb = next((d.get("provider") for _, d in rows if d.get("provider")), None)
+    return {"identifier": {"system": systems.AGB, "value": agb}} if agb else {"display": "the claim's provider"}
+
+
+def _outside_ref(ref, display: str) -> dict:
+    """A reference of the Claim as it can stand in a response: a contained one (#id) becomes a display."""
+    d = ref.model_dump(mode="json", exclude_none=True)
+    return {"display": d.get("display") or display} if str(d.get("reference", "")).startswith("#") else d
 
 
 def _patient(rows: list) -> dict:
@@ -94,23 +152,33 @@ def _rows(inp: FhirInput, key: str, by_line: dict) -> list:
 
 
 def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date, lang: str = "nl") -> dict:
-    """A Bundle (collection) with a ClaimResponse and an ExplanationOfBenefit per Claim, every
-    resource validated with fhir.resources' models."""
+    """A Bundle (collection) with a ClaimResponse and an ExplanationOfBenefit for every Claim (one
+    that could not be mapped, or whose items could not, answered with its errors), every resource
+    validated with fhir.resources' models, every entry with a fullUrl."""
     from fhir.resources.R4B.bundle import Bundle
     from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
     by_line = _by_line(decisions)
-    entries = []
+    entries, used = [], set()
     for key, claim in inp.claims:
         rows = _rows(inp, key, by_line)
-        if not rows:
+        errors = inp.errors.get(key, [])
+        if not rows and not errors:
             continue
-        cr, eob = _resources(key, claim, rows, reference, today, lang)
-        entries += [{"resource": ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)},
-                    {"resource": ExplanationOfBenefit.model_validate(eob).model_dump(mode="json", exclude_none=True)}]
+        base, k = safe_id(key), 1
+        while base in used:                         # two identifiers may map to the same safe id
+            k += 1
+            base = f"{safe_id(key)[:55]}-{k}"
+        used.add(base)
+        cr, eob = _resources(key, claim, rows, reference, today, lang, errors, (f"cr-{base}", f"eob-{base}"))
+        for res, model in ((cr, ClaimResponse), (eob, ExplanationOfBenefit)):
+            entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, res['resourceType'] + '/' + res['id'])}",
+                            "resource": model.model_validate(res).model_dump(mode="json", exclude_none=True)})
     for o in inp.outcomes:
-        entries.append({"resource": o})
-    entries.append({"resource": return_code_system(reference)})  # so every reason code resolves
+        entries.append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": o})
+    cs = return_code_system(reference)              # so every reason code resolves
+    entries.append({"fullUrl": systems.RETURN_CODES if systems.RETURN_CODES.startswith("http") else f"urn:uuid:{uuid.uuid4()}",
+                    "resource": cs})
     bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
     return bundle.model_dump(mode="json", exclude_none=True)
 
@@ -123,9 +191,10 @@ def claim_response(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt
         return None
     key, claim = inp.claims[0]
     rows = _rows(inp, key, _by_line(decisions))
-    if not rows:
+    errors = inp.errors.get(key, [])
+    if not rows and not errors:
         return None
-    cr, _ = _resources(key, claim, rows, reference, today, lang)
+    cr, _ = _resources(key, claim, rows, reference, today, lang, errors)
     if validate:
         from fhir.resources.R4B.claimresponse import ClaimResponse
         cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
