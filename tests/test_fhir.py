@@ -132,3 +132,29 @@ def test_an_item_that_cannot_be_mapped_is_answered_not_dropped(library, referenc
 def test_a_bundle_without_claims_is_refused_with_a_message():
     inp = read_fhir({"resourceType": "Bundle", "type": "collection", "entry": []})
     assert inp.lines.height == 0 and "holds no Claim" in inp.outcomes[0]["issue"][0]["diagnostics"]
+
+
+def test_codes_of_systems_not_decided_here_are_refused_not_misread(library, reference):
+    c = _claim("C-11", 38.5)
+    c["diagnosis"] = [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M96.1"}]}}]
+    inp = read_fhir(_claims_bundle(c))
+    assert inp.lines.height == 0
+    assert {(seq, code) for seq, code, _ in inp.errors["C-11"]} == {(1, "8009"), (2, "8009")}
+    assert "icd-10-cm" in inp.errors["C-11"][0][2]
+
+
+def test_references_by_full_url_and_by_identifier_are_resolved():
+    c = _claim("C-12", 38.5)
+    patient = c["contained"][0]
+    c["contained"] = [r for r in c["contained"] if r["id"] not in ("p", "prov")]
+    c["patient"] = {"reference": "urn:uuid:2d5e1b3a-0000-4000-8000-000000000001"}
+    c["provider"] = {"identifier": {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": "04123456"}}
+    for r in c["contained"]:
+        if r["resourceType"] == "Coverage":
+            r["beneficiary"] = {"reference": "urn:uuid:2d5e1b3a-0000-4000-8000-000000000001"}
+    doc = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:2d5e1b3a-0000-4000-8000-000000000001", "resource": dict(patient, id="pat-1")},
+        {"resource": c}]}
+    inp = read_fhir(doc)
+    assert inp.outcomes == [] and set(inp.lines["member_id"]) == {"M1"} and set(inp.lines["provider"]) == {"04123456"}

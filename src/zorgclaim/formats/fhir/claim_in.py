@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import polars as pl
 from pydantic import ValidationError
@@ -73,8 +74,11 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
             res = (entry or {}).get("resource") or {}
             if res.get("resourceType") == "Claim":
                 raw_claims.append((f"Bundle.entry[{n}].resource", res))
-            elif res.get("resourceType") and res.get("id"):
-                resources[f"{res['resourceType']}/{res['id']}"] = res
+            elif res.get("resourceType"):
+                if res.get("id"):
+                    resources[f"{res['resourceType']}/{res['id']}"] = res
+                if (entry or {}).get("fullUrl"):          # urn:uuid:... or an absolute URL
+                    resources[entry["fullUrl"]] = res
         if not raw_claims:
             outcomes.append(_outcome("Bundle.entry", "the Bundle holds no Claim: send Claim resources as its entries"))
     elif doc.get("resourceType") == "Claim":
@@ -92,8 +96,10 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
         contained = {f"#{c.id}": c for c in (claim.contained or [])}
 
         def resolve(ref):
-            if ref is None or ref.reference is None:
+            if ref is None:
                 return None
+            if ref.reference is None:          # a logical reference: the identifier stands for the resource
+                return SimpleNamespace(identifier=[ref.identifier]) if ref.identifier else None
             if ref.reference in contained:
                 return contained[ref.reference]
             hit = resources.get(ref.reference)
@@ -129,8 +135,16 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
             errors[claim_key] = problems
             outcomes.append(_outcome(path, "; ".join(text for _, _, text in problems)))
             continue
-        diag = {d.sequence: next((c.code for c in (d.diagnosisCodeableConcept.coding or []) if c.code), None)
-                for d in (claim.diagnosis or []) if d.diagnosisCodeableConcept}
+        # a diagnosis is read only from a system zorgclaim decides (DCSPH); another (ICD-10-CM, ...) is
+        # answered as an error on the items that point to it, never read as if it were DCSPH
+        diag, foreign = {}, {}
+        for d in claim.diagnosis or []:
+            codings = [c for c in ((d.diagnosisCodeableConcept.coding or []) if d.diagnosisCodeableConcept else []) if c.code]
+            ours = next((c.code for c in codings if c.system in (None, systems.DCSPH)), None)
+            if ours is not None:
+                diag[d.sequence] = ours
+            elif codings:
+                foreign[d.sequence] = codings[0].system
         csi = None
         for s in claim.supportingInfo or []:
             if any(c.code == "csi" for c in (s.category.coding or [])):
@@ -142,6 +156,20 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
         for k, item in enumerate(claim.item or []):
             ipath = f"{path}.item[{k}]"
             code = next((c.code for c in (item.productOrService.coding or []) if c.system == systems.SERVICE_CODE), None)
+            other = next((c.system for c in (item.productOrService.coding or []) if c.system != systems.SERVICE_CODE), None)
+            points_to = (item.diagnosisSequence or [None])[0]
+            if code is None and other:
+                errors.setdefault(claim_key, []).append((item.sequence, "0582", f"{ipath}.productOrService: codes of "
+                                                         f"{other} are not decided here; use {systems.SERVICE_CODE}"))
+                outcomes.append(_outcome(f"{ipath}.productOrService", f"code system {other} is not supported"))
+                continue
+            if points_to in foreign:
+                errors.setdefault(claim_key, []).append((item.sequence, "8009", f"{ipath}.diagnosisSequence: the "
+                                                         f"diagnosis is coded in {foreign[points_to]}, not DCSPH "
+                                                         f"({systems.DCSPH})"))
+                outcomes.append(_outcome(f"{ipath}.diagnosisSequence", f"diagnosis code system {foreign[points_to]} "
+                                         "is not supported"))
+                continue
             start = item.servicedDate or (item.servicedPeriod.start if item.servicedPeriod else None)
             end = item.servicedPeriod.end if item.servicedPeriod else None
             money = item.net or item.unitPrice
