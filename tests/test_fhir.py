@@ -158,3 +158,14 @@ def test_references_by_full_url_and_by_identifier_are_resolved():
         {"resource": c}]}
     inp = read_fhir(doc)
     assert inp.outcomes == [] and set(inp.lines["member_id"]) == {"M1"} and set(inp.lines["provider"]) == {"04123456"}
+
+
+def test_a_preauthorization_or_predetermination_is_never_paid_as_a_claim(library, reference):
+    for use in ("preauthorization", "predetermination"):
+        c = _claim(f"C-{use}", 38.5)
+        c["use"] = use
+        inp = read_fhir(_claims_bundle(c))
+        assert inp.lines.height == 0
+        cr = responses(inp, inp.lines.head(0).with_columns(), reference, dt.date(2025, 5, 3))["entry"][0]["resource"]
+        assert cr["outcome"] == "error" and cr["error"][0]["code"]["coding"][0]["code"] == "8002"
+        assert "total" not in cr or all(t["amount"]["value"] == 0 for t in cr["total"])

@@ -131,6 +131,13 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
         if claim_key != client_key:
             problems.append((None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier Claim "
                                            "in this Bundle; send each Claim once"))
+        if claim.use != "claim":
+            # never paid as a claim: an authorization request goes to POST /api/v1/authorizations, an
+            # estimate to POST /api/v1/estimate (not yet from a FHIR Claim: record not assessed)
+            where = {"preauthorization": "ask it with POST /api/v1/authorizations",
+                     "predetermination": "ask an estimate with POST /api/v1/estimate"}.get(claim.use, "")
+            problems.append((None, "8002", f"{path}.use: a Claim with use {claim.use!r} is not a claim for payment and "
+                                           f"is not decided here{'; ' + where if where else ''}"))
         if problems:
             errors[claim_key] = problems
             outcomes.append(_outcome(path, "; ".join(text for _, _, text in problems)))
