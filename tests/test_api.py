@@ -393,3 +393,24 @@ def test_prior_treatments_after_a_switch_count_on_the_condition(api, service_boo
     p = token(api, "provider-a")
     assert api.post(f"/api/v1/members/{member}/prior-treatments", headers=p,
                     json={"diagnosis": "1340", "started": "2026-03-02", "treatments": 1}).status_code == 403
+
+
+def test_fhir_submit_answers_an_unprocessable_claim_with_a_claim_response(api, service_book):
+    h = token(api, "handler")
+    claim = {"resourceType": "Claim", "id": "u1", "status": "active", "use": "claim",
+             "identifier": [{"system": "urn:test", "value": f"U_{uuid.uuid4().hex[:6]}/1"}],
+             "type": {"coding": [{"code": "professional"}]}, "patient": {"reference": "#p"}, "created": "2026-11-20",
+             "provider": {"reference": "#o"}, "priority": {"coding": [{"code": "normal"}]},
+             "contained": [{"resourceType": "Patient", "id": "p"},
+                           {"resourceType": "Organization", "id": "o", "identifier": [
+                               {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": service_book.providers["A"]}]}],
+             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
+             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
+                                                                       "code": "fysio/1000"}]},
+                       "servicedDate": "2026-11-04", "net": {"value": 39.0, "currency": "EUR"}}]}
+    r = api.post("/fhir/Claim/$submit", json=claim, headers=h)
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert cr["resourceType"] == "ClaimResponse" and cr["outcome"] == "error"
+    assert cr["error"][0]["code"]["coding"][0]["code"] == "0300"        # no member number
+    assert api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "member-a")).status_code == 403

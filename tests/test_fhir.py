@@ -169,3 +169,13 @@ def test_a_preauthorization_or_predetermination_is_never_paid_as_a_claim(library
         cr = responses(inp, inp.lines.head(0).with_columns(), reference, dt.date(2025, 5, 3))["entry"][0]["resource"]
         assert cr["outcome"] == "error" and cr["error"][0]["code"]["coding"][0]["code"] == "8002"
         assert "total" not in cr or all(t["amount"]["value"] == 0 for t in cr["total"])
+
+
+def test_each_problem_is_an_issue_with_its_own_code():
+    c = _claim("C-13", 38.5, member=None)
+    c["contained"][1]["identifier"] = []                 # no AGB either
+    inp = read_fhir(_claims_bundle(c, _claim("C-13", 38.5)))
+    first = inp.outcomes[0]["issue"]
+    assert [i["code"] for i in first] == ["required", "required"]
+    assert inp.outcomes[1]["issue"][0]["code"] == "duplicate"
+    assert read_fhir({"resourceType": "Patient"}).outcomes[0]["issue"][0]["code"] == "not-supported"

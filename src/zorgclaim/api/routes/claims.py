@@ -237,7 +237,13 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
         return _outcome(422, "not-supported", "Claim/$submit takes one Claim resource", "resourceType")
     today = c.today()
     inp = await run_in_threadpool(read_fhir, doc, today)
-    if inp.outcomes and inp.lines.height == 0:
+    if inp.lines.height == 0:
+        if p.role not in ("provider", "handler", "system"):
+            return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
+        if inp.claims and inp.errors.get(inp.claims[0][0]):
+            # the Claim was read but cannot be processed: its ClaimResponse says why (outcome error)
+            cr = claim_response(inp, pl.DataFrame(), c.reference, today, validate=True)
+            return Response(json.dumps(cr), status_code=200, media_type=FHIR)
         return Response(json.dumps(inp.outcomes[0]), status_code=422, media_type=FHIR)
 
     def render(decisions: pl.DataFrame, repeats: list[str]) -> tuple[int, dict]:

@@ -43,17 +43,20 @@ class FhirInput:
             self.errors = {}
 
 
-def _outcome(path_prefix: str, err: ValidationError | str) -> dict:
+def _outcome(path_prefix: str, err: ValidationError | str, code: str = "invalid") -> dict:
+    """An OperationOutcome, one issue per problem, each with its IssueType code (`required`,
+    `value`, `not-supported`, `duplicate`, ...)."""
     from fhir.resources.R4B.operationoutcome import OperationOutcome
     issues = []
     if isinstance(err, str):
-        issues.append({"severity": "error", "code": "invalid", "diagnostics": err, "expression": [path_prefix]})
+        issues.append({"severity": "error", "code": code, "diagnostics": err, "expression": [path_prefix]})
     else:
         for e in err.errors()[:50]:
             path = path_prefix
             for p in e["loc"]:
                 path += f"[{p}]" if isinstance(p, int) else f".{p}"
-            issues.append({"severity": "error", "code": "invalid", "diagnostics": e["msg"], "expression": [path]})
+            kind = "required" if e.get("type") == "missing" else "value"
+            issues.append({"severity": "error", "code": kind, "diagnostics": e["msg"], "expression": [path]})
     return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": issues}).model_dump(mode="json", exclude_none=True)
 
 
@@ -80,11 +83,13 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
                 if (entry or {}).get("fullUrl"):          # urn:uuid:... or an absolute URL
                     resources[entry["fullUrl"]] = res
         if not raw_claims:
-            outcomes.append(_outcome("Bundle.entry", "the Bundle holds no Claim: send Claim resources as its entries"))
+            outcomes.append(_outcome("Bundle.entry", "the Bundle holds no Claim: send Claim resources as its entries",
+                                     "required"))
     elif doc.get("resourceType") == "Claim":
         raw_claims.append(("Claim", doc))
     else:
-        outcomes.append(_outcome("resourceType", f"expected a Claim or a Bundle of Claims, found {doc.get('resourceType')!r}"))
+        outcomes.append(_outcome("resourceType", f"expected a Claim or a Bundle of Claims, found {doc.get('resourceType')!r}",
+                                 "not-supported"))
     claims, rows, line_item, errors = [], [], {}, {}
     keys_seen: set[str] = set()
     for path, raw in raw_claims:
@@ -140,7 +145,10 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
                                            f"is not decided here{'; ' + where if where else ''}"))
         if problems:
             errors[claim_key] = problems
-            outcomes.append(_outcome(path, "; ".join(text for _, _, text in problems)))
+            kinds = {"0300": "required", "8011": "required", "8021": "duplicate", "8002": "not-supported"}
+            oo = _outcome(path, problems[0][2], kinds.get(problems[0][1], "invalid"))
+            oo["issue"] += [_outcome(path, text, kinds.get(code, "invalid"))["issue"][0] for _, code, text in problems[1:]]
+            outcomes.append(oo)
             continue
         # a diagnosis is read only from a system zorgclaim decides (DCSPH); another (ICD-10-CM, ...) is
         # answered as an error on the items that point to it, never read as if it were DCSPH
@@ -168,14 +176,15 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
             if code is None and other:
                 errors.setdefault(claim_key, []).append((item.sequence, "0582", f"{ipath}.productOrService: codes of "
                                                          f"{other} are not decided here; use {systems.SERVICE_CODE}"))
-                outcomes.append(_outcome(f"{ipath}.productOrService", f"code system {other} is not supported"))
+                outcomes.append(_outcome(f"{ipath}.productOrService", f"code system {other} is not supported",
+                                         "not-supported"))
                 continue
             if points_to in foreign:
                 errors.setdefault(claim_key, []).append((item.sequence, "8009", f"{ipath}.diagnosisSequence: the "
                                                          f"diagnosis is coded in {foreign[points_to]}, not DCSPH "
                                                          f"({systems.DCSPH})"))
                 outcomes.append(_outcome(f"{ipath}.diagnosisSequence", f"diagnosis code system {foreign[points_to]} "
-                                         "is not supported"))
+                                         "is not supported", "not-supported"))
                 continue
             start = item.servicedDate or (item.servicedPeriod.start if item.servicedPeriod else None)
             end = item.servicedPeriod.end if item.servicedPeriod else None
@@ -185,12 +194,12 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
             if missing:
                 code_ = "0582" if code is None else "8007" if start is None else "0611"
                 errors.setdefault(claim_key, []).append((item.sequence, code_, f"{ipath}: missing {', '.join(missing)}"))
-                outcomes.append(_outcome(ipath, f"missing {', '.join(missing)}"))
+                outcomes.append(_outcome(ipath, f"missing {', '.join(missing)}", "required"))
                 continue
             if money.currency and money.currency != "EUR":
                 errors.setdefault(claim_key, []).append((item.sequence, "0611", f"{ipath}.net.currency: expected EUR, "
                                                                                 f"found {money.currency}"))
-                outcomes.append(_outcome(f"{ipath}.net.currency", f"expected EUR, found {money.currency}"))
+                outcomes.append(_outcome(f"{ipath}.net.currency", f"expected EUR, found {money.currency}", "value"))
                 continue
             line_id = f"{client_key}-{item.sequence}"
             to_date = lambda v: v.date() if isinstance(v, dt.datetime) else v  # noqa: E731
