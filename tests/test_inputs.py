@@ -214,3 +214,13 @@ def test_a_row_with_too_many_fields_is_reported_and_the_others_kept_with_their_o
     assert df["line_id"].to_list() == ["R1", "R4"]
     assert [(e.line, e.field) for e in errors] == [(3, "-"), (4, "amount")]
     assert "9 fields where the header names 8" in str(errors[0])
+
+
+def test_an_upload_without_a_received_column_is_received_today(tmp_path):
+    import datetime as dt
+    f = tmp_path / "noreceived.csv"
+    f.write_text("line_id,member_id,provider,service_date,code,amount\nN1,M1,01100001,2025-03-03,huisarts/13001,11.50\n")
+    with pytest.raises(InputError, match="received"):
+        read_lines(f)                                     # a batch on the command line must say when it came
+    df, errors = read_lines(f, default_received=dt.date(2025, 3, 10))
+    assert not errors and df["received"].to_list() == [dt.date(2025, 3, 10)]

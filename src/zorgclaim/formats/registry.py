@@ -98,7 +98,7 @@ def read_claims(data: bytes, name: str, *, received: dt.date | None = None,
         problems = [f"{name}: {issue['expression'][0]}: {issue['diagnostics']}"
                     for o in inp.outcomes for issue in o["issue"]]
         return ClaimInput(kind, name, digest, inp.lines, problems, fhir=inp)
-    lines, errors = read_lines(Path(name), data)
+    lines, errors = read_lines(Path(name), data, default_received=received)
     lines = conform_lines(lines)
     if received is not None:
         lines = lines.with_columns(pl.lit(received).alias("received"))

@@ -7,6 +7,7 @@ that was good is lost. Amounts in files are euros (`amount`, text or decimal) or
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +176,8 @@ def _euros_to_cents(s: pl.Series, file: str, offset: int) -> tuple[pl.Series, li
     return cents.set(too_big, None), errors
 
 
-def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, list[RowError]]:
+def read_lines(path: Path, data: bytes | None = None,
+               default_received: dt.date | None = None) -> tuple[pl.DataFrame, list[RowError]]:
     """Claim lines from a file (or its bytes, `data`, named by `path`), in the engine's schema, with
     the rows that could not be read."""
     path = Path(path)
@@ -194,6 +196,8 @@ def read_lines(path: Path, data: bytes | None = None) -> tuple[pl.DataFrame, lis
         bad_rows = [int(df["_row"][e.line]) for e in errs]
         errors += [RowError(e.file, r + offset, e.field, e.message) for e, r in zip(errs, bad_rows)]
         df = df.with_columns(cents.alias("declared")).filter(~pl.col("_row").is_in(bad_rows))
+    if "received" not in df.columns and default_received is not None:     # an upload: received today
+        df = df.with_columns(pl.lit(default_received.isoformat()).alias("received"))
     required = ["line_id", "member_id", "provider", "received", "service_date", "code", "declared"]
     missing = [c for c in required if c not in df.columns]
     if missing:
