@@ -414,3 +414,32 @@ def test_fhir_submit_answers_an_unprocessable_claim_with_a_claim_response(api, s
     assert cr["resourceType"] == "ClaimResponse" and cr["outcome"] == "error"
     assert cr["error"][0]["code"]["coding"][0]["code"] == "0300"        # no member number
     assert api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "member-a")).status_code == 403
+
+
+def test_a_fhir_predetermination_is_estimated_and_books_nothing(api, service_book):
+    agb = service_book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
+    ident = f"P-{uuid.uuid4().hex[:8]}"
+    claim = {"resourceType": "Claim", "id": "pd1", "status": "active", "use": "predetermination",
+             "identifier": [{"system": "urn:test", "value": ident}],
+             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
+             "priority": {"coding": [{"code": "normal"}]},
+             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
+                 {"system": "urn:zorgclaim:member-number", "value": service_book.members["A"]}]},
+                 {"resourceType": "Organization", "id": "prov", "identifier": [
+                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": agb}]}],
+             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
+             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
+                                                                      "code": "hulpmiddel/SPALK"}]},
+                       "servicedDate": "2026-12-03", "net": {"value": 95.0, "currency": "EUR"}}]}
+    with service_book.ctx.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(Transfer)).scalar_one()
+    r = api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "handler"))
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert cr["use"] == "predetermination" and cr["item"][0]["itemSequence"] == 1
+    assert cr["total"][0]["amount"]["value"] == 95.0
+    with service_book.ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Transfer)).scalar_one() == before
+        assert conn.execute(select(func.count()).select_from(Decision)
+                            .where(Decision.line_id == f"{ident}-1")).scalar_one() == 0

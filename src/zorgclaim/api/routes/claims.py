@@ -18,7 +18,7 @@ from zorgclaim.api.money import Euros, cents, eur
 from zorgclaim.api.problems import MEDIA, problem
 from zorgclaim.app import claims as app_claims
 from zorgclaim.app import jobs as app_jobs
-from zorgclaim.app.access import Forbidden, Invalid, Principal
+from zorgclaim.app.access import Forbidden, Invalid, NotFound, Principal
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 
@@ -219,6 +219,31 @@ def _outcome(status: int, code: str, text: str, where: str | None = None) -> Res
                     media_type=FHIR)
 
 
+def _predetermination(c: Context, p: Principal, inp, today: dt.date) -> Response:
+    """A Claim with use `predetermination`: each item estimated as the engine would decide it now;
+    nothing is booked, nothing is paid (the ClaimResponse says `use: predetermination`)."""
+    from zorgclaim.app.estimate import estimate
+    from zorgclaim.formats.fhir.response_out import claim_response
+    if p.role not in ("provider", "handler", "system"):
+        return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
+    rows = []
+    try:
+        for line in inp.lines.iter_rows(named=True):
+            if p.role == "provider" and line["provider"] != p.provider:
+                raise Forbidden("a provider sends claims for its own AGB code only")
+            r = estimate(c, p, line)
+            rows.append({"line_id": line["line_id"], "status": r["status"], "declared": r["declared"],
+                         "allowed": r["allowed"], "deductible": r["deductible"], "paid": r["paid"],
+                         "member_id": line["member_id"], "provider": line["provider"], "codes": r["codes"],
+                         "steps": r["steps"]})
+    except Forbidden as e:
+        return _outcome(403, "forbidden", str(e))
+    except (Invalid, NotFound) as e:
+        return _outcome(422, "invalid", str(e))
+    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today, validate=True)
+    return Response(json.dumps(cr), status_code=200, media_type=FHIR)
+
+
 @router.post("/fhir/Claim/$submit", tags=["fhir"], summary="One FHIR Claim (R4B) in, its ClaimResponse out",
              response_class=Response,
              openapi_extra={"requestBody": {"content": {FHIR: {"schema": {"type": "object"}},
@@ -236,7 +261,9 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
     if not isinstance(doc, dict) or doc.get("resourceType") != "Claim":
         return _outcome(422, "not-supported", "Claim/$submit takes one Claim resource", "resourceType")
     today = c.today()
-    inp = await run_in_threadpool(read_fhir, doc, today)
+    inp = await run_in_threadpool(read_fhir, doc, today, ("claim", "predetermination"))
+    if doc.get("use") == "predetermination" and inp.lines.height:
+        return await run_in_threadpool(_predetermination, c, p, inp, today)
     if inp.lines.height == 0:
         if p.role not in ("provider", "handler", "system"):
             return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")

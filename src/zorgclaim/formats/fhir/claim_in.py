@@ -67,7 +67,9 @@ def _ident(identifiers, system: str) -> str | None:
     return None
 
 
-def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
+def read_fhir(doc: dict, received: dt.date | None = None, uses: tuple[str, ...] = ("claim",)) -> FhirInput:
+    """`uses`: the Claim.use values mapped to lines (a caller that answers a predetermination as an
+    estimate passes it); any other use is answered with an error, never paid."""
     from fhir.resources.R4B.claim import Claim
     resources: dict[str, dict] = {}
     raw_claims: list[tuple[str, dict]] = []
@@ -136,7 +138,7 @@ def read_fhir(doc: dict, received: dt.date | None = None) -> FhirInput:
         if claim_key != client_key:
             problems.append((None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier Claim "
                                            "in this Bundle; send each Claim once"))
-        if claim.use != "claim":
+        if claim.use not in uses:
             # never paid as a claim: an authorization request goes to POST /api/v1/authorizations, an
             # estimate to POST /api/v1/estimate (not yet from a FHIR Claim: record not assessed)
             where = {"preauthorization": "ask it with POST /api/v1/authorizations",

@@ -99,7 +99,7 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
              for cat, field in (("submitted", "declared"), ("eligible", "allowed"), ("deductible", "deductible"),
                                 ("benefit", "paid"))]
     common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
-              "use": "claim", "patient": _patient(rows),
+              "use": claim.use if claim.use in ("claim", "predetermination") else "claim", "patient": _patient(rows),
               "created": today.isoformat(), "outcome": outcome, "disposition": disposition,
               "item": items or None, "total": total}
     if claim.insurer:
