@@ -443,3 +443,37 @@ def test_a_fhir_predetermination_is_estimated_and_books_nothing(api, service_boo
         assert conn.execute(select(func.count()).select_from(Transfer)).scalar_one() == before
         assert conn.execute(select(func.count()).select_from(Decision)
                             .where(Decision.line_id == f"{ident}-1")).scalar_one() == 0
+
+
+def test_a_fhir_preauthorization_becomes_an_authorization_request_and_pays_nothing(api, service_book):
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.members import remaining
+    ctx = service_book.ctx
+    hotel = ctx.world.providers.filter((pl.col("kind") == "zorghotel") & pl.col("recognized_by").list.contains("onvz"))["agb"][0]
+    guests = ctx.world.coverages.filter(pl.col("product").is_in(["onvz/topfit", "onvz/superfit", "onvz/zorgplan"])
+                                        & (pl.col("to") >= TODAY))["member_id"].unique().sort().to_list()
+    member = next(m for m in guests if any(x["benefit"] == "zorghotel" for x in remaining(ctx, SYSTEM, m, check=False)))
+    claim = {"resourceType": "Claim", "id": "pa1", "status": "active", "use": "preauthorization",
+             "identifier": [{"system": "urn:test", "value": f"PA-{uuid.uuid4().hex[:8]}"}],
+             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "institutional"}]},
+             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
+             "priority": {"coding": [{"code": "normal"}]},
+             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
+                 {"system": "urn:zorgclaim:member-number", "value": member}]},
+                 {"resourceType": "Organization", "id": "prov", "identifier": [
+                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": hotel}]}],
+             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "topfit"}}],
+             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
+                                                                      "code": "zorghotel/ZH-DAG"}]},
+                       "servicedDate": "2026-12-07", "quantity": {"value": 5}, "net": {"value": 1000.0, "currency": "EUR"}}]}
+    with ctx.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(Transfer)).scalar_one()
+    r = api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "handler"))
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert cr["use"] == "preauthorization" and cr["preAuthRef"].startswith("A-R")
+    assert cr["outcome"] == "queued", [n["text"] for n in cr.get("processNote", [])]
+    listed = api.get(f"/api/v1/authorizations?member_id={member}", headers=token(api, "adviser")).json()
+    assert any(a["id"] == cr["preAuthRef"] and a["status"] == "requested" for a in listed["authorizations"])
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Transfer)).scalar_one() == before

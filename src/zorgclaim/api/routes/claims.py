@@ -244,6 +244,49 @@ def _predetermination(c: Context, p: Principal, inp, today: dt.date) -> Response
     return Response(json.dumps(cr), status_code=200, media_type=FHIR)
 
 
+def _preauthorization(c: Context, p: Principal, inp, today: dt.date) -> Response:
+    """A Claim with use `preauthorization`: each item that needs prior authorization (as the engine
+    decides it now) becomes an authorization request for the medical adviser, answered with its
+    number (`preAuthRef`) and `outcome: queued`; an item that needs none is said so. Nothing is paid."""
+    from zorgclaim.app import authorizations
+    from zorgclaim.app.estimate import estimate
+    from zorgclaim.formats.fhir.response_out import claim_response
+    if p.role not in ("provider", "handler", "system"):
+        return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
+    rows, asked = [], []
+    try:
+        for line in inp.lines.iter_rows(named=True):
+            if p.role == "provider" and line["provider"] != p.provider:
+                raise Forbidden("a provider sends claims for its own AGB code only")
+            r = estimate(c, p, line)
+            need = next((json.loads(s["params"] or "{}") for s in r["steps"]
+                         if s["check"].startswith("authorization-")), None)      # missing, expired, other period ...
+            if need and need.get("benefit"):
+                a = authorizations.request(c, p, line["member_id"], need["benefit"], line["service_date"],
+                                           line["end_date"], f"FHIR preauthorization {line['claim_id']}")
+                asked.append(a)
+            rows.append({"line_id": line["line_id"], "status": "pended" if need else r["status"],
+                         "declared": r["declared"], "allowed": 0 if need else r["allowed"],
+                         "deductible": 0 if need else r["deductible"], "paid": 0, "member_id": line["member_id"],
+                         "provider": line["provider"], "codes": r["codes"], "steps": r["steps"]})
+    except Forbidden as e:
+        return _outcome(403, "forbidden", str(e))
+    except (Invalid, NotFound) as e:
+        return _outcome(422, "invalid", str(e))
+    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today)
+    cr["use"] = "preauthorization"
+    if asked:
+        cr["outcome"], cr["preAuthRef"] = "queued", asked[0]["id"]
+        cr["preAuthPeriod"] = {"start": str(asked[0]["from"])} | ({"end": str(asked[0]["to"])} if asked[0]["to"] else {})
+        cr["disposition"] = ("toestemming vooraf aangevraagd: " + ", ".join(a["id"] for a in asked)
+                             + "; de medisch adviseur beslist")
+    else:
+        cr["outcome"], cr["disposition"] = "complete", "geen toestemming vooraf nodig voor deze zorg"
+    from fhir.resources.R4B.claimresponse import ClaimResponse
+    cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
+    return Response(json.dumps(cr, default=str), status_code=200, media_type=FHIR)
+
+
 @router.post("/fhir/Claim/$submit", tags=["fhir"], summary="One FHIR Claim (R4B) in, its ClaimResponse out",
              response_class=Response,
              openapi_extra={"requestBody": {"content": {FHIR: {"schema": {"type": "object"}},
@@ -261,9 +304,11 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
     if not isinstance(doc, dict) or doc.get("resourceType") != "Claim":
         return _outcome(422, "not-supported", "Claim/$submit takes one Claim resource", "resourceType")
     today = c.today()
-    inp = await run_in_threadpool(read_fhir, doc, today, ("claim", "predetermination"))
+    inp = await run_in_threadpool(read_fhir, doc, today, ("claim", "predetermination", "preauthorization"))
     if doc.get("use") == "predetermination" and inp.lines.height:
         return await run_in_threadpool(_predetermination, c, p, inp, today)
+    if doc.get("use") == "preauthorization" and inp.lines.height:
+        return await run_in_threadpool(_preauthorization, c, p, inp, today)
     if inp.lines.height == 0:
         if p.role not in ("provider", "handler", "system"):
             return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
