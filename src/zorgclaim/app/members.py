@@ -67,6 +67,20 @@ def deductible_total(ctx: Context, year: int, voluntary: int) -> int:
     return to_cents(ctx.library.param("compulsory_deductible", dt.date(year, 12, 31))) + (voluntary or 0)
 
 
+def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: int) -> dict[int, int]:
+    """Each year's deductible for the days the member was insured that year (as the engine counts it)."""
+    from zorgclaim.engine.pro_rata import insured_days, pro_rata
+    basic = [p.id for p in ctx.library.products.values() if p.kind == "basic"]
+    keys = pl.DataFrame({"member_id": [member_id] * len(years), "ded_year": years},
+                        schema={"member_id": pl.String, "ded_year": pl.Int64})
+    keys = keys.with_columns(pl.Series("total", [deductible_total(ctx, y, voluntary) for y in years], dtype=pl.Int64))
+    cov = ctx.world.coverages.filter(pl.col("member_id") == member_id)
+    if cov.height == 0:          # not in this world: the whole year's (nothing to prorate by)
+        return dict(zip(years, keys["total"].to_list()))
+    got = insured_days(cov, basic, keys).with_columns(pro_rata(pl.col("total")).alias("total"))
+    return dict(zip(got["ded_year"].to_list(), got["total"].to_list()))
+
+
 def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | None = None,
                      check: bool = True) -> list[dict]:
     """Per year (each year with use, and the current one): total, used, left and the lines that
@@ -82,10 +96,11 @@ def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | 
             raise
         m = {}          # decided lines in the store, but not in this world: no voluntary deductible known
     years = sorted(set(h["ded_year"].to_list()) | {ctx.today().year})
+    totals = _pro_rata_totals(ctx, member_id, years, m.get("voluntary_deductible") or 0)
     out = []
     for year in years:
         mine = h.filter((pl.col("ded_year") == year) & (pl.col("deductible") != 0)).sort("service_date", "line_id")
-        total = deductible_total(ctx, year, m.get("voluntary_deductible") or 0)
+        total = totals[year]
         used = int(mine["deductible"].sum())
         out.append({"year": year, "total": total, "used": used, "left": max(total - used, 0),
                     "lines": [{"line_id": r["line_id"], "service_date": r["service_date"], "code": r["code"],

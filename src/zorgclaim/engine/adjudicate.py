@@ -22,6 +22,7 @@ from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
+from zorgclaim.engine.pro_rata import insured_days, pro_rata
 from zorgclaim.engine.review import person_review, review
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
                                     State)
@@ -141,7 +142,12 @@ def _deductible_years(df: pl.DataFrame, state: State, world: World) -> tuple[pl.
            .join_asof(comp, left_on="_d", right_on="from")
            .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
            .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
-           .with_columns(pl.col("used").fill_null(0)).sort("dy_key"))
+           .with_columns(pl.col("used").fill_null(0)))
+    # a year insured only in part: the deductible in proportion to the days insured (Zvw art. 19)
+    basic = memo("basic_products", (world.library,),
+                 lambda: [p.id for p in world.library.products.values() if p.kind == "basic"])
+    dys = (insured_days(world.coverages, basic, dys).with_columns(pro_rata(pl.col("ded_total")).alias("ded_total"))
+           .drop("insured_days", "year_days").sort("dy_key"))
     return df, dys, value_ids(df["dy_key"], dys["dy_key"])[0]
 
 

@@ -263,7 +263,8 @@ CATALOGUE: tuple[Check, ...] = (
        "Deze prestatie is al eerder gedeclareerd en vergoed.", "This service was declared and paid before."),
 
     # deductible
-    _C("deductible-charged", "deductible", "info", None, "Zvw art. 19-21 (verplicht en vrijwillig eigen risico); SKGZ "
+    _C("deductible-charged", "deductible", "info", None, "Zvw art. 19-21 (verplicht en vrijwillig eigen risico; naar "
+       "rato van de verzekerde dagen bij een deel van het jaar, art. 19 lid 3); SKGZ "
        "bindend advies 202201218 (verrekening in de volgorde van verwerken)",
        "Eigen risico {ded_year}: {deductible} ingehouden; verbruikt {ded_after} van {ded_total}.",
        "Deductible {ded_year}: {deductible} charged; used {ded_after} of {ded_total}."),
