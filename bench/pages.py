@@ -43,6 +43,7 @@ def main() -> None:
              "adviser": ["/beheer/machtigingen"], "finance": ["/beheer/betaalruns"]}
     out = {"machine": machine(), "lines": a.lines, "members": a.members, "pages": {}}
     with TestClient(create_app(book.ctx)) as c:
+        time.sleep(3)     # a server that started a moment ago (it computes the dashboard's figures at start)
         for user, paths in pages.items():
             c.cookies.clear()
             c.post("/login", data={"username": user, "password": PASSWORD})

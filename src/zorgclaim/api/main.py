@@ -25,6 +25,8 @@ problem details naming the field. See docs/api.md for the roles and what each ma
 def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        from zorgclaim.app.dashboard import warm
+        warm(ctx)               # the dashboard's figures, off the first request's path
         yield
         app.state.batcher.close()
 

@@ -34,6 +34,21 @@ def figures(ctx: Context, p: Principal, months: int = 12) -> dict[str, pl.DataFr
     return out
 
 
+def warm(ctx: Context) -> None:
+    """Compute the figures once in the background (a server's start), so that no page waits for
+    the first, cold scan of the books."""
+    import threading
+
+    from zorgclaim.app.access import SYSTEM
+
+    def run():
+        try:
+            figures(ctx, SYSTEM)
+        except Exception:  # noqa: BLE001 - an empty or new store: the page computes them itself
+            pass
+    threading.Thread(target=run, name="zorgclaim-dashboard-warm", daemon=True).start()
+
+
 def _figures(ctx: Context, months: int) -> dict[str, pl.DataFrame]:
     since = months_back(ctx.today(), months)
     money = _money(ctx, since)
