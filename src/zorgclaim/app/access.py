@@ -2,7 +2,7 @@
 principal, checks its role and whether the resource is its own, and logs each read or change of a
 person's health data (who, role, what, when; never a BSN).
 
-Roles (DESIGN.md, 'The service and the people who use it'):
+Roles (docs/api.md lists what each may do):
 - member: its own lines, deductible meter, remaining limits, estimates, notas, authorization requests;
 - provider: its own AGB's lines, returns, statements, payments; remaining limits and estimates of its
   own patients (a member with a line from this provider); authorization requests for them;

@@ -28,7 +28,7 @@ def _version(show: bool):
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and stop")):
     """Claims adjudication for Dutch health insurance."""
-scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (DESIGN.md format).")
+scenario_app = typer.Typer(no_args_is_help=True, help="Check or run scenario files (scenario format v1).")
 app.add_typer(scenario_app, name="scenario")
 dbc_app = typer.Typer(no_args_is_help=True, help="The clinic's side: activities -> DBC-zorgproducten -> invoices.")
 app.add_typer(dbc_app, name="dbc")

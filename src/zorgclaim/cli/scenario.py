@@ -52,7 +52,7 @@ def scenario_check(files: list[Path] = typer.Argument(..., help="Scenario YAML f
 @scenario_app.command("run")
 def scenario_run(
     files: list[Path] = typer.Argument(..., help="Scenario YAML files"),
-    as_json: bool = typer.Option(False, "--json", help="Print the decisions as JSON (DESIGN.md field names)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the decisions as JSON (the scenario format's field names)"),
     lang: str = typer.Option("nl", "--lang", help="Language of the explanation: nl or en"),
 ):
     """Run a scenario and print its decisions."""

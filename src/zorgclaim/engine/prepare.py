@@ -1,7 +1,7 @@
 """Stage 0: put what each line needs next to it (member, provider, service code, basic cover).
 
-Also fixes the processing order DESIGN.md prescribes: per member, service date, then receipt,
-then line id.
+Also fixes the processing order: per member, service date, then receipt, then line id (the
+deductible is charged in the order claims are processed: SKGZ bindend advies 202201218).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zorgclaim.domain.schema import conform_lines
 from zorgclaim.domain.world import World
 from zorgclaim.engine.frames import memo, period_holds, value_ids
 
-# DESIGN.md: per member, service date, then receipt, then line id. On a tie of date and
+# per member, service date, then receipt, then line id (SKGZ 202201218). On a tie of date and
 # receipt a credit comes after the debits, so a debit and its credit in one batch always work.
 ORDER = ["member_id", "service_date", "received", "_credit", "line_id"]
 

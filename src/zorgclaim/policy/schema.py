@@ -1,4 +1,4 @@
-"""The schema of products and benefits (pydantic). See DESIGN.md, 'Rules are data'.
+"""The schema of products and benefits (pydantic). See docs/rules.md.
 
 A benefit says which lines it matches, what it requires, how it prices, its limits, whether the
 deductible applies, and the source it rests on.

@@ -1,1 +1,1 @@
-"""Scenario files (DESIGN.md, 'Scenario format v1'): load, run in batches by receipt date, check."""
+"""Scenario files (the scenario format v1, README 'Scenarios'): load, run in batches by receipt date, check."""

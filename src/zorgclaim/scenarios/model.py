@@ -1,4 +1,4 @@
-"""The scenario format v1 as pydantic models. Extend, never rename (DESIGN.md)."""
+"""The scenario format v1 as pydantic models. Extend, never rename (docs/engine.md)."""
 
 from __future__ import annotations
 

@@ -75,8 +75,8 @@ def _amount(cents: int, width: int) -> str:
 
 def write_pm305(f: Pm304File, decisions: pl.DataFrame | None, return_date: dt.date, reference: str) -> str:
     """The return message. A file rejected whole returns only its header and closing record, with
-    0001 and the reason on the header. Layout of the additions: shared/reference/vektis (PM305
-    notes); the closing record's totals (submitted 311-322, granted 323-334) are our reading. A line
+    0001 and the reason on the header. Layout of the additions: the Vektis EI PM305
+    standard; the closing record's totals (submitted 311-322, granted 323-334) are our reading. A line
     held for review is returned as not assessed yet (8002), with nothing granted."""
     by_line = {}
     if decisions is not None and decisions.height:
