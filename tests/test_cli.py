@@ -12,7 +12,7 @@ SCEN = Path(__file__).parent / "scenarios"
 
 
 def design_world(tmp_path) -> Path:
-    """The world of DESIGN.md's example: member M1 on ONVZ Vrije Keuze, contract tariff EUR 36.50."""
+    """The worked example's world: member M1 on ONVZ Vrije Keuze, contract tariff EUR 36.50."""
     world = tmp_path / "world"
     world.mkdir()
     (world / "members.csv").write_text("member_id,bsn,birth_date\nM1,111222333,1961-03-04\n")

@@ -53,7 +53,7 @@ def assert_same(a: pl.DataFrame, b: pl.DataFrame) -> None:
 
 
 def _in_order(lines: pl.DataFrame) -> pl.DataFrame:
-    """Global processing order (the per-member order of DESIGN.md, credits after debits on ties)."""
+    """Global processing order (per member, then service date and receipt, credits after debits on ties)."""
     return (lines.with_columns((pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("_c"))
             .sort("service_date", "received", "_c", "line_id").drop("_c"))
 
