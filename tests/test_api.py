@@ -31,6 +31,25 @@ def token(api, user: str) -> dict:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def _fhir_claim(agb: str, member: str | None, code: str, day: str, amount: float, use: str = "claim",
+                ident: str | None = None, quantity: int = 1) -> dict:
+    """One FHIR Claim with a contained Patient (by member number, or none) and provider (by AGB)."""
+    patient = {"resourceType": "Patient", "id": "p"}
+    if member:
+        patient["identifier"] = [{"system": "urn:zorgclaim:member-number", "value": member}]
+    return {"resourceType": "Claim", "id": "c1", "status": "active", "use": use,
+            "identifier": [{"system": "urn:test", "value": ident or f"F-{uuid.uuid4().hex[:8]}"}],
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+            "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
+            "priority": {"coding": [{"code": "normal"}]},
+            "contained": [patient, {"resourceType": "Organization", "id": "prov", "identifier": [
+                {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": agb}]}],
+            "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
+            "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
+                                                                     "code": code}]},
+                      "servicedDate": day, "quantity": {"value": quantity}, "net": {"value": amount, "currency": "EUR"}}]}
+
+
 def test_token_and_me(api, service_book):
     me = api.get("/api/v1/me", headers=token(api, "member-a")).json()
     assert me == {"name": "member-a", "role": "member", "member_id": service_book.members["A"], "provider": None}
@@ -152,19 +171,7 @@ def test_estimate_books_nothing(api, service_book):
 
 def test_fhir_claim_submit(api, service_book):
     agb = service_book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
-    claim = {"resourceType": "Claim", "id": "c1", "status": "active", "use": "claim",
-             "identifier": [{"system": "urn:test", "value": f"F-{uuid.uuid4().hex[:8]}"}],
-             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
-             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
-             "priority": {"coding": [{"code": "normal"}]},
-             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
-                 {"system": "urn:zorgclaim:member-number", "value": service_book.members["A"]}]},
-                 {"resourceType": "Organization", "id": "prov", "identifier": [
-                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": agb}]}],
-             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
-             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
-                                                                      "code": "hulpmiddel/SPALK"}]},
-                       "servicedDate": "2026-11-03", "net": {"value": 95.0, "currency": "EUR"}}]}
+    claim = _fhir_claim(agb, service_book.members["A"], "hulpmiddel/SPALK", "2026-11-03", 95.0)
     r = api.post("/fhir/Claim/$submit", content=json.dumps(claim), headers=token(api, "handler") |
                  {"content-type": "application/fhir+json"})
     assert r.status_code == 200, r.text
@@ -397,17 +404,8 @@ def test_prior_treatments_after_a_switch_count_on_the_condition(api, service_boo
 
 def test_fhir_submit_answers_an_unprocessable_claim_with_a_claim_response(api, service_book):
     h = token(api, "handler")
-    claim = {"resourceType": "Claim", "id": "u1", "status": "active", "use": "claim",
-             "identifier": [{"system": "urn:test", "value": f"U_{uuid.uuid4().hex[:6]}/1"}],
-             "type": {"coding": [{"code": "professional"}]}, "patient": {"reference": "#p"}, "created": "2026-11-20",
-             "provider": {"reference": "#o"}, "priority": {"coding": [{"code": "normal"}]},
-             "contained": [{"resourceType": "Patient", "id": "p"},
-                           {"resourceType": "Organization", "id": "o", "identifier": [
-                               {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": service_book.providers["A"]}]}],
-             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
-             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
-                                                                       "code": "fysio/1000"}]},
-                       "servicedDate": "2026-11-04", "net": {"value": 39.0, "currency": "EUR"}}]}
+    claim = _fhir_claim(service_book.providers["A"], None, "fysio/1000", "2026-11-04", 39.0,
+                        ident=f"U_{uuid.uuid4().hex[:6]}/1")
     r = api.post("/fhir/Claim/$submit", json=claim, headers=h)
     assert r.status_code == 200, r.text
     cr = r.json()
@@ -419,19 +417,7 @@ def test_fhir_submit_answers_an_unprocessable_claim_with_a_claim_response(api, s
 def test_a_fhir_predetermination_is_estimated_and_books_nothing(api, service_book):
     agb = service_book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
     ident = f"P-{uuid.uuid4().hex[:8]}"
-    claim = {"resourceType": "Claim", "id": "pd1", "status": "active", "use": "predetermination",
-             "identifier": [{"system": "urn:test", "value": ident}],
-             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
-             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
-             "priority": {"coding": [{"code": "normal"}]},
-             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
-                 {"system": "urn:zorgclaim:member-number", "value": service_book.members["A"]}]},
-                 {"resourceType": "Organization", "id": "prov", "identifier": [
-                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": agb}]}],
-             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "basis"}}],
-             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
-                                                                      "code": "hulpmiddel/SPALK"}]},
-                       "servicedDate": "2026-12-03", "net": {"value": 95.0, "currency": "EUR"}}]}
+    claim = _fhir_claim(agb, service_book.members["A"], "hulpmiddel/SPALK", "2026-12-03", 95.0, "predetermination", ident)
     with service_book.ctx.engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(Transfer)).scalar_one()
     r = api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "handler"))
@@ -453,19 +439,7 @@ def test_a_fhir_preauthorization_becomes_an_authorization_request_and_pays_nothi
     guests = ctx.world.coverages.filter(pl.col("product").is_in(["onvz/topfit", "onvz/superfit", "onvz/zorgplan"])
                                         & (pl.col("to") >= TODAY))["member_id"].unique().sort().to_list()
     member = next(m for m in guests if any(x["benefit"] == "zorghotel" for x in remaining(ctx, SYSTEM, m, check=False)))
-    claim = {"resourceType": "Claim", "id": "pa1", "status": "active", "use": "preauthorization",
-             "identifier": [{"system": "urn:test", "value": f"PA-{uuid.uuid4().hex[:8]}"}],
-             "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "institutional"}]},
-             "patient": {"reference": "#p"}, "created": "2026-11-20", "provider": {"reference": "#prov"},
-             "priority": {"coding": [{"code": "normal"}]},
-             "contained": [{"resourceType": "Patient", "id": "p", "identifier": [
-                 {"system": "urn:zorgclaim:member-number", "value": member}]},
-                 {"resourceType": "Organization", "id": "prov", "identifier": [
-                     {"system": "http://fhir.nl/fhir/NamingSystem/agb-z", "value": hotel}]}],
-             "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "topfit"}}],
-             "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "urn:zorgclaim:service-code",
-                                                                      "code": "zorghotel/ZH-DAG"}]},
-                       "servicedDate": "2026-12-07", "quantity": {"value": 5}, "net": {"value": 1000.0, "currency": "EUR"}}]}
+    claim = _fhir_claim(hotel, member, "zorghotel/ZH-DAG", "2026-12-07", 1000.0, "preauthorization", quantity=5)
     with ctx.engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(Transfer)).scalar_one()
     r = api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "handler"))
