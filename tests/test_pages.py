@@ -101,3 +101,50 @@ def test_the_review_queue_filters_by_rule_and_keeps_the_filter_when_paging(web):
     assert cells and all(c == "sample" for c in cells)
     if "page=2" in page:
         assert "rule=sample&amp;page=2" in page
+
+
+# every page (GET) x every role: allowed (200) or refused (403); own vs. someone else's where a
+# page names a member, a provider's line or a member's line
+Y, N = 200, 403
+
+
+def _page_cases(book):
+    from zorgclaim.app.access import SYSTEM
+    from zorgclaim.app.lines import lines_of
+    line_a = lines_of(book.ctx, SYSTEM, member_id=book.members["A"], limit=1)[0][0]["line_id"]
+    line_b = lines_of(book.ctx, SYSTEM, member_id=book.members["B"], limit=1)[0][0]["line_id"]
+    prov_a = lines_of(book.ctx, SYSTEM, provider=book.providers["A"], limit=1)[0][0]["line_id"]
+    prov_b = lines_of(book.ctx, SYSTEM, provider=book.providers["B"], limit=1)[0][0]["line_id"]
+    member_pages = {"member": Y}
+    provider_pages = {"provider": Y}
+    staff_pages = {"handler": Y, "medical_adviser": Y}
+    return [
+        ("/mijn", member_pages), ("/mijn/nota", member_pages), ("/mijn/kosten", member_pages),
+        ("/mijn/overzicht", member_pages), (f"/mijn/regels/{line_a}", member_pages),
+        (f"/mijn/regels/{line_b}", {}),                                   # another member's line: refused to all
+        ("/zorgaanbieder", provider_pages), ("/zorgaanbieder/overzicht", provider_pages),
+        ("/zorgaanbieder/kosten", provider_pages), ("/zorgaanbieder/dbc", provider_pages),
+        (f"/zorgaanbieder/regels/{prov_a}", provider_pages), (f"/zorgaanbieder/regels/{prov_b}", {}),
+        (f"/zorgaanbieder/patient?member_id={book.members['A']}", provider_pages),
+        (f"/zorgaanbieder/patient?member_id={book.members['B']}", {}),
+        ("/beheer", staff_pages), (f"/beheer/regels/{line_b}", staff_pages),
+        ("/beheer/verzekerden", staff_pages), (f"/beheer/verzekerden?member_id={book.members['B']}", staff_pages),
+        ("/beheer/zorgaanbieders", staff_pages), (f"/beheer/zorgaanbieders?agb={book.providers['B']}", staff_pages),
+        ("/beheer/machtigingen", staff_pages),                   # the handler sees them, the adviser decides
+        ("/beheer/betaalruns", {"finance": Y}),
+        ("/beheer/dashboard", {"handler": Y, "medical_adviser": Y, "finance": Y}),
+    ]
+
+
+def test_page_authorization_matrix(web, service_book):
+    users = {"member": "member-a", "provider": "provider-a", "handler": "handler", "medical_adviser": "adviser",
+             "finance": "finance", "admin": "admin"}
+    wrong = []
+    for path, allowed in _page_cases(service_book):
+        for role, user in users.items():
+            _login(web, user)
+            got = web.get(path, follow_redirects=False).status_code
+            want = allowed.get(role, N)
+            if got != want:
+                wrong.append(f"{role} {path}: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
