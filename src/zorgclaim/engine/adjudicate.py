@@ -175,7 +175,8 @@ def _counters(df: pl.DataFrame, cands: pl.DataFrame, ci: np.ndarray, cb: np.ndar
     credit gives back to), their state rows, and the history effects the batch's credits give back."""
     credit_hist = (df.select("i", "formal_ok", "is_credit", "debit_i", pl.col("credits").alias("line_id"))
                    .filter(pl.col("formal_ok") & pl.col("is_credit") & pl.col("debit_i").is_null()).select("i", "line_id"))
-    heff = credit_hist.join(state.effects, on="line_id", how="inner").sort("i")
+    heff = (state.effects.head(0).select(pl.lit(None, credit_hist.schema["i"]).alias("i"), pl.all()) if credit_hist.is_empty()
+            else credit_hist.join(state.effects, on="line_id", how="inner").sort("i"))
     successor = memo("dcsph_successors", (world.reference,), lambda: successors(world.reference.dcsph))
     counter_no, cand_keys = counter_ids(df, ci, cb, benefits, successor)
     cands = cands.with_columns(pl.Series("counter_no", counter_no))

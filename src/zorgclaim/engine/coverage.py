@@ -297,14 +297,16 @@ def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.D
     """VGZ cessieverbod (VGZ, "Cessieverbod en strikter betaalbeleid", vragen en antwoorden voor zorgverleners (2023)): a provider without a contract with the member's insurer bills
     basic-insurance aids directly, delivered on or after the ban date -> 8022, unless a
     supplementary module of the member covers the aid. Adds `fail_assignment-ban` to df."""
-    bans = world.library.assignment_ban_table.explode("care_kinds").rename(
-        {"care_kinds": "care_kind", "product": "basic_product", "source": "ban_source"})
-    contracts = world.contracts.rename({"from": "k_from", "to": "k_to"})
+    bans = memo("assignment_bans", (world.library,), lambda: world.library.assignment_ban_table.explode("care_kinds").rename(
+        {"care_kinds": "care_kind", "product": "basic_product", "source": "ban_source"}))
     # the few lines the ban applies to at all, before looking for a contract or a module
     banned = (df.select("i", "basic_product", "care_kind", "service_date", "submitted_by", "is_credit", "provider", "insurer")
               .filter(~pl.col("is_credit") & (pl.col("submitted_by") == "provider"))
               .join(bans, on=["basic_product", "care_kind"], how="inner")
               .filter(pl.col("service_date") >= pl.col("ban_from")))
+    if banned.is_empty():
+        return df
+    contracts = world.contracts.rename({"from": "k_from", "to": "k_to"})
     with_contract = (banned.select("i", "provider", "insurer", "service_date")
                      .join(contracts, on=["provider", "insurer"], how="inner")
                      .filter(period_holds("k_from", "k_to", "service_date"))

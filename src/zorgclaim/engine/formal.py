@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach, dated_value, period_holds
+from zorgclaim.engine.frames import attach, dated_value, memo, period_holds
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -53,12 +53,17 @@ def _repeated(ids: pl.Series) -> np.ndarray:
     return out
 
 
+def _no_lines(df: pl.DataFrame):
+    """An empty look-up result (no line found) with the column `name`, for a look-up skipped."""
+    return lambda name: pl.DataFrame(schema={"i": df.schema["i"], name: pl.Boolean})
+
+
 def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     """Adds one `fail_<check>` column per check and `formal_ok`,
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
     ref = world.reference
     # the window in force on each line's date of receipt (a dated parameter; no clock here)
-    window = world.library.param_frame("declaration_window_years")
+    window = memo("declaration_window", (world.library,), lambda: world.library.param_frame("declaration_window_years"))
     years = dated_value(window, pl.col("received"))
     # a credit reverses a debit of the same provider for the same member, never another's line
     hist_debits = state.history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
@@ -78,29 +83,36 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     df = attach(df, distinct.with_columns(bsn_ok(pl.col("_bsn")).alias("_bsn_ok")), "_bsn").with_columns(
         pl.col("_bsn_ok").fill_null(True))
 
-    # diagnosis validity on the service date
-    dcsph = ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to")
-    diag_ok = (df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
-               .join(dcsph, on="diagnosis", how="inner")
-               .filter(period_holds("valid_from", "valid_to", "service_date"))
-               .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
-    csi_known = ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known"))
-    combos = ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))
-    combo_ok = (df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
-                .join(combos, on="csi", how="inner")
-                .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
-                .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
-    wlz = (df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
-           .filter(period_holds("from", "to", "service_date"))
-           .select("i", pl.lit(True).alias("_wlz")).unique("i"))
+    # diagnosis validity on the service date (each look-up only when a line has something to look up:
+    # a batch of a few lines, as the service decides them, often has none)
+    none = _no_lines(df)
+    dcsph = memo("formal_dcsph", (ref,), lambda: ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to"))
+    diag_ok = none("_diag_ok") if df["diagnosis"].null_count() == df.height else (
+        df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
+        .join(dcsph, on="diagnosis", how="inner")
+        .filter(period_holds("valid_from", "valid_to", "service_date"))
+        .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
+    csi_known, combos = memo("formal_csi", (ref,), lambda: (
+        ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known")),
+        ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))))
+    combo_ok = none("_combo_ok") if df["csi"].null_count() == df.height else (
+        df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
+        .join(combos, on="csi", how="inner")
+        .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
+        .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
+    wlz = none("_wlz") if world.wlz.height == 0 else (
+        df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
+        .filter(period_holds("from", "to", "service_date"))
+        .select("i", pl.lit(True).alias("_wlz")).unique("i"))
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
     # (only line ids some credit of the batch refers to)
-    referred = df["credits"].drop_nulls().unique().implode()
-    batch_debits = (df.select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
-                              pl.col("provider").alias("_batch_debit_provider"),
-                              pl.col("member_id").alias("_batch_debit_member"))
-                    .filter(~pl.col("is_credit") & pl.col("credits").is_in(referred)).drop("is_credit")
+    referred = df["credits"].drop_nulls().unique()
+    batch_debits = ((df.head(0) if referred.is_empty() else df)
+                    .select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
+                            pl.col("provider").alias("_batch_debit_provider"),
+                            pl.col("member_id").alias("_batch_debit_member"))
+                    .filter(~pl.col("is_credit") & pl.col("credits").is_in(referred.implode())).drop("is_credit")
                     .unique("credits", keep="first"))
     # attach, not join: a join would gather every column of the wide line frame again
     for right, key in ((diag_ok, "i"), (csi_known, "csi"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
@@ -167,15 +179,17 @@ def summarize(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns((~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok"))
 
 
+_CHECK_META = pl.DataFrame({"check": [c.name for c in CHECKS], "code": [c.code for c in CHECKS],
+                            "source": [c.source for c in CHECKS], "order": list(range(len(CHECKS)))})
+
+
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
     """Explanation steps: each failed check, or one step saying all passed."""
     failed = (df.select("i", "formal_ok", *[pl.col(f"fail_{c.name}") for c in CHECKS]).filter(~pl.col("formal_ok")).drop("formal_ok")
               .unpivot(index="i", variable_name="check", value_name="failed")
               .filter(pl.col("failed"))
               .with_columns(pl.col("check").str.strip_prefix("fail_")))
-    meta = pl.DataFrame({"check": [c.name for c in CHECKS], "code": [c.code for c in CHECKS],
-                         "source": [c.source for c in CHECKS], "order": list(range(len(CHECKS)))})
-    failed = failed.join(meta, on="check").select(
+    failed = failed.join(_CHECK_META, on="check").select(
         "i", pl.lit("formal").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
         pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
     passed = df.select("i", "formal_ok").filter(pl.col("formal_ok")).select(

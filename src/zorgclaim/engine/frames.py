@@ -56,6 +56,9 @@ def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = N
     on its keys, so the row order and count of `df` are kept."""
     lk = [left_on] if isinstance(left_on, str) else (left_on or ([on] if isinstance(on, str) else on))
     rk = [right_on] if isinstance(right_on, str) else (right_on or lk)
+    if right.height == 0:       # nothing to find: the new columns are null (a join would cost ~0.3 ms)
+        return df.with_columns(pl.lit(None, t).alias(c if c not in lk else f"{c}_right")
+                               for c, t in right.schema.items() if c not in rk)
     joined = df.select(lk).join(right, left_on=lk, right_on=rk, how="left", maintain_order="left", coalesce=True)
     if joined.height != df.height:
         raise ValueError(f"attach: right side is not unique on {rk}")

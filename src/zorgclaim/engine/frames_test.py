@@ -122,3 +122,12 @@ def test_period_holds_with_and_without_an_open_start():
                       "day": [d(2025, 6, 1), d(2025, 1, 15), d(2025, 4, 1), d(2025, 1, 1)]})
     assert f.select(period_holds("a", "b", "day")).to_series().to_list() == [True, False, False, False]
     assert f.select(period_holds("a", "b", "day", open_start=True)).to_series().to_list() == [True, True, False, True]
+
+
+def test_attach_to_an_empty_right_side_adds_the_same_null_columns_as_the_join():
+    df = pl.DataFrame({"k": ["a", "b"], "v": [1, 2], "w": [5, 6]})
+    right = pl.DataFrame({"key": ["z"], "w": [9], "k": ["q"], "x": [1.5]})   # "z" matches no line: all null
+    by_join = attach(df, right, left_on="k", right_on="key")
+    shortcut = attach(df, right.clear(), left_on="k", right_on="key")
+    assert shortcut.equals(by_join) and shortcut.schema == by_join.schema
+    assert shortcut.columns == ["k", "v", "w", "k_right", "x"] and shortcut["w"].null_count() == 2

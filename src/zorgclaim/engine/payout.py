@@ -30,6 +30,8 @@ def share_rows(df: pl.DataFrame, cands: pl.DataFrame, state: State, benefits: pl
     paid = paid.select("i", "product", benefits["benefit"].gather(paid["brow"]), "amount",
                        pl.col("c_ded").alias("deductible"))
     credits = df.select("i", "debit_i", "credits", (pl.col("formal_ok") & pl.col("is_credit")).alias("_c")).filter("_c")
+    if credits.is_empty():      # no credit to reverse (as in most small batches)
+        return paid.sort("i", maintain_order=True)
     in_batch = (credits.filter(pl.col("debit_i").is_not_null()).select("i", pl.col("debit_i").cast(paid["i"].dtype).alias("j"))
                 .join(paid.rename({"i": "j"}), on="j", how="inner", maintain_order="left_right").drop("j"))
     from_hist = (credits.filter(pl.col("debit_i").is_null()).select("i", pl.col("credits").alias("line_id"))

@@ -23,6 +23,12 @@ _LIMIT_STEP = {o: (name, catalogue.BY_NAME[name].outcome) for o, name in LIMIT_C
 ALL_CHECKS = sorted(c.name for c in catalogue.CATALOGUE)
 CHECK_RANK = {name: k for k, name in enumerate(ALL_CHECKS)}
 
+# the limit steps' checks, outcomes and return codes by candidate outcome
+_LIMITS = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
+                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()],
+                        "lim_code": [catalogue.code(v[0]) for v in _LIMIT_STEP.values()]},
+                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
+
 
 def _sources(names: list[str]) -> dict[str, str]:
     return {n: catalogue.source(n) for n in names}
@@ -80,22 +86,9 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", *_named("coverage", "not-needed"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
-    # one row per failed requirement: unpivot only the candidates that failed one, on a row id, and
-    # attach their other columns afterwards (unpivoting wide string columns copies them 14 times)
     failed = tried.filter(~pl.col("req_ok")).with_row_index("_t")
-    req = (failed.select("_t", *[f"req_{n}" for n, _ in REQUIREMENTS])
-           .unpivot(index="_t", variable_name="check", value_name="failed")
-           .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
-    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "label", "indication_kind", "indication_by",
-                                    "indication_set_by", "provider_kind",
-                                    "recognized_by", "qualification", "referrer_kind"), "_t")
-    codes = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code": [k for _, k in REQUIREMENTS],
-                          "seq": list(range(1, len(REQUIREMENTS) + 1))})
-    parts.append(req.join(codes, on="check").select(
-        "i", pl.lit("coverage").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
-        _json("product", "benefit", "label", "indication_kind", "indication_by", "indication_set_by", "provider_kind",
-              "recognized_by", "qualification",
-              "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check"))))
+    if not failed.is_empty():
+        parts.append(_failed_requirements(failed))
     reached = c.filter(pl.col("outcome") != kernel.REQUIREMENTS).filter(pl.col("outcome") != kernel.NOT_TRIED)
     parts.append(tried.filter(pl.col("req_ok")).select(
         "i", *_named("coverage", "requirements-met"), pl.lit("pass").alias("outcome"),
@@ -118,11 +111,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", *_named("pricing", "co-payment"), pl.lit("partial").alias("outcome"),
         pl.lit(catalogue.code("co-payment")).alias("code"), pl.lit(catalogue.source("co-payment")).alias("source"),
         _json("product", "benefit", "co_pay_unit", "quantity", "co_pay").alias("params"), pl.lit(1).alias("seq"), "cand"))
-    lim = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
-                        "lim_outcome": [v[1] for v in _LIMIT_STEP.values()],
-                        "lim_code": [catalogue.code(v[0]) for v in _LIMIT_STEP.values()]},
-                       schema={"outcome": pl.Int8, "check": pl.String, "lim_outcome": pl.String, "lim_code": pl.String})
-    parts.append(attach(reached.filter(pl.col("outcome").is_in(lim["outcome"].implode())), lim, "outcome").select(
+    parts.append(attach(reached.filter(pl.col("outcome").is_in(_LIMITS["outcome"].implode())), _LIMITS, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
                         "stay_days", "stay_break_days", "start_by", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
@@ -161,8 +150,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
+    # (the payout part, a row per line, is kept when all are empty: no lines)
     allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String,
-                                               "_st": pl.Int64, "_ck": pl.Int64}) for p in parts])
+                                               "_st": pl.Int64, "_ck": pl.Int64})
+                          for p in [p for p in parts if not p.is_empty()] or parts[-1:]])
     # order within a line: formal checks first, then per candidate its coverage, pricing and limit
     # steps, then deductible and payout; ties by stage, candidate, sequence and check name (each
     # part carries its stage's and checks' ranks as integers, so no string is compared here)
@@ -174,6 +165,28 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     return allsteps.with_columns(pl.col("i").set_sorted()).group_by("i", maintain_order=True).agg(
         pl.struct("stage", "check", "outcome", "code", "source", "params").alias("steps")).with_columns(
         pl.col("steps").cast(pl.List(STEP_TYPE)))
+
+
+# each requirement's return code and its place among a candidate's requirement steps
+_REQUIREMENT_CODES = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code": [k for _, k in REQUIREMENTS],
+                                   "seq": list(range(1, len(REQUIREMENTS) + 1))})
+
+
+def _failed_requirements(failed: pl.DataFrame) -> pl.DataFrame:
+    """One step per requirement a candidate failed: unpivot only the candidates that failed one, on
+    a row id (`_t`), and attach their other columns afterwards (unpivoting wide string columns
+    copies them 14 times)."""
+    req = (failed.select("_t", *[f"req_{n}" for n, _ in REQUIREMENTS])
+           .unpivot(index="_t", variable_name="check", value_name="failed")
+           .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
+    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "label", "indication_kind", "indication_by",
+                                    "indication_set_by", "provider_kind",
+                                    "recognized_by", "qualification", "referrer_kind"), "_t")
+    return req.join(_REQUIREMENT_CODES, on="check").select(
+        "i", pl.lit("coverage").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
+        _json("product", "benefit", "label", "indication_kind", "indication_by", "indication_set_by", "provider_kind",
+              "recognized_by", "qualification",
+              "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check")))
 
 
 def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
