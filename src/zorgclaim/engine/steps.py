@@ -58,6 +58,14 @@ def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
 
+def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.DataFrame | None:
+    """The step rows of the lines or candidates of `frame` where `cond` holds, or None when there
+    are none: the condition is a cheap select, so a step that no line of a small batch takes costs
+    no filter (polars' fixed cost per operation is what a batch of a few lines pays most)."""
+    mask = frame.select(cond.fill_null(False)).to_series()
+    return frame.filter(mask).select(*columns) if mask.any() else None
+
+
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame,
                 rules: tuple = ()) -> pl.DataFrame:
     formal = formal_steps(df)
@@ -82,7 +90,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                           pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
     tried = c.filter(pl.col("outcome") != kernel.NOT_TRIED)
-    parts.append(c.filter(pl.col("outcome") == kernel.NOT_TRIED).select(
+    parts.append(_pick(c, pl.col("outcome") == kernel.NOT_TRIED,
         "i", *_named("coverage", "not-needed"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
@@ -90,7 +98,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     if not failed.is_empty():
         parts.append(_failed_requirements(failed))
     reached = c.filter(pl.col("outcome") != kernel.REQUIREMENTS).filter(pl.col("outcome") != kernel.NOT_TRIED)
-    parts.append(tried.filter(pl.col("req_ok")).select(
+    parts.append(_pick(tried, pl.col("req_ok"),
         "i", *_named("coverage", "requirements-met"), pl.lit("pass").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), "source", _json("product", "benefit").alias("params"),
         pl.lit(20).alias("seq"), "cand"))
@@ -107,7 +115,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
-    parts.append(reached.filter(pl.col("co_pay") > 0).select(
+    parts.append(_pick(reached, pl.col("co_pay") > 0,
         "i", *_named("pricing", "co-payment"), pl.lit("partial").alias("outcome"),
         pl.lit(catalogue.code("co-payment")).alias("code"), pl.lit(catalogue.source("co-payment")).alias("source"),
         _json("product", "benefit", "co_pay_unit", "quantity", "co_pay").alias("params"), pl.lit(1).alias("seq"), "cand"))
@@ -122,22 +130,22 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                  .when(pl.col("age") < pl.col("min_age")).then(pl.lit("deductible-under-18"))
                  .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
                  .otherwise(pl.lit("deductible-exempt")))
-    parts.append(decided.filter(pl.col("allowed") != 0).select(
+    parts.append(_pick(decided, pl.col("allowed") != 0,
         "i", pl.lit("deductible").alias("stage"), ded_check.alias("check"), _st("deductible"), _ck_of(ded_check),
         pl.lit("info").alias("outcome"), pl.lit(None, pl.String).alias("code"),
         ded_check.replace_strict(DEDUCTIBLE_SOURCES).alias("source"),
         _json("deductible", "ded_after", "ded_total", "ded_year", "min_age").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(99, pl.Int64).alias("cand")))
-    parts.append(d.filter(pl.col("line_code") == 587).select(
+    parts.append(_pick(d, pl.col("line_code") == 587,
         "i", *_named("limits", "already-paid"), pl.lit("fail").alias("outcome"),
         pl.lit("0587").alias("code"), pl.lit(catalogue.source("already-paid")).alias("source"),
         _json("svc_key").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
-    parts.append(d.filter(pl.col("formal_ok") & pl.col("is_credit")).select(
+    parts.append(_pick(d, pl.col("formal_ok") & pl.col("is_credit"),
         "i", *_named("payout", "credit-reverses"), pl.lit("info").alias("outcome"),
         pl.lit(None, pl.String).alias("code"), pl.lit(catalogue.source("credit-reverses")).alias("source"),
         _json("credits", "allowed").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
-    parts.append(d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
-                          & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_())).select(
+    parts.append(_pick(d, pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
+                       & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_()),
         "i", *_named("coverage", "no-benefit"), pl.lit("fail").alias("outcome"),
         pl.lit("0613").alias("code"), pl.lit(catalogue.source("no-benefit")).alias("source"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
@@ -153,7 +161,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     # (the payout part, a row per line, is kept when all are empty: no lines)
     allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String,
                                                "_st": pl.Int64, "_ck": pl.Int64})
-                          for p in [p for p in parts if not p.is_empty()] or parts[-1:]])
+                          for p in [p for p in parts if p is not None and not p.is_empty()] or parts[-1:]])
     # order within a line: formal checks first, then per candidate its coverage, pricing and limit
     # steps, then deductible and payout; ties by stage, candidate, sequence and check name (each
     # part carries its stage's and checks' ranks as integers, so no string is compared here)
@@ -193,8 +201,8 @@ def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
     """A held line: which rule holds it, for whom and why. A line a person decided: who, as what,
     what and why (the reason is the person's own)."""
     out = []
-    held = d.filter(pl.col("review_no") >= 0)
-    if held.height and rules:
+    if rules and (d["review_no"] >= 0).any():
+        held = d.filter(pl.col("review_no") >= 0)
         meta = pl.DataFrame({"review_no": list(range(len(rules))), "rule": [r.id for r in rules],
                              "queue": [r.queue for r in rules], "reason_nl": [r.reason_nl for r in rules],
                              "reason_en": [r.reason_en for r in rules], "source": [r.source.ref for r in rules]},
@@ -204,8 +212,8 @@ def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
             "i", *_named("review", "review-held"), pl.lit("pending").alias("outcome"), pl.lit(None, pl.String).alias("code"),
             "source", _json("rule", "queue", "reason_nl", "reason_en").alias("params"), pl.lit(0).alias("seq"),
             pl.lit(0, pl.Int64).alias("cand")))
-    person = d.filter(pl.col("reviewed_action").is_not_null())
-    if person.height:
+    if d["reviewed_action"].null_count() < d.height:
+        person = d.filter(pl.col("reviewed_action").is_not_null())
         check = pl.concat_str([pl.lit("review-"), pl.col("reviewed_action").replace(
             {"accept": "accepted", "change": "changed", "reject": "rejected"})])
         out.append(person.with_columns(pl.col("cap").alias("allowed_max")).select(
