@@ -66,14 +66,17 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     window = memo("declaration_window", (world.library,), lambda: world.library.param_frame("declaration_window_years"))
     years = dated_value(window, pl.col("received"))
     # a credit reverses a debit of the same provider for the same member, never another's line
-    hist_debits = state.history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
+    # (the history is searched for debits only when the batch has a credit)
+    referred = df["credits"].drop_nulls().unique()
+    history = state.history.head(0) if referred.is_empty() else state.history
+    hist_debits = history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
                                        pl.col("provider").alias("_hist_debit_provider"),
                                        pl.col("member_id").alias("_hist_debit_member")).unique("credits")
     # a line seen before: decided (history) or held for review (a resend either way); a credit's
     # debit must be decided (history): a held line has nothing to reverse yet
     seen_ids = pl.concat([state.history.select("line_id"), state.held.select("line_id")]).select(
         "line_id", pl.lit(True).alias("_in_hist"))
-    credited_before = (state.history.filter(pl.col("credits").is_not_null() & (pl.col("status") != "rejected"))
+    credited_before = (history.filter(pl.col("credits").is_not_null() & (pl.col("status") != "rejected"))
                        .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
 
     df = attach(df, seen_ids.unique("line_id"), "line_id")
@@ -107,7 +110,6 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
     # (only line ids some credit of the batch refers to)
-    referred = df["credits"].drop_nulls().unique()
     batch_debits = ((df.head(0) if referred.is_empty() else df)
                     .select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
                             pl.col("provider").alias("_batch_debit_provider"),

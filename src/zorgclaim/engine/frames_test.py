@@ -131,3 +131,12 @@ def test_attach_to_an_empty_right_side_adds_the_same_null_columns_as_the_join():
     shortcut = attach(df, right.clear(), left_on="k", right_on="key")
     assert shortcut.equals(by_join) and shortcut.schema == by_join.schema
     assert shortcut.columns == ["k", "v", "w", "k_right", "x"] and shortcut["w"].null_count() == 2
+
+
+def test_day_numbers_are_days_since_1970_with_nulls_masked():
+    import datetime as dt
+    from zorgclaim.engine.frames import day_numbers
+    days, null = day_numbers(pl.Series([dt.date(2024, 1, 1), None, dt.date(1960, 5, 5)]))
+    assert days.dtype == np.int64 and days.tolist() == [19723, 0, -3528] and null.tolist() == [False, True, False]
+    days, null = day_numbers(pl.Series([], dtype=pl.Date))
+    assert days.dtype == np.int64 and len(days) == 0 and len(null) == 0
