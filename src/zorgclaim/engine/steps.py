@@ -22,6 +22,7 @@ _LIMIT_STEP = {o: (name, catalogue.BY_NAME[name].outcome) for o, name in LIMIT_C
 # every check a step can name, ranked by name: the last tie-break of the order within a line
 ALL_CHECKS = sorted(c.name for c in catalogue.CATALOGUE)
 CHECK_RANK = {name: k for k, name in enumerate(ALL_CHECKS)}
+_CHECK_NAMES, _CHECK_RANKS = pl.Series(ALL_CHECKS), pl.Series(range(len(ALL_CHECKS)), dtype=pl.Int64)
 
 # the limit steps' checks, outcomes and return codes by candidate outcome
 _LIMITS = pl.DataFrame({"outcome": list(_LIMIT_STEP), "check": [v[0] for v in _LIMIT_STEP.values()],
@@ -46,7 +47,7 @@ def _st(stage: str) -> pl.Expr:
 
 def _ck_of(check: pl.Expr) -> pl.Expr:
     """The rank of a check that varies within a part (looked up on that part only)."""
-    return check.replace_strict(CHECK_RANK, return_dtype=pl.Int64).alias("_ck")
+    return check.replace_strict(_CHECK_NAMES, _CHECK_RANKS, return_dtype=pl.Int64).alias("_ck")
 
 
 def _named(stage: str, check: str) -> list[pl.Expr]:
@@ -159,9 +160,10 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
     # (the payout part, a row per line, is kept when all are empty: no lines)
-    allsteps = pl.concat([p.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String,
-                                               "_st": pl.Int64, "_ck": pl.Int64})
-                          for p in [p for p in parts if p is not None and not p.is_empty()] or parts[-1:]])
+    # (one concat by column name, its types widened, and one cast: not a select and a cast per part)
+    allsteps = pl.concat([p for p in parts if p is not None and not p.is_empty()] or parts[-1:], how="diagonal_relaxed")
+    allsteps = allsteps.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "code": pl.String,
+                                           "_st": pl.Int64, "_ck": pl.Int64})
     # order within a line: formal checks first, then per candidate its coverage, pricing and limit
     # steps, then deductible and payout; ties by stage, candidate, sequence and check name (each
     # part carries its stage's and checks' ranks as integers, so no string is compared here)
