@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from pathlib import Path
 
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from fhir_support import assert_valid_and_resolved
 from service_support import PASSWORD, TODAY
 from zorgclaim.api import create_app
 from zorgclaim.store.models import AccessLog, Decision, ReviewItem, Transfer
@@ -412,6 +414,40 @@ def test_fhir_submit_answers_an_unprocessable_claim_with_a_claim_response(api, s
     assert cr["resourceType"] == "ClaimResponse" and cr["outcome"] == "error"
     assert cr["error"][0]["code"]["coding"][0]["code"] == "0300"        # no member number
     assert api.post("/fhir/Claim/$submit", json=claim, headers=token(api, "member-a")).status_code == 403
+
+
+def test_fhir_submit_answers_the_public_hl7_examples(api, service_book):
+    """The HL7 R4 examples (US claims) on $submit: a ClaimResponse naming the Claim, each item in
+    error[] (its US code, its USD amount), valid R4B, no reference dangling; nothing is booked."""
+    h = token(api, "handler") | {"content-type": "application/fhir+json"}
+    with service_book.ctx.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(Decision)).scalar_one()
+    for name in ("Claim-860150.json", "Claim-100153.json", "Claim-MED-00050.json"):
+        claim = json.loads((Path(__file__).parent / "fhir" / "hl7-r4" / name).read_text())
+        r = api.post("/fhir/Claim/$submit", content=json.dumps(claim), headers=h)
+        assert r.status_code == 200, r.text
+        cr = r.json()
+        assert cr["resourceType"] == "ClaimResponse" and cr["outcome"] == "error" and cr["use"] == claim["use"]
+        assert cr["request"]["identifier"] == claim["identifier"][0]
+        assert {e.get("itemSequence") for e in cr["error"]} >= {i["sequence"] for i in claim["item"]}
+        assert "found USD" in " ".join(n["text"] for n in cr["processNote"])
+        assert_valid_and_resolved(cr)
+    with service_book.ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Decision)).scalar_one() == before
+
+
+def test_fhir_submit_answers_an_item_sent_before_not_drops_it(api, service_book):
+    agb = service_book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen")["agb"][0]
+    ident = f"R-{uuid.uuid4().hex[:8]}"
+    h = token(api, "handler")
+    claim = _fhir_claim(agb, service_book.members["A"], "hulpmiddel/SPALK", "2026-11-03", 95.0, ident=ident)
+    assert api.post("/fhir/Claim/$submit", json=claim, headers=h).status_code == 200
+    claim["item"].append(dict(claim["item"][0], sequence=2, servicedDate="2026-11-05"))
+    r = api.post("/fhir/Claim/$submit", json=claim, headers=h)
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert [i["itemSequence"] for i in cr["item"]] == [2]
+    assert [(e["itemSequence"], e["code"]["coding"][0]["code"]) for e in cr["error"]] == [(1, "8021")]
 
 
 def test_a_fhir_predetermination_is_estimated_and_books_nothing(api, service_book):

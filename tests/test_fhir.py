@@ -112,7 +112,8 @@ def test_every_claim_is_answered_by_its_own_response_whatever_its_identifier(lib
     assert odd["id"].startswith("cr-INV-2025-0001") and odd["outcome"] == "complete"
     assert nomember["outcome"] == "error" and nomember["error"][0]["code"]["coding"][0]["code"] == "0300"
     eobs = [e["resource"] for e in out["entry"] if e["resource"]["resourceType"] == "ExplanationOfBenefit"]
-    assert all(e["claimResponse"]["reference"] == f"ClaimResponse/{c['id']}" for e, c in zip(eobs, crs))
+    url_of = {e["resource"].get("id"): e["fullUrl"] for e in out["entry"]}  # in the Bundle: by fullUrl
+    assert all(e["claimResponse"]["reference"] == url_of[c["id"]] for e, c in zip(eobs, crs))
     assert all("fullUrl" in e for e in out["entry"])
     text = json.dumps(out)
     assert '"#' not in text                                               # no reference to a contained resource dangles

@@ -87,8 +87,7 @@ def adjudicate_file(ctx: Context, path: Path, out: Path, state_dir: Path | None 
         run.answer = target
     elif inp.kind == "fhir":
         from zorgclaim.formats.fhir.response_out import responses
-        bundle = (responses(inp.fhir, run.decisions, ctx.reference, ctx.today()) if run.decisions is not None
-                  else {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": o} for o in inp.fhir.outcomes]})
+        bundle = responses(inp.fhir, run.decisions, ctx.reference, ctx.today())    # every Claim answered
         run.answer = folder / "fhir-responses.json"
         run.answer.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
     if vektis and not inp.rejected:

@@ -93,7 +93,7 @@ def _return_message(ctx: Context, inp, decided: pl.DataFrame) -> tuple[str | Non
         from zorgclaim.formats.vektis.write import write_pm305
         text = write_pm305(inp.vektis, decided if decided.height else None, ctx.today(), f"ZC-{inp.digest[:16]}")
         return inp.name.rsplit(".", 1)[0] + ".pm305", text
-    if inp.kind == "fhir" and inp.fhir is not None and decided.height:
+    if inp.kind == "fhir" and inp.fhir is not None:          # every Claim answered, decided or not
         from zorgclaim.formats.fhir.response_out import responses
         bundle = responses(inp.fhir, decided, ctx.reference, ctx.today())
         return "fhir-responses.json", json.dumps(bundle, ensure_ascii=False)

@@ -273,8 +273,7 @@ def _preauthorization(c: Context, p: Principal, inp, today: dt.date) -> Response
         return _outcome(403, "forbidden", str(e))
     except (Invalid, NotFound) as e:
         return _outcome(422, "invalid", str(e))
-    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today)
-    cr["use"] = "preauthorization"
+    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today)      # use: preauthorization, as the Claim's
     if asked:
         cr["outcome"], cr["preAuthRef"] = "queued", asked[0]["id"]
         cr["preAuthPeriod"] = {"start": str(asked[0]["from"])} | ({"end": str(asked[0]["to"])} if asked[0]["to"] else {})
@@ -323,6 +322,10 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
             return 409, {"resourceType": "OperationOutcome", "issue": [{
                 "severity": "error", "code": "duplicate",
                 "diagnostics": f"every item was sent before (8021): {', '.join(repeats[:20])}"}]}
+        for line_id in repeats:                   # an item sent before is answered 8021, never left out
+            key, seq = inp.line_item[line_id]
+            inp.errors.setdefault(key, []).append((seq, "8021", f"item {seq}: sent before (line {line_id}); "
+                                                                "not decided again"))
         return 200, claim_response(inp, decisions, c.reference, today)
     try:
         answer = await run_in_threadpool(_submit, request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)

@@ -1,24 +1,30 @@
 """A FHIR Claim (or a Bundle of Claims) into claim lines.
 
 Validated with fhir.resources' R4B models first; a bad resource gives an OperationOutcome whose
-issues name the path (e.g. `Claim.item[0].net.value`). Patient, Coverage, Organization and
-Practitioner may be contained (`#id`) or entries of the Bundle (`Type/id`).
+issues name the path (e.g. `Claim.item[0].net.value`). Patient, Coverage, Organization,
+Practitioner and Condition may be contained (`#id`), entries of the Bundle (`Type/id` or the
+entry's `fullUrl`, e.g. `urn:uuid:...`), conditional references (`Organization?identifier=
+system|value`) or logical references (`Reference.identifier`).
 
 Mapping: member number from the Patient identifier in `urn:zorgclaim:member-number` (else the
 Coverage's subscriberId), BSN from `http://fhir.nl/fhir/NamingSystem/bsn`, the provider's AGB from
 `http://fhir.nl/fhir/NamingSystem/agb-z`, each item a line: `<Claim.identifier or id>-<sequence>`,
 productOrService in `urn:zorgclaim:service-code` (`fysio/1000`), servicedDate or servicedPeriod,
-quantity, net (EUR; negative = credit), the diagnosis it points to (DCSPH), CSI from
-supportingInfo with category `csi`, referral AGB from Claim.referral.identifier, authorization
-from insurance[0].preAuthRef[0], received = Claim.created; a payee of type `subscriber` means
-the member sent it in.
+quantity, net (EUR; negative = credit), the diagnosis it points to (DCSPH, coded or a Condition),
+CSI from supportingInfo with category `csi`, referral AGB from Claim.referral.identifier,
+authorization from insurance[0].preAuthRef[0], received = Claim.created; a payee of type
+`subscriber` means the member sent it in.
+
+Every Claim that validates is kept, with every problem found in it (the Claim's own and each
+item's): such a Claim or item is answered with an error in its ClaimResponse, never left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
+from urllib.parse import parse_qs
 
 import polars as pl
 from pydantic import ValidationError
@@ -36,28 +42,40 @@ class FhirInput:
     outcomes: list[dict]           # OperationOutcome resources for bad input
     # per claim key, what could not be mapped: (item sequence or None for the whole Claim, Vektis
     # return code, text); such a Claim or item is answered with an error, never left out
-    errors: dict = None
-
-    def __post_init__(self):
-        if self.errors is None:
-            self.errors = {}
+    errors: dict = field(default_factory=dict)
+    full_urls: dict = field(default_factory=dict)   # claim key -> its Bundle entry's fullUrl
 
 
-def _outcome(path_prefix: str, err: ValidationError | str, code: str = "invalid") -> dict:
-    """An OperationOutcome, one issue per problem, each with its IssueType code (`required`,
-    `value`, `not-supported`, `duplicate`, ...)."""
-    from fhir.resources.R4B.operationoutcome import OperationOutcome
+@dataclass
+class Problem:
+    seq: int | None        # item sequence; None: the whole Claim
+    code: str              # Vektis return code (COD954)
+    text: str              # where (a FHIRPath) and what is wrong; never a value of a person
+    issue: str = "value"   # OperationOutcome IssueType: required, value, not-supported, duplicate, not-found
+    shown: bool = True     # an issue of the input (False: only a consequence, e.g. an item not assessed)
+
+
+def _issues(path_prefix: str, err: ValidationError) -> list[dict]:
     issues = []
-    if isinstance(err, str):
-        issues.append({"severity": "error", "code": code, "diagnostics": err, "expression": [path_prefix]})
-    else:
-        for e in err.errors()[:50]:
-            path = path_prefix
-            for p in e["loc"]:
-                path += f"[{p}]" if isinstance(p, int) else f".{p}"
-            kind = "required" if e.get("type") == "missing" else "value"
-            issues.append({"severity": "error", "code": kind, "diagnostics": e["msg"], "expression": [path]})
-    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": issues}).model_dump(mode="json", exclude_none=True)
+    for e in err.errors()[:50]:
+        path = path_prefix
+        for p in e["loc"]:
+            path += f"[{p}]" if isinstance(p, int) else f".{p}"
+        kind = "required" if e.get("type") == "missing" else "value"
+        issues.append({"severity": "error", "code": kind, "diagnostics": e["msg"], "expression": [path]})
+    return issues
+
+
+def _outcome(issues: list[dict]) -> dict:
+    """An OperationOutcome, one issue per problem, each with its IssueType code."""
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": issues}).model_dump(
+        mode="json", exclude_none=True)
+
+
+def _issue(path: str, text: str, code: str) -> dict:
+    """One issue: `path` a FHIRPath (`Claim.item[1].net`), `text` what is wrong there."""
+    return {"severity": "error", "code": code, "diagnostics": text, "expression": [path]}
 
 
 def _ident(identifiers, system: str) -> str | None:
@@ -67,151 +85,263 @@ def _ident(identifiers, system: str) -> str | None:
     return None
 
 
+def _entries(doc: dict) -> tuple[dict, list, list]:
+    """The Bundle's resources by `Type/id` and by fullUrl, its Claims as (path, resource, fullUrl),
+    and what is wrong with the document as a whole."""
+    resources: dict[str, dict] = {}
+    raw_claims: list[tuple[str, dict, str | None]] = []
+    if doc.get("resourceType") == "Claim":
+        return resources, [("Claim", doc, None)], []
+    if doc.get("resourceType") != "Bundle":
+        return resources, [], [_outcome([_issue("resourceType", "expected a Claim or a Bundle of Claims, found "
+                                                f"{str(doc.get('resourceType'))[:40]!r}", "not-supported")])]
+    for n, entry in enumerate(doc.get("entry") or []):
+        entry = entry if isinstance(entry, dict) else {}
+        res = entry.get("resource") if isinstance(entry.get("resource"), dict) else {}
+        url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        if res.get("resourceType") == "Claim":
+            raw_claims.append((f"Bundle.entry[{n}].resource", res, url))
+        elif res.get("resourceType"):
+            if res.get("id"):
+                resources[f"{res['resourceType']}/{res['id']}"] = res
+            if url:                                      # urn:uuid:... or an absolute URL
+                resources[url] = res
+    if not raw_claims:
+        return resources, [], [_outcome([_issue("Bundle.entry", "the Bundle holds no Claim: send Claim resources "
+                                                "as its entries", "required")])]
+    return resources, raw_claims, []
+
+
+class _Refs:
+    """Resolves the references of one Claim: contained (`#id`), Bundle entries (`Type/id`,
+    fullUrl), conditional (`Type?identifier=system|value`) and logical (`Reference.identifier`).
+    A resource that is found but is not valid R4B is `None`, with `invalid` naming it."""
+
+    def __init__(self, claim, resources: dict):
+        self.contained = {f"#{c.id}": c for c in (claim.contained or [])}
+        self.resources = resources
+        self.invalid: dict[str, str] = {}
+
+    def __call__(self, ref):
+        if ref is None:
+            return None
+        hit = self._literal(ref.reference) if ref.reference else None
+        if hit is None and ref.identifier is not None:   # the identifier stands for the resource
+            return SimpleNamespace(identifier=[ref.identifier])
+        return hit
+
+    def _literal(self, reference: str):
+        if reference in self.contained:
+            return self.contained[reference]
+        if "?" in reference:
+            return self._conditional(reference)
+        return self._model(reference, self.resources.get(reference))
+
+    def _conditional(self, reference: str):
+        from fhir.resources.R4B.identifier import Identifier
+        kind, _, query = reference.partition("?")
+        wanted = (parse_qs(query).get("identifier") or [None])[0]
+        if not wanted:
+            return None
+        system, _, value = wanted.rpartition("|")
+        for res in self.resources.values():
+            if res.get("resourceType") == kind and any(
+                    i.get("value") == value and (not system or i.get("system") == system)
+                    for i in res.get("identifier") or [] if isinstance(i, dict)):
+                return self._model(reference, res)
+        return SimpleNamespace(identifier=[Identifier(system=system or None, value=value)])
+
+    def _model(self, reference: str, raw: dict | None):
+        if raw is None:
+            return None
+        from fhir.resources.R4B import get_fhir_model_class
+        try:
+            return get_fhir_model_class(raw["resourceType"]).model_validate(raw)
+        except (ValidationError, KeyError, ValueError):
+            self.invalid[reference] = str(raw.get("resourceType"))[:40]
+            return None
+
+
+def _systems(resource) -> str:
+    found = sorted({i.system for i in getattr(resource, "identifier", None) or [] if i.system})
+    return ", ".join(found[:5]) or "none"
+
+
+def _party(path: str, ref, resource, refs: _Refs, what: str, wanted: str) -> str:
+    """Why a party (the patient, the provider) could not be identified: the reference that does
+    not resolve, or the identifier systems it has instead of the one wanted."""
+    literal = ref.reference if ref is not None else None
+    if literal in refs.invalid:
+        return (f"{path}: {literal} is not a valid {refs.invalid[literal]} (FHIR R4B); the {what} is identified by "
+                f"its {wanted}")
+    if resource is None:
+        where = f"{literal} is not contained in the Claim nor an entry of the Bundle" if literal else "no reference"
+        return f"{path}: {where}; the {what} is identified by its {wanted}"
+    return f"{path}: the {what} has no {wanted} (its identifiers are of: {_systems(resource)})"
+
+
+def _parties(path: str, claim, refs: _Refs) -> tuple[dict, list[Problem]]:
+    patient, provider = refs(claim.patient), refs(claim.provider)
+    coverage = refs(claim.insurance[0].coverage) if claim.insurance else None
+    ids = {"member": _ident(getattr(patient, "identifier", None), systems.MEMBER)
+           or getattr(coverage, "subscriberId", None),
+           "bsn": _ident(getattr(patient, "identifier", None), systems.BSN),
+           "agb": _ident(getattr(provider, "identifier", None), systems.AGB)}
+    problems = []
+    if ids["member"] is None:
+        problems.append(Problem(None, "0300", _party(f"{path}.patient", claim.patient, patient, refs, "patient",
+                                                     f"member number ({systems.MEMBER}, or Coverage.subscriberId)"),
+                                "required"))
+    if ids["agb"] is None:
+        problems.append(Problem(None, "8011", _party(f"{path}.provider", claim.provider, provider, refs, "provider",
+                                                     f"AGB code ({systems.AGB})"), "required"))
+    return ids, problems
+
+
+def _use_problem(path: str, use: str, uses: tuple[str, ...]) -> list[Problem]:
+    """A Claim whose use is not decided here is never paid as a claim: an authorization request
+    goes to POST /api/v1/authorizations, an estimate to POST /api/v1/estimate."""
+    if use in uses:
+        return []
+    where = {"preauthorization": "ask it with POST /api/v1/authorizations or POST /fhir/Claim/$submit",
+             "predetermination": "ask an estimate with POST /api/v1/estimate or POST /fhir/Claim/$submit"}.get(use, "")
+    return [Problem(None, "8002", f"{path}.use: a Claim with use {use!r} is not a claim for payment and is not "
+                                  f"decided here{'; ' + where if where else ''}", "not-supported")]
+
+
+def _diagnoses(claim, refs: _Refs) -> tuple[dict, dict]:
+    """Per diagnosis sequence: its DCSPH code, or why it is not one (another code system such as
+    ICD-10-CM or SNOMED CT, a code without a system, a Condition that is not in the Bundle). A
+    code is read only from the system zorgclaim decides, never as if it were DCSPH."""
+    ours, other = {}, {}
+    for d in claim.diagnosis or []:
+        concept = d.diagnosisCodeableConcept
+        if concept is None and d.diagnosisReference is not None:
+            concept = getattr(refs(d.diagnosisReference), "code", None)
+            if concept is None:
+                other[d.sequence] = f"a reference ({d.diagnosisReference.reference or 'by identifier'}) to no Condition found"
+                continue
+        codings = [c for c in (getattr(concept, "coding", None) or []) if c.code]
+        code = next((c.code for c in codings if c.system == systems.DCSPH), None)
+        if code is not None:
+            ours[d.sequence] = code
+        elif codings:
+            found = sorted({c.system for c in codings if c.system})
+            other[d.sequence] = f"coded in {', '.join(found)}" if found else "coded without a system"
+    return ours, other
+
+
+def _item_problems(ipath: str, item, other_diag: dict) -> list[Problem]:
+    """Every problem of one item, each its own: the service code's system, the diagnosis it
+    points to, its date, its amount and currency."""
+    seq, problems = item.sequence, []
+    codings = [c for c in item.productOrService.coding or [] if c.code]
+    if not any(c.system == systems.SERVICE_CODE for c in codings):
+        found = sorted({c.system for c in codings if c.system})
+        text, kind = ((f"codes of {', '.join(found)} are not decided here", "not-supported") if found else
+                      ("a code without a system is not read", "value") if codings else ("no code", "required"))
+        problems.append(Problem(seq, "0582", f"{ipath}.productOrService: {text}; use {systems.SERVICE_CODE}", kind))
+    for d in item.diagnosisSequence or []:
+        if d in other_diag:
+            problems.append(Problem(seq, "8009", f"{ipath}.diagnosisSequence: diagnosis {d} is {other_diag[d]}, "
+                                                 f"not DCSPH ({systems.DCSPH})", "not-supported"))
+    if item.servicedDate is None and (item.servicedPeriod is None or item.servicedPeriod.start is None):
+        problems.append(Problem(seq, "8007", f"{ipath}: no servicedDate or servicedPeriod.start", "required"))
+    money = item.net or item.unitPrice
+    if money is None or money.value is None:
+        problems.append(Problem(seq, "0611", f"{ipath}.net: no amount (net or unitPrice in EUR)", "required"))
+    elif money.currency and money.currency != "EUR":
+        problems.append(Problem(seq, "0611", f"{ipath}.net.currency: amounts are in EUR, found "
+                                             f"{str(money.currency)[:3]}", "value"))
+    return problems
+
+
+def _claim_key(claim, path: str, keys_seen: set) -> tuple[str, str]:
+    """(the key unique within the input, the client's own key: Claim.identifier, else id)."""
+    client_key = _ident(claim.identifier, claim.identifier[0].system) if claim.identifier else None
+    client_key = client_key or claim.id or path
+    key, n = client_key, 1
+    while key in keys_seen:               # the response key is unique; the line ids keep the client's
+        n += 1
+        key = f"{client_key}#{n}"
+    keys_seen.add(key)
+    return key, client_key
+
+
+def _to_date(v):
+    return v.date() if isinstance(v, dt.datetime) else v
+
+
+def _line(claim, item, line_id: str, client_key: str, ids: dict, diag: dict, received) -> dict:
+    csi = None
+    for s in claim.supportingInfo or []:
+        if any(c.code == "csi" for c in (s.category.coding or [])):
+            csi = s.valueString or (s.code.coding[0].code if s.code and s.code.coding else None)
+    by_member = bool(claim.payee and claim.payee.type and any(c.code == "subscriber" for c in claim.payee.type.coding or []))
+    start = item.servicedDate or item.servicedPeriod.start
+    money = item.net or item.unitPrice
+    return {
+        "line_id": line_id, "claim_id": client_key, "member_id": ids["member"], "bsn": ids["bsn"],
+        "provider": ids["agb"], "submitted_by": "member" if by_member else "provider",
+        "channel": "online" if by_member else "vecozo", "received": received or _to_date(claim.created),
+        "service_date": _to_date(start), "end_date": _to_date(item.servicedPeriod.end if item.servicedPeriod else None),
+        "code": next(c.code for c in item.productOrService.coding if c.system == systems.SERVICE_CODE and c.code),
+        "quantity": int(item.quantity.value) if item.quantity and item.quantity.value is not None else 1,
+        "declared": to_cents(money.value), "diagnosis": diag.get((item.diagnosisSequence or [None])[0]),
+        "csi": csi, "referral_by": claim.referral.identifier.value if claim.referral and claim.referral.identifier else None,
+        "referral_date": None, "indication_by": None, "indication_kind": None,
+        "authorization": claim.insurance[0].preAuthRef[0] if claim.insurance and claim.insurance[0].preAuthRef else None,
+        "credits": None}
+
+
+def _claim_problems(path: str, claim, refs: _Refs, key: str, client_key: str,
+                    uses: tuple[str, ...]) -> tuple[dict, list[Problem]]:
+    """The Claim's member number, BSN and AGB code, and every problem of the Claim as a whole."""
+    ids, problems = _parties(path, claim, refs)
+    if key != client_key:
+        problems.append(Problem(None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier "
+                                              "Claim in this Bundle; send each Claim once", "duplicate"))
+    problems += _use_problem(path, claim.use, uses)
+    if not claim.item:
+        problems.append(Problem(None, "0582", f"{path}.item: the Claim has no items", "required"))
+    if claim.total is not None and claim.total.currency not in (None, "EUR"):
+        problems.append(Problem(None, "0611", f"{path}.total.currency: amounts are in EUR, found "
+                                              f"{str(claim.total.currency)[:3]}"))
+    return ids, problems
+
+
 def read_fhir(doc: dict, received: dt.date | None = None, uses: tuple[str, ...] = ("claim",)) -> FhirInput:
     """`uses`: the Claim.use values mapped to lines (a caller that answers a predetermination as an
     estimate passes it); any other use is answered with an error, never paid."""
     from fhir.resources.R4B.claim import Claim
-    resources: dict[str, dict] = {}
-    raw_claims: list[tuple[str, dict]] = []
-    outcomes = []
-    if doc.get("resourceType") == "Bundle":
-        for n, entry in enumerate(doc.get("entry") or []):
-            res = (entry or {}).get("resource") or {}
-            if res.get("resourceType") == "Claim":
-                raw_claims.append((f"Bundle.entry[{n}].resource", res))
-            elif res.get("resourceType"):
-                if res.get("id"):
-                    resources[f"{res['resourceType']}/{res['id']}"] = res
-                if (entry or {}).get("fullUrl"):          # urn:uuid:... or an absolute URL
-                    resources[entry["fullUrl"]] = res
-        if not raw_claims:
-            outcomes.append(_outcome("Bundle.entry", "the Bundle holds no Claim: send Claim resources as its entries",
-                                     "required"))
-    elif doc.get("resourceType") == "Claim":
-        raw_claims.append(("Claim", doc))
-    else:
-        outcomes.append(_outcome("resourceType", f"expected a Claim or a Bundle of Claims, found {doc.get('resourceType')!r}",
-                                 "not-supported"))
-    claims, rows, line_item, errors = [], [], {}, {}
-    keys_seen: set[str] = set()
-    for path, raw in raw_claims:
+    resources, raw_claims, outcomes = _entries(doc)
+    inp = FhirInput([], pl.DataFrame(schema=LINE_SCHEMA), {}, outcomes)
+    rows, keys_seen = [], set()
+    for path, raw, url in raw_claims:
         try:
             claim = Claim.model_validate(raw)
         except ValidationError as e:
-            outcomes.append(_outcome(path, e))
+            outcomes.append(_outcome(_issues(path, e)))
             continue
-        contained = {f"#{c.id}": c for c in (claim.contained or [])}
-
-        def resolve(ref):
-            if ref is None:
-                return None
-            if ref.reference is None:          # a logical reference: the identifier stands for the resource
-                return SimpleNamespace(identifier=[ref.identifier]) if ref.identifier else None
-            if ref.reference in contained:
-                return contained[ref.reference]
-            hit = resources.get(ref.reference)
-            if hit is None:
-                return None
-            from fhir.resources.R4B import get_fhir_model_class
-            return get_fhir_model_class(hit["resourceType"]).model_validate(hit)
-
-        patient = resolve(claim.patient)
-        provider = resolve(claim.provider)
-        coverage = resolve(claim.insurance[0].coverage) if claim.insurance else None
-        member = _ident(getattr(patient, "identifier", None), systems.MEMBER) or getattr(coverage, "subscriberId", None)
-        bsn = _ident(getattr(patient, "identifier", None), systems.BSN)
-        agb = _ident(getattr(provider, "identifier", None), systems.AGB)
-        client_key = _ident(claim.identifier, claim.identifier[0].system) if claim.identifier else None
-        client_key = client_key or claim.id or path
-        claim_key, n = client_key, 1
-        while claim_key in keys_seen:           # the response key is unique; the line ids keep the client's
-            n += 1
-            claim_key = f"{client_key}#{n}"
-        keys_seen.add(claim_key)
-        claims.append((claim_key, claim))
-        problems = []
-        if member is None:
-            problems.append((None, "0300", f"{path}.patient: no member number ({systems.MEMBER}) on the Patient or "
-                                           "Coverage.subscriberId"))
-        if agb is None:
-            problems.append((None, "8011", f"{path}.provider: no AGB identifier ({systems.AGB}) on the provider"))
-        if claim_key != client_key:
-            problems.append((None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier Claim "
-                                           "in this Bundle; send each Claim once"))
-        if claim.use not in uses:
-            # never paid as a claim: an authorization request goes to POST /api/v1/authorizations, an
-            # estimate to POST /api/v1/estimate (not yet from a FHIR Claim: record not assessed)
-            where = {"preauthorization": "ask it with POST /api/v1/authorizations",
-                     "predetermination": "ask an estimate with POST /api/v1/estimate"}.get(claim.use, "")
-            problems.append((None, "8002", f"{path}.use: a Claim with use {claim.use!r} is not a claim for payment and "
-                                           f"is not decided here{'; ' + where if where else ''}"))
-        if problems:
-            errors[claim_key] = problems
-            kinds = {"0300": "required", "8011": "required", "8021": "duplicate", "8002": "not-supported"}
-            oo = _outcome(path, problems[0][2], kinds.get(problems[0][1], "invalid"))
-            oo["issue"] += [_outcome(path, text, kinds.get(code, "invalid"))["issue"][0] for _, code, text in problems[1:]]
-            outcomes.append(oo)
-            continue
-        # a diagnosis is read only from a system zorgclaim decides (DCSPH); another (ICD-10-CM, ...) is
-        # answered as an error on the items that point to it, never read as if it were DCSPH
-        diag, foreign = {}, {}
-        for d in claim.diagnosis or []:
-            codings = [c for c in ((d.diagnosisCodeableConcept.coding or []) if d.diagnosisCodeableConcept else []) if c.code]
-            ours = next((c.code for c in codings if c.system in (None, systems.DCSPH)), None)
-            if ours is not None:
-                diag[d.sequence] = ours
-            elif codings:
-                foreign[d.sequence] = codings[0].system
-        csi = None
-        for s in claim.supportingInfo or []:
-            if any(c.code == "csi" for c in (s.category.coding or [])):
-                csi = s.valueString or (s.code.coding[0].code if s.code and s.code.coding else None)
-        referral = claim.referral.identifier.value if claim.referral and claim.referral.identifier else None
-        auth = claim.insurance[0].preAuthRef[0] if claim.insurance and claim.insurance[0].preAuthRef else None
-        by_member = bool(claim.payee and claim.payee.type and any(c.code == "subscriber" for c in claim.payee.type.coding or []))
-        created = claim.created.date() if isinstance(claim.created, dt.datetime) else claim.created
+        key, client_key = _claim_key(claim, path, keys_seen)
+        inp.claims.append((key, claim))
+        inp.full_urls[key] = url
+        refs = _Refs(claim, resources)
+        ids, problems = _claim_problems(path, claim, refs, key, client_key, uses)
+        diag, other_diag = _diagnoses(claim, refs)
+        whole = bool(problems)
         for k, item in enumerate(claim.item or []):
-            ipath = f"{path}.item[{k}]"
-            code = next((c.code for c in (item.productOrService.coding or []) if c.system == systems.SERVICE_CODE), None)
-            other = next((c.system for c in (item.productOrService.coding or []) if c.system != systems.SERVICE_CODE), None)
-            points_to = (item.diagnosisSequence or [None])[0]
-            if code is None and other:
-                errors.setdefault(claim_key, []).append((item.sequence, "0582", f"{ipath}.productOrService: codes of "
-                                                         f"{other} are not decided here; use {systems.SERVICE_CODE}"))
-                outcomes.append(_outcome(f"{ipath}.productOrService", f"code system {other} is not supported",
-                                         "not-supported"))
-                continue
-            if points_to in foreign:
-                errors.setdefault(claim_key, []).append((item.sequence, "8009", f"{ipath}.diagnosisSequence: the "
-                                                         f"diagnosis is coded in {foreign[points_to]}, not DCSPH "
-                                                         f"({systems.DCSPH})"))
-                outcomes.append(_outcome(f"{ipath}.diagnosisSequence", f"diagnosis code system {foreign[points_to]} "
-                                         "is not supported", "not-supported"))
-                continue
-            start = item.servicedDate or (item.servicedPeriod.start if item.servicedPeriod else None)
-            end = item.servicedPeriod.end if item.servicedPeriod else None
-            money = item.net or item.unitPrice
-            missing = [name for name, v in (("productOrService (urn:zorgclaim:service-code)", code),
-                                            ("servicedDate", start), ("net", money)) if v is None]
-            if missing:
-                code_ = "0582" if code is None else "8007" if start is None else "0611"
-                errors.setdefault(claim_key, []).append((item.sequence, code_, f"{ipath}: missing {', '.join(missing)}"))
-                outcomes.append(_outcome(ipath, f"missing {', '.join(missing)}", "required"))
-                continue
-            if money.currency and money.currency != "EUR":
-                errors.setdefault(claim_key, []).append((item.sequence, "0611", f"{ipath}.net.currency: expected EUR, "
-                                                                                f"found {money.currency}"))
-                outcomes.append(_outcome(f"{ipath}.net.currency", f"expected EUR, found {money.currency}", "value"))
-                continue
-            line_id = f"{client_key}-{item.sequence}"
-            to_date = lambda v: v.date() if isinstance(v, dt.datetime) else v  # noqa: E731
-            rows.append({
-                "line_id": line_id, "claim_id": client_key, "member_id": member, "bsn": bsn, "provider": agb,
-                "submitted_by": "member" if by_member else "provider", "channel": "online" if by_member else "vecozo",
-                "received": received or created, "service_date": to_date(start), "end_date": to_date(end), "code": code,
-                "quantity": int(item.quantity.value) if item.quantity and item.quantity.value is not None else 1,
-                "declared": to_cents(money.value), "diagnosis": diag.get((item.diagnosisSequence or [None])[0]),
-                "csi": csi, "referral_by": referral, "referral_date": None, "indication_by": None,
-                "indication_kind": None, "authorization": auth, "credits": None})
-            line_item[line_id] = (claim_key, item.sequence)
-    return FhirInput(claims, pl.DataFrame(rows, schema=LINE_SCHEMA), line_item, outcomes, errors)
+            own = _item_problems(f"{path}.item[{k}]", item, other_diag) or (
+                [Problem(item.sequence, "8002", f"{path}.item[{k}]: not assessed: the Claim could not be processed",
+                         shown=False)] if whole else [])
+            problems += own
+            if not own:
+                line_id = f"{client_key}-{item.sequence}"
+                rows.append(_line(claim, item, line_id, client_key, ids, diag, received))
+                inp.line_item[line_id] = (key, item.sequence)
+        if problems:
+            inp.errors[key] = [(p.seq, p.code, p.text) for p in problems]
+            issues = [_issue(*p.text.split(": ", 1), p.issue) for p in problems if p.shown]
+            outcomes += [_outcome(issues)] if issues else []
+    inp.lines = pl.DataFrame(rows, schema=LINE_SCHEMA)
+    return inp

@@ -39,8 +39,10 @@ def _adjudication(d: dict, reason_meaning) -> list[dict]:
     return items
 
 
-def _by_line(decisions: pl.DataFrame) -> dict:
-    return {r["line_id"]: r for r in decisions.unique("line_id", keep="first").iter_rows(named=True)} if decisions.height else {}
+def _by_line(decisions: pl.DataFrame | None) -> dict:
+    if decisions is None or decisions.height == 0:
+        return {}
+    return {r["line_id"]: r for r in decisions.unique("line_id", keep="first").iter_rows(named=True)}
 
 
 def safe_id(key: str) -> str:
@@ -57,29 +59,54 @@ DISPOSITION = {"nl": {"accepted": "toegewezen", "partial": "gedeeltelijk toegewe
 def _outcome_and_disposition(rows: list, errors: list, lang: str) -> tuple[str, str]:
     """R4: `outcome` says whether processing finished (complete), is waiting (queued), failed on
     errors in the Claim (error) or finished for part of it (partial); `disposition` says the result
-    in words, item by item."""
+    in words, item by item (an item with errors counted once)."""
     words = DISPOSITION.get(lang, DISPOSITION["nl"])
+    whole = [text for seq, _, text in errors if seq is None]
+    if whole:
+        return "error", words["error"] + ": " + "; ".join(t.split(": ", 1)[-1] for t in whole)
     counts: dict[str, int] = {}
     for _, d in rows:
         counts[d["status"]] = counts.get(d["status"], 0) + 1
-    if errors:
-        counts["error"] = len(errors)
-    whole = any(seq is None for seq, _, _ in errors)
-    outcome = ("error" if whole or not rows else "partial" if errors
-               else "queued" if counts.get("pended") else "complete")
+    failed = {seq for seq, _, _ in errors}
+    if failed:
+        counts["error"] = len(failed)
+    outcome = ("error" if not rows else "partial" if failed else "queued" if counts.get("pended") else "complete")
     text = ", ".join(f"{n} {words[s]}" for s, n in counts.items())
-    return outcome, (f"{len(rows) + sum(1 for e in errors if e[0] is not None)} regels: {text}" if lang == "nl"
-                     else f"{len(rows) + sum(1 for e in errors if e[0] is not None)} items: {text}") if not whole \
-        else words["error"] + ": " + "; ".join(t.split(": ", 1)[-1] for _, _, t in errors)
+    return outcome, f"{len(rows) + len(failed)} {'regels' if lang == 'nl' else 'items'}: {text}"
+
+
+def _unanswered(claim, rows: list, errors: list) -> list:
+    """An error (8002, not assessed) for each item of the Claim that has neither a decision nor an
+    error - e.g. a line held, not decided: no item disappears from a response."""
+    answered = {seq for seq, _ in rows} | {seq for seq, _, _ in errors}
+    return [(i.sequence, "8002", f"item {i.sequence}: not assessed: no decision was made for it")
+            for i in claim.item or [] if i.sequence not in answered]
+
+
+def _request(claim, key: str, full_url: str | None) -> dict:
+    """The Claim answered, as its sender knows it: by its identifier (else its Bundle entry's
+    fullUrl as a URI identifier), and by an absolute fullUrl - never by a relative, contained or
+    urn:uuid reference, which would not resolve where the response is read (the Claim is not kept
+    here as a FHIR resource)."""
+    ref = {"type": "Claim"}
+    if full_url and full_url.startswith(("http://", "https://")):
+        ref["reference"] = full_url
+    if claim.identifier:
+        ref["identifier"] = claim.identifier[0].model_dump(mode="json", exclude_none=True)
+    elif full_url:
+        ref["identifier"] = {"system": "urn:ietf:rfc:3986", "value": full_url}
+    ref["display"] = f"Claim/{claim.id}" if claim.id else key
+    return ref
 
 
 def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str, errors: list | None = None,
-               ids: tuple[str, str] | None = None) -> tuple[dict, dict]:
+               ids: tuple[str, str] | None = None, full_url: str | None = None) -> tuple[dict, dict]:
     """The ClaimResponse and ExplanationOfBenefit of one Claim as plain dicts (not yet validated);
     `rows`: (item sequence, decision row) of its items; `errors`: (item sequence or None, code,
-    text) of what could not be mapped."""
+    text) of what could not be mapped; `ids`: the ClaimResponse's id and the reference the EOB
+    uses for it (its fullUrl in a Bundle)."""
     from zorgclaim.engine.explain import render_step
-    errors = errors or []
+    errors = (errors or []) + _unanswered(claim, rows, errors or [])
     outcome, disposition = _outcome_and_disposition(rows, errors, lang)
     items, eob_items, notes, n = [], [], [], 0
     product_of = {i.sequence: i.productOrService.model_dump(mode="json", exclude_none=True) for i in claim.item or []}
@@ -99,17 +126,11 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
              for cat, field in (("submitted", "declared"), ("eligible", "allowed"), ("deductible", "deductible"),
                                 ("benefit", "paid"))]
     common = {"status": "active", "type": claim.type.model_dump(mode="json", exclude_none=True),
-              "use": claim.use if claim.use in ("claim", "predetermination") else "claim", "patient": _patient(rows),
-              "created": today.isoformat(), "outcome": outcome, "disposition": disposition,
-              "item": items or None, "total": total}
-    if claim.insurer:
-        common["insurer"] = _outside_ref(claim.insurer, "the insurer")
-    else:
-        common["insurer"] = {"display": "zorgclaim"}
-    request = ({"reference": f"Claim/{claim.id}"} if claim.id else
-               {"identifier": claim.identifier[0].model_dump(mode="json", exclude_none=True)} if claim.identifier
-               else {"display": key})
-    cr_id, eob_id = ids or (f"cr-{safe_id(key)}", f"eob-{safe_id(key)}")
+              "use": claim.use, "patient": _patient(rows), "created": today.isoformat(), "outcome": outcome,
+              "disposition": disposition, "item": items or None, "total": total,
+              "insurer": _outside_ref(claim.insurer, "the insurer") if claim.insurer else {"display": "zorgclaim"}}
+    request = _request(claim, key, full_url)
+    cr_id, cr_ref = ids or (f"cr-{safe_id(key)}", f"ClaimResponse/cr-{safe_id(key)}")
     error = [{"itemSequence": seq, "code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
                                                          "display": reference.return_code_meaning(code)}]}}
              if seq is not None else
@@ -118,12 +139,11 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
              for seq, code, _ in errors]
     cr = dict(common, resourceType="ClaimResponse", id=cr_id, request=request, processNote=notes or None,
               error=error or None)
-    eob = dict(common, resourceType="ExplanationOfBenefit", id=eob_id, item=eob_items or None,
-               provider=_provider(rows),
+    eob = dict(common, resourceType="ExplanationOfBenefit", id=f"eob-{cr_id.removeprefix('cr-')}",
+               item=eob_items or None, provider=_provider(rows),
                insurance=[{"focal": True, "coverage": _outside_ref(claim.insurance[0].coverage, "the claim's coverage")}]
                if claim.insurance else [{"focal": True, "coverage": {"display": "unknown"}}],
-               claim=request, claimResponse={"reference": f"ClaimResponse/{cr_id}"},
-               processNote=notes or None,
+               claim=request, claimResponse={"reference": cr_ref}, processNote=notes or None,
                payment={"amount": _money(sum(d["paid"] for _, d in decided))})
     return ({k: v for k, v in cr.items() if v is not None}, {k: v for k, v in eob.items() if v is not None})
 
@@ -135,9 +155,13 @@ def _provider(rows: list) -> dict:
 
 
 def _outside_ref(ref, display: str) -> dict:
-    """A reference of the Claim as it can stand in a response: a contained one (#id) becomes a display."""
+    """A reference of the Claim as it can stand in a response: only an absolute one is kept; a
+    contained (#id), relative (Type/id), urn:uuid or conditional one would not resolve there, so
+    its identifier and display stand instead."""
     d = ref.model_dump(mode="json", exclude_none=True)
-    return {"display": d.get("display") or display} if str(d.get("reference", "")).startswith("#") else d
+    if not str(d.get("reference", "https://")).startswith(("http://", "https://")):
+        d.pop("reference")
+    return d if d.get("identifier") or d.get("display") else dict(d, display=display)
 
 
 def _patient(rows: list) -> dict:
@@ -151,29 +175,27 @@ def _rows(inp: FhirInput, key: str, by_line: dict) -> list:
     return [(seq, by_line[lid]) for lid, (ck, seq) in inp.line_item.items() if ck == key and lid in by_line]
 
 
-def responses(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt.date, lang: str = "nl") -> dict:
+def responses(inp: FhirInput, decisions: pl.DataFrame | None, reference, today: dt.date, lang: str = "nl") -> dict:
     """A Bundle (collection) with a ClaimResponse and an ExplanationOfBenefit for every Claim (one
     that could not be mapped, or whose items could not, answered with its errors), every resource
-    validated with fhir.resources' models, every entry with a fullUrl."""
+    validated with fhir.resources' models, every entry with a fullUrl (`urn:uuid:`), each EOB's
+    `claimResponse` the fullUrl of its ClaimResponse. `decisions` None: nothing was decided."""
     from fhir.resources.R4B.bundle import Bundle
     from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
     by_line = _by_line(decisions)
     entries, used = [], set()
     for key, claim in inp.claims:
-        rows = _rows(inp, key, by_line)
-        errors = inp.errors.get(key, [])
-        if not rows and not errors:
-            continue
         base, k = safe_id(key), 1
         while base in used:                         # two identifiers may map to the same safe id
             k += 1
             base = f"{safe_id(key)[:55]}-{k}"
         used.add(base)
-        cr, eob = _resources(key, claim, rows, reference, today, lang, errors, (f"cr-{base}", f"eob-{base}"))
-        for res, model in ((cr, ClaimResponse), (eob, ExplanationOfBenefit)):
-            entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, res['resourceType'] + '/' + res['id'])}",
-                            "resource": model.model_validate(res).model_dump(mode="json", exclude_none=True)})
+        cr_url, eob_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
+        cr, eob = _resources(key, claim, _rows(inp, key, by_line), reference, today, lang, inp.errors.get(key, []),
+                             (f"cr-{base}", cr_url), inp.full_urls.get(key))
+        for res, model, url in ((cr, ClaimResponse, cr_url), (eob, ExplanationOfBenefit, eob_url)):
+            entries.append({"fullUrl": url, "resource": model.model_validate(res).model_dump(mode="json", exclude_none=True)})
     for o in inp.outcomes:
         entries.append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": o})
     cs = return_code_system(reference)              # so every reason code resolves
@@ -190,11 +212,8 @@ def claim_response(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt
     if not inp.claims:
         return None
     key, claim = inp.claims[0]
-    rows = _rows(inp, key, _by_line(decisions))
-    errors = inp.errors.get(key, [])
-    if not rows and not errors:
-        return None
-    cr, _ = _resources(key, claim, rows, reference, today, lang, errors)
+    cr, _ = _resources(key, claim, _rows(inp, key, _by_line(decisions)), reference, today, lang, inp.errors.get(key, []),
+                       full_url=inp.full_urls.get(key))
     if validate:
         from fhir.resources.R4B.claimresponse import ClaimResponse
         cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
