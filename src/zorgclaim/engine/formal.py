@@ -23,7 +23,10 @@ CHECK_BY_NAME = {c.name: c for c in CHECKS}
 
 
 def _bsn_digits(bsn: pl.Expr) -> pl.Expr:
-    return bsn.str.replace_all(r"[ \-.]", "").str.strip_chars().str.zfill(9)
+    # literal replacements: a regular expression would be compiled again for every batch
+    for sep in (" ", "-", "."):
+        bsn = bsn.str.replace_all(sep, "", literal=True)
+    return bsn.str.strip_chars().str.zfill(9)
 
 
 def bsn_ok(bsn: pl.Expr) -> pl.Expr:
@@ -64,7 +67,9 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     ref = world.reference
     # the window in force on each line's date of receipt (a dated parameter; no clock here)
     window = memo("declaration_window", (world.library,), lambda: world.library.param_frame("declaration_window_years"))
-    years = dated_value(window, pl.col("received"))
+    # one value in force for every date (as now): a fixed offset, not one formatted per line
+    span = (pl.lit(f"{window['value'][0]}y") if window["value"].n_unique() == 1
+            else pl.format("{}y", dated_value(window, pl.col("received"))))
     # a credit reverses a debit of the same provider for the same member, never another's line
     # (the history is searched for debits only when the batch has a credit)
     referred = df["credits"].drop_nulls().unique()
@@ -149,8 +154,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                             & (_bsn_digits(pl.col("bsn")) != _bsn_digits(pl.col("member_bsn"))),
         "duplicate-line": pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch"),
         "date-after-receipt": pl.col("service_date") > pl.col("received"),
-        "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(
-            pl.format("{}y", years)),
+        "too-late": pl.col("received") > pl.coalesce("end_date", "service_date").dt.offset_by(span),
         "quantity": ~pl.col("is_credit") & (pl.col("quantity") <= 0),
         "code-unknown": pl.col("care_kind").is_null() | (pl.col("code_from") > pl.col("service_date"))
                         | (pl.col("code_to").is_not_null() & (pl.col("code_to") < pl.col("service_date"))),
@@ -160,8 +164,10 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                          & pl.col("diagnosis").is_not_null() & pl.col("_combo_ok").is_null(),
         "wlz": pl.col("_wlz").fill_null(False),
         "nota-provider-unknown": nota & ~pl.col("provider_known"),
-        "nota-provider-name": nota & pl.col("provider_known") & pl.col("provider_name").is_not_null()
-                              & (_name_key(pl.col("provider_name")) != _name_key(pl.col("register_name"))),
+        # (names compared only when a line gives one: the comparison costs two regular expressions)
+        "nota-provider-name": pl.lit(False) if df["provider_name"].null_count() == df.height else (
+            nota & pl.col("provider_known") & pl.col("provider_name").is_not_null()
+            & (_name_key(pl.col("provider_name")) != _name_key(pl.col("register_name")))),
         "credit-without-debit": pl.col("is_credit") & (pl.col("credits").is_null()
                                  | (pl.col("debit_i").is_null() & ~pl.col("debit_in_history"))),
         "already-credited": pl.col("is_credit") & pl.col("credits").is_not_null()
