@@ -98,7 +98,7 @@ def test_us_codes_are_refused_even_for_a_member_and_provider_we_know(reference):
         by_code = {code: text for _, code, text in errors}
         assert cpt in by_code["0582"] and icd in by_code["8009"] and "found USD" in by_code["0611"]
     cr = _of(responses(inp, None, reference, TODAY), "ClaimResponse")[0]["resource"]
-    assert cr["outcome"] == "error" and "item" not in cr and cr["disposition"].startswith("1 regels")
+    assert cr["outcome"] == "error" and "item" not in cr and cr["disposition"].startswith("1 regel: ")
 
 
 def test_a_bundle_of_the_hl7_examples_answers_each_claim_once(reference):

@@ -72,7 +72,9 @@ def _outcome_and_disposition(rows: list, errors: list, lang: str) -> tuple[str, 
         counts["error"] = len(failed)
     outcome = ("error" if not rows else "partial" if failed else "queued" if counts.get("pended") else "complete")
     text = ", ".join(f"{n} {words[s]}" for s, n in counts.items())
-    return outcome, f"{len(rows) + len(failed)} {'regels' if lang == 'nl' else 'items'}: {text}"
+    n = len(rows) + len(failed)
+    noun = ("regel" if n == 1 else "regels") if lang == "nl" else ("item" if n == 1 else "items")
+    return outcome, f"{n} {noun}: {text}"
 
 
 def _unanswered(claim, rows: list, errors: list) -> list:
