@@ -147,7 +147,10 @@ def test_deductible_meter_and_remaining(api, service_book):
     rem = api.get(f"/api/v1/members/{m}/remaining", headers=h).json()
     assert rem["member_id"] == m and isinstance(rem["limits"], list)
     for lim in rem["limits"]:
-        assert lim["kind"] in ("count", "amount", "from_nth", "term") and lim["source"]
+        assert lim["kind"] in ("count", "amount", "from_nth", "term", "member_maximum") and lim["source"]
+    # every member has the yearly maximum of the GVS co-payments, in euros
+    gvs = [lim for lim in rem["limits"] if lim["kind"] == "member_maximum"]
+    assert gvs and gvs[0]["limit"] == "250.00" and gvs[0]["money"] is True
 
 
 def test_estimate_books_nothing(api, service_book):

@@ -165,8 +165,8 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
             if (b.match.min_age is not None and (age is None or age < b.match.min_age)) or \
                (b.match.max_age is not None and (age is None or age > b.match.max_age)):
                 continue
-            yearly = b.limits.per_year_amount is not None or (b.limits.max_count is not None
-                                                               and b.limits.window == "calendar_year")
+            yearly = (b.limits.per_year_amount is not None or b.limits.from_year_amount is not None
+                      or (b.limits.max_count is not None and b.limits.window == "calendar_year"))
             if yearly:
                 empty = {"first": None, "total": 0, "pstart": None, "pcount": 0, "yamount": 0}
                 item = _limit(ctx, pid, b, empty, None, day.year, day)
@@ -191,7 +191,17 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
             return None
         cap = lim.per_year_amount.at(dt.date(day.year, 12, 31))
         used = int(r["yamount"] or 0)
-        return base | {"kind": "amount", "window": "calendar_year", "limit": cap, "used": used,
+        return base | {"kind": "amount", "money": True, "window": "calendar_year", "limit": cap, "used": used,
+                       "left": max(cap - used, 0), "period_start": dt.date(day.year, 1, 1),
+                       "resets_on": dt.date(day.year + 1, 1, 1)}
+    if lim.from_year_amount is not None:
+        # a yearly maximum of what the member pays (e.g. GVS co-payments): what was counted, and how
+        # much more the member pays before the insurer pays the rest
+        if year is not None and year != day.year:
+            return None
+        cap = lim.from_year_amount.at(dt.date(day.year, 12, 31))
+        used = int(r["yamount"] or 0)
+        return base | {"kind": "member_maximum", "money": True, "window": "calendar_year", "limit": cap, "used": used,
                        "left": max(cap - used, 0), "period_start": dt.date(day.year, 1, 1),
                        "resets_on": dt.date(day.year + 1, 1, 1)}
     if lim.max_count is not None:
@@ -210,7 +220,7 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
                 used, resets = int(r["pcount"] or 0), end + dt.timedelta(days=1)
         else:
             used, start, resets = int(r["pcount"] or 0), None, None
-        return base | {"kind": "count", "window": lim.window, "limit": cap, "used": used, "left": max(cap - used, 0),
+        return base | {"kind": "count", "money": False, "window": lim.window, "limit": cap, "used": used, "left": max(cap - used, 0),
                        "period_start": start, "resets_on": resets}
     if lim.from_nth is not None or lim.term is not None:
         total = int(r["total"] or 0)
@@ -223,7 +233,7 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
         first = r["first"]
         ends = first + dt.timedelta(days=int(term)) if first and term is not None else None
         before = max((lim.from_nth or 1) - 1 - total, 0)
-        return base | {"kind": "from_nth" if lim.from_nth else "term", "window": "condition" if diagnosis else "lifetime",
+        return base | {"kind": "from_nth" if lim.from_nth else "term", "money": False, "window": "condition" if diagnosis else "lifetime",
                        "from_nth": lim.from_nth, "treatments": total, "until_covered": before, "first": first,
                        "term_days": term, "term_ends": ends, "limit": lim.from_nth, "used": total,
                        "left": None, "period_start": first, "resets_on": None}

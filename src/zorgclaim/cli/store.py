@@ -99,10 +99,10 @@ def member(
         for col in ("product", "benefit", "diagnosis", "used", "limit", "left", "resets"):
             t.add_column(col)
         for lim in limits:
-            money = lim["kind"] == "amount"
+            money = lim["money"]
             show = (lambda v: fmt_eur(v) if money and v is not None else ("-" if v is None else str(v)))
             t.add_row(lim["product"], lim["benefit"], lim["diagnosis"] or "", show(lim["used"]), show(lim["limit"]),
-                      show(lim["left"]) if lim["kind"] in ("count", "amount") else f"covered from treatment {lim['from_nth']}"
+                      show(lim["left"]) if lim["kind"] in ("count", "amount", "member_maximum") else f"covered from treatment {lim['from_nth']}"
                       if lim.get("from_nth") else "-", str(lim["resets_on"] or lim.get("term_ends") or "-"))
         console.print(t)
 

@@ -210,6 +210,9 @@ CATALOGUE: tuple[Check, ...] = (
     _C("price-declared", "pricing", "pass", "0611", None,
        "Tarief: geen referentietarief bekend; gedeclareerd bedrag {price} aangehouden.",
        "Price: no reference rate known; declared amount {price} taken."),
+    _C("price-above_limit", "pricing", "pass", None, None,
+       "Tarief: het deel van {unit_rate} x {quantity} boven de vergoedingslimiet: {price}.",
+       "Price: the part of {unit_rate} x {quantity} above the reimbursement limit: {price}."),
 
     _C("co-payment", "pricing", "partial", "0613", "Zvw art. 19 lid 2 en Bzv art. 2.11 (kraamzorg); Regeling "
        "zorgverzekering (wettelijke eigen bijdrage per uur kraamzorg); " + VGZ_DECLAREREN + " (een ingehouden "
@@ -217,6 +220,11 @@ CATALOGUE: tuple[Check, ...] = (
        "Wettelijke eigen bijdrage: {co_pay_unit} x {quantity} = {co_pay} betaalt de verzekerde zelf; de vergoeding is "
        "het tarief min die bijdrage.",
        "Statutory co-payment: {co_pay_unit} x {quantity} = {co_pay} is the member's own; the cover is the price less it."),
+    _C("co-payment-limit", "pricing", "partial", "0613", None,
+       "Vergoedingslimiet {co_pay_limit} x {quantity}: het deel van het tarief erboven, {co_pay}, is de wettelijke eigen "
+       "bijdrage van de verzekerde; de vergoeding is het tarief min die bijdrage.",
+       "Reimbursement limit {co_pay_limit} x {quantity}: the part of the price above it, {co_pay}, is the member's "
+       "statutory co-payment; the cover is the price less it."),
 
     # limits, one check per kernel outcome (kernel.py)
     _C("limit-ok", "limits", "pass", None, None,
@@ -246,6 +254,11 @@ CATALOGUE: tuple[Check, ...] = (
     _C("start-too-late", "limits", "fail", "0613", None,
        "{product}/{benefit}: na {start_by} kan geen nieuwe behandelperiode meer beginnen.",
        "{product}/{benefit}: no new period of treatment may start after {start_by}."),
+    _C("below-year-amount", "limits", "info", None, None,
+       "{product}/{benefit}: vergoed wordt wat de verzekerde dit kalenderjaar boven {from_year_amount} zelf zou "
+       "betalen; met deze regel is dat maximum nog niet bereikt.",
+       "{product}/{benefit}: what the member would pay this calendar year above {from_year_amount} is covered; with "
+       "this line that maximum is not reached yet."),
     _C("amount-limit", "limits", "fail", "0589", None,
        "{product}/{benefit}: maximum van {per_year_amount} per kalenderjaar bereikt.",
        "{product}/{benefit}: maximum of {per_year_amount} per calendar year reached."),

@@ -31,6 +31,7 @@ LIMIT_CHECK = {
     kernel.PAID: "limit-ok", kernel.BELOW_NTH: "below-nth", kernel.TERM: "term-exceeded",
     kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
     kernel.AMOUNT_PARTIAL: "amount-partial", kernel.AUTH_AFTER: "authorization-after",
+    kernel.BELOW_AMOUNT: "below-year-amount",
     kernel.NOTHING_LEFT: "nothing-left", kernel.ZERO_PRICE: "zero-price",
     kernel.STAY_LIMIT: "stay-limit", kernel.STAY_PARTIAL: "stay-partial", kernel.START_TOO_LATE: "start-too-late",
 }

@@ -4,8 +4,8 @@ A counter is per member and
 - per product and benefit (`member|product|benefit`), or, for a benefit whose limits count per
   condition (`counter: condition`), per benefit and diagnosis (`member|benefit|diagnosis`, '-'
   for none): a treatment counts toward a chronic condition whoever pays for it;
-- per calendar year when the benefit's window is the calendar year or it pays an amount per
-  year (`...|2025`).
+- per calendar year when the benefit's window is the calendar year, it pays an amount per year or
+  from an amount per year (`...|2025`).
 
 The text key is what the state keeps (`state.COUNTERS_SCHEMA`). Within a batch the counters are
 numbered: the parts are encoded as integers and packed into one Int64, and the text is built
@@ -47,7 +47,8 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
         lines = lines.with_columns(pl.col("diagnosis").replace(successor))
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
     condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
-    per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()).to_numpy()
+    per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()
+                  | benefits["from_year_amount"].is_not_null()).to_numpy()
     product_b, n_product = value_ids(benefits["product"])
     benefit_b, n_benefit = value_ids(benefits["benefit"])
     condition, per_year = condition_b[brow], per_year_b[brow]

@@ -8,11 +8,12 @@ import pytest
 from zorgclaim.engine.counters import counter_ids
 
 BENEFITS = pl.DataFrame({
-    "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra"],
-    "benefit": ["fysio", "chronic", "fysio", "chronic", "tand"],
-    "counter": [None, "condition", None, "condition", None],
-    "window": ["12_months", None, "calendar_year", None, None],
-    "per_year_amount": [None, None, None, None, 50000],
+    "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra", "p/basis"],
+    "benefit": ["fysio", "chronic", "fysio", "chronic", "tand", "gvs-max"],
+    "counter": [None, "condition", None, "condition", None, None],
+    "window": ["12_months", None, "calendar_year", None, None, None],
+    "per_year_amount": [None, None, None, None, 50000, None],
+    "from_year_amount": [None, None, None, None, None, 25000],
 })
 
 
@@ -23,14 +24,14 @@ def plain_key(r: dict) -> str:
         key = f"{r['member_id']}|{b['benefit']}|{r['diagnosis'] or '-'}"
     else:
         key = f"{r['member_id']}|{b['product']}|{b['benefit']}"
-    if b["window"] == "calendar_year" or b["per_year_amount"] is not None:
+    if b["window"] == "calendar_year" or b["per_year_amount"] is not None or b["from_year_amount"] is not None:
         key += f"|{r['service_date'].year}"
     return key
 
 
 def _candidates(seed: int) -> pl.DataFrame:
     rnd = random.Random(seed)
-    rows = [{"member_id": f"M{rnd.randint(0, 30):02d}", "brow": rnd.randint(0, 4), "diagnosis": rnd.choice([None, "4501", "1340"]),
+    rows = [{"member_id": f"M{rnd.randint(0, 30):02d}", "brow": rnd.randint(0, 5), "diagnosis": rnd.choice([None, "4501", "1340"]),
              "service_date": dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randint(0, 800))} for _ in range(4000)]
     return pl.DataFrame(rows).sort("member_id", maintain_order=True).with_columns(
         pl.col("member_id").rank("dense").cast(pl.Int64).alias("member_no"))

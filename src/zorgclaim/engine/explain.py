@@ -15,7 +15,7 @@ from zorgclaim.engine.catalogue import CATALOGUE
 # the sentence of every check, from the catalogue (one home per check)
 T: dict[str, dict[str, str]] = {"nl": {c.name: c.nl for c in CATALOGUE}, "en": {c.name: c.en for c in CATALOGUE}}
 MONEY = {"unit_rate", "price", "declared", "per_day", "amount", "per_year_amount", "deductible", "ded_after",
-         "ded_total", "allowed", "paid", "allowed_max", "co_pay", "co_pay_unit"}
+         "ded_total", "allowed", "paid", "allowed_max", "co_pay", "co_pay_unit", "co_pay_limit", "from_year_amount"}
 WORDS = {"nl": {"provider": "de zorgaanbieder", "member": "de verzekerde", None: "-",
                 "handler": "een medewerker declaraties", "medical": "de medisch adviseur",
                 "medical_adviser": "de medisch adviseur", "admin": "de beheerder", "finance": "financiën"},

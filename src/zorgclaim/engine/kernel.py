@@ -35,8 +35,8 @@ DECIDE, CREDIT, HELD = 1, 2, 3
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
     AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL, \
-    START_TOO_LATE = range(17)
-OUTCOMES = 17
+    START_TOO_LATE, BELOW_AMOUNT = range(18)
+OUTCOMES = 18
 
 
 @njit(cache=True)
@@ -92,6 +92,7 @@ class Candidates(NamedTuple):
     stay: np.ndarray
     stay_break: np.ndarray
     start_by: np.ndarray
+    from_amount: np.ndarray
 
 
 class Counters(NamedTuple):
@@ -136,7 +137,7 @@ def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters,
 @njit(cache=True)
 def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
-        c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by,
+        c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
         he_counter, he_count, he_pcount, he_amount, he_period, end12_base, end12):
     n = mode.shape[0]
@@ -255,6 +256,16 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
             amt = c_price[c] * units // q if q > 0 else 0
             if amt > remaining:
                 amt = remaining
+            counted = False
+            if c_from_amt[c] >= 0:  # pays only what the year's counted amounts exceed (a yearly maximum)
+                before = k_yamt[k]
+                k_yamt[k] += amt
+                e_amount[c] = amt   # counted whether paid or not; a credit gives it back
+                counted = True
+                amt = min(amt, max(0, k_yamt[k] - max(before, c_from_amt[c])))
+                if amt <= 0:
+                    c_out[c] = BELOW_AMOUNT
+                    continue
             if c_cap[c] >= 0:
                 left = c_cap[c] - k_yamt[k]
                 if left <= 0:
@@ -287,8 +298,9 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                 k_pstart[k] = max(ps, last_day[i])
                 k_pcount[k] = pc + units
                 e_pcount[c] = units     # given back by a credit (period NONE: whatever the stay's last day)
-            k_yamt[k] += amt
-            e_amount[c] = amt
+            if not counted:
+                k_yamt[k] += amt
+                e_amount[c] = amt
             if c_ded_flag[c] and ded_line[i]:
                 left_ded = ded_total[dy[i]] - ded_used[dy[i]]
                 dd = min(amt, max(left_ded, 0))

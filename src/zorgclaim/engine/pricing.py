@@ -7,7 +7,11 @@
   0611, or held for a person by the review rule `no_reference_tariff`, who then sets it);
 - non-contracted on a restitution policy, and supplementary modules: up to the market rate.
 A benefit with a statutory co-payment per unit (kraamzorg) covers its price less the co-payment
-times the quantity (`co_pay`, never more than the price); a price set by a person stands as set.
+times the quantity (`co_pay`, never more than the price); one with a reimbursement limit (the GVS
+vergoedingslimiet of a medicine) covers at most the limit times the quantity, and the part above
+it is the member's co-payment (`co_pay`, with `co_pay_limit` the limit per unit); a benefit priced
+`above_limit` covers only that part (its yearly maximum is a limit, `from_year_amount`). A price
+set by a person stands as set.
 Never above the declared amount (applied in the limits kernel, which also splits over candidates).
 """
 
@@ -21,13 +25,18 @@ from zorgclaim.engine.frames import asof_lookup, day_numbers, int_key_ids, memo,
 from zorgclaim.engine.prepare import code_rows
 
 
+# the kinds of reference rate: the average contracted tariff, the market rate, and a reimbursement
+# limit per unit (the GVS vergoedingslimiet)
+RATE_KINDS = ("avg_contracted", "market", "reimbursement_limit")
+
+
 def _pct(amount: pl.Expr, pct: pl.Expr) -> pl.Expr:
     """amount x pct / 100, rounded half up, in integer cents."""
     return (amount * pct + 50) // 100
 
 
 def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: World) -> dict[str, pl.Series]:
-    """The reference rates per kind ('avg_contracted', 'market') for each query (the line's code
+    """The reference rates per kind (RATE_KINDS) for each query (the line's code
     as its row in the service codes, day number, the benefit's insurer): the insurer's own row if
     there is one, else the row for all insurers ('*'); the latest on or before the day."""
     t = world.reference.tariffs
@@ -35,13 +44,14 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
     own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, t_insurer],
                                [world.reference.service_codes.height, insurers.len()])
     rates = {}
-    for kind in ("avg_contracted", "market"):
+    for kind in RATE_KINDS:
         of_kind = of_kinds[kind]
         found = []
         for q, r, rows in ((own_q, own_r, of_kind & ~general), (code_no, t_code, of_kind & general)):
             where = np.flatnonzero(rows)
             hit = asof_lookup(q, days, r[where], t_days[where])
-            found.append(take(t["amount"], np.where(hit >= 0, where[np.maximum(hit, 0)], -1)))
+            rows_hit = np.where(hit >= 0, where[np.maximum(hit, 0)], -1) if len(where) else np.full(len(q), -1, np.int64)
+            found.append(take(t["amount"], rows_hit))
         rates[kind] = pl.select(pl.coalesce(found[0].alias("a"), found[1].alias("b"))).to_series()
     return rates
 
@@ -52,11 +62,13 @@ def _rate_table(world: World) -> tuple:
     t = world.reference.tariffs
     insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
     return (day_numbers(t["from_"])[0], (t["insurer"] == "*").to_numpy(), code_rows(t["code"], world), insurers,
-            value_ids(t["insurer"], insurers)[0], {k: (t["kind"] == k).to_numpy() for k in ("avg_contracted", "market")})
+            value_ids(t["insurer"], insurers)[0], {k: (t["kind"] == k).to_numpy() for k in RATE_KINDS})
+
 
 
 # how a candidate is priced (price_basis), in the order the rules are tried
-BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_unknown", "market", "declared", "person"]
+BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_unknown", "market", "declared", "person", "above_limit"]
+ABOVE_LIMIT = BASES.index("above_limit")
 # the price of a candidate whose tariff nobody knows: the kernel refuses it (tariff missing, 0611)
 UNKNOWN = -1
 
@@ -69,7 +81,8 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
     i, b = c["i"].to_numpy().astype(np.int64), c["brow"].to_numpy()
     method = bt["price_method"]
     own_method = (method == "per_day").fill_null(False).to_numpy()[b] | (method == "percentage").fill_null(False).to_numpy()[b]
-    need = np.flatnonzero(~own_method & ~c["contracted"].to_numpy())
+    limited = (bt["reimbursement_limit"].fill_null(False) | (method == "above_limit").fill_null(False)).to_numpy()[b]
+    need = np.flatnonzero((~own_method & ~c["contracted"].to_numpy()) | limited)
     days, no_day = day_numbers(df["service_date"])
     code_no = np.where(no_day, -1, df["code_no"].to_numpy())[i[need]]
     found = _rates(code_no, days[i[need]], bt["insurer"].gather(b[need]), world)
@@ -80,6 +93,7 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
         *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment")),
         pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
+        rates["reimbursement_limit"].alias("limit_rate"), pl.Series("limited", bt["reimbursement_limit"].fill_null(False).to_numpy()[b]),
         (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"))
     q = pl.col("quantity")
     basis = (pl.when(pl.col("price_method") == "per_day").then(0)
@@ -106,12 +120,19 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
                  .when(b_ == 5).then(pl.col("market_rate")))
     x = x.with_columns(basis.alias("price_basis")).with_columns(
         amount.cast(pl.Int64).alias("_full"), unit_rate.cast(pl.Int64).alias("unit_rate"))
-    # the statutory co-payment: on a known price that no person set
-    co_pay = (pl.when((pl.col("_full") > 0) & (b_ != 7))
+    # the part of the price above the reimbursement limit (none where no limit is known)
+    above = (pl.col("_full") - pl.col("limit_rate") * q).clip(0, None).fill_null(0)
+    x = x.with_columns(pl.when(pl.col("price_method") == "above_limit").then(above).otherwise(pl.col("_full")).alias("_full"),
+                       pl.when(pl.col("price_method") == "above_limit").then(ABOVE_LIMIT).otherwise(b_)
+                       .cast(pl.Int8).alias("price_basis"))
+    # the statutory co-payment: on a known price that no person set, per unit or above the limit
+    co_pay = (pl.when((pl.col("_full") > 0) & (b_ != 7) & pl.col("limited")).then(pl.min_horizontal(above, pl.col("_full")))
+              .when((pl.col("_full") > 0) & (b_ != 7))
               .then(pl.min_horizontal(pl.col("co_payment").fill_null(0) * q, pl.col("_full"))).otherwise(0))
     x = x.with_columns(co_pay.cast(pl.Int64).alias("co_pay")).select(
         "price_basis", (pl.col("_full") - pl.col("co_pay")).alias("price"), "unit_rate", "co_pay",
-        pl.col("co_payment").alias("co_pay_unit"))
+        pl.col("co_payment").alias("co_pay_unit"),
+        pl.when(pl.col("limited") & (pl.col("co_pay") > 0)).then(pl.col("limit_rate")).alias("co_pay_limit"))
     return c.with_columns(x)
 
 

@@ -77,12 +77,12 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
-                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit",
+                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "indication_by", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
                         "from_nth", "max_count", "window", "per_year_amount", "stay_days", "stay_break_days",
-                        "start_by", "indication_set_by")[cb],
+                        "start_by", "indication_set_by", "from_year_amount")[cb],
     ], how="horizontal")
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
@@ -108,21 +108,31 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     parts.append(reached.with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
                                       .otherwise(pl.col("price")).alias("price")).select(
         "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
+        # (the part above a reimbursement limit is less than declared by its nature: not a lower tariff)
         pl.when(pl.col("price") < 0).then(pl.lit("fail"))
-          .when(pl.col("price") < pl.col("declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
-        pl.when((pl.col("price") < 0) | ((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)))
+          .when((pl.col("price") < pl.col("declared")) & (pl.col("price_basis") != "above_limit")).then(pl.lit("partial"))
+          .otherwise(pl.lit("pass")).alias("outcome"),
+        pl.when((pl.col("price") < 0) | ((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)
+                                         & (pl.col("price_basis") != "above_limit")))
           .then(pl.lit("0611")).otherwise(None).alias("code"),
         # the basis's own source where it has one (contract, in-kind, market), else the benefit's
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
+    # a co-payment per unit (its own source), or the part above a reimbursement limit (the benefit's)
+    per_unit = pl.col("co_pay_limit").is_null()
+    co_check = pl.when(per_unit).then(pl.lit("co-payment")).otherwise(pl.lit("co-payment-limit"))
     parts.append(_pick(reached, pl.col("co_pay") > 0,
-        "i", *_named("pricing", "co-payment"), pl.lit("partial").alias("outcome"),
-        pl.lit(catalogue.code("co-payment")).alias("code"), pl.lit(catalogue.source("co-payment")).alias("source"),
-        _json("product", "benefit", "co_pay_unit", "quantity", "co_pay").alias("params"), pl.lit(1).alias("seq"), "cand"))
+        "i", pl.lit("pricing").alias("stage"), co_check.alias("check"), _st("pricing"), _ck_of(co_check),
+        pl.lit("partial").alias("outcome"),
+        pl.lit(catalogue.code("co-payment")).alias("code"),
+        pl.when(per_unit).then(pl.lit(catalogue.source("co-payment"))).otherwise(pl.col("source")).alias("source"),
+        _json("product", "benefit", "co_pay_unit", "co_pay_limit", "quantity", "co_pay").alias("params"),
+        pl.lit(1).alias("seq"), "cand"))
     parts.append(attach(reached.filter(pl.col("outcome").is_in(_LIMITS["outcome"].implode())), _LIMITS, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
+                        "from_year_amount",
                         "stay_days", "stay_break_days", "start_by", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
         _ck_of(pl.col("check"))))
     decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))

@@ -29,9 +29,14 @@ def _benefit_terms(b) -> str:
                         ("no new period after", lim.start_by), ("per day", pr.per_day and f"{pr.per_day.values[-1][1] / 100:.2f}"),
                         ("percentage", pr.percentage and pr.percentage.values[-1][1]),
                         ("co-payment per unit", pr.co_payment and f"{pr.co_payment.values[-1][1] / 100:.2f}"),
+                        ("co-payment above the reimbursement limit", pr.reimbursement_limit),
+                        ("priced", "the part above the reimbursement limit" if pr.method == "above_limit" else None),
+                        ("covers what the year's amounts exceed",
+                         lim.from_year_amount and f"{lim.from_year_amount.values[-1][1] / 100:.2f}"),
+                        ("tops up", b.tops_up),
                         ("from", b.valid_from), ("until", b.valid_to)):
         if value not in (None, False, []):
-            terms.append(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
+            terms.append(name if value is True else f"{name}: {', '.join(value) if isinstance(value, list) else value}")
     if not b.deductible:
         terms.append("no deductible")
     return "; ".join(terms)

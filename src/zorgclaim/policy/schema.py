@@ -65,12 +65,18 @@ class Requires(_Strict):
 
 
 class Pricing(_Strict):
-    method: Literal["policy", "per_day", "percentage"] = "policy"
+    # above_limit: only the part of the price above the code's reimbursement limit (what
+    # `reimbursement_limit` leaves to the member), e.g. for a yearly maximum of those co-payments
+    method: Literal["policy", "per_day", "percentage", "above_limit"] = "policy"
     per_day: Dated[int] | None = None            # cents per day (from euros in YAML)
     percentage: Dated[int] | None = None         # percent of the declared amount
     # a statutory co-payment (wettelijke eigen bijdrage) per unit: the member owes it, the benefit
     # covers the price less it (cents per unit, from euros in YAML)
     co_payment: Dated[int] | None = None
+    # the price per unit is at most the code's reimbursement limit (a reference rate of kind
+    # 'reimbursement_limit', e.g. the GVS vergoedingslimiet of a medicine); the part above it is a
+    # statutory co-payment the member owes
+    reimbursement_limit: bool = False
 
     _cents = field_validator("per_day", "co_payment", mode="before")(lambda v: euros_to_cents_any(v))
 
@@ -100,8 +106,11 @@ class Limits(_Strict):
     counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
     stay: StayLimit | None = None                # days of uninterrupted stay (per day lines)
     start_by: dt.date | None = None              # no new period of treatment (a first one on the counter) after this day
+    # pays only what the amounts counted in the calendar year exceed (cents): a yearly maximum of
+    # what the member pays, e.g. of the GVS co-payments
+    from_year_amount: Dated[int] | None = None
 
-    _cents = field_validator("per_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
+    _cents = field_validator("per_year_amount", "from_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
 
     @model_validator(mode="after")
     def _window(self):

@@ -56,7 +56,7 @@ class ServiceCodeRow(_Row):
 class TariffRow(_Row):
     code: str
     insurer: str
-    kind: Literal["avg_contracted", "market"]
+    kind: Literal["avg_contracted", "market", "reimbursement_limit"]
     from_: dt.date
     amount: Cents
 

@@ -24,7 +24,7 @@ def euros(x):
     if isinstance(x, list):
         return [euros(v) for v in x]
     if isinstance(x, dict):
-        amount_limit = x.get("kind") == "amount"
+        amount_limit = x.get("money") is True
         out = {}
         for k, v in x.items():
             money = k in AMOUNTS and isinstance(v, int) and not isinstance(v, bool) and (

@@ -1,0 +1,36 @@
+"""The member's remaining limits include a yearly maximum of what the member pays (the GVS
+co-payments): counted from the engine's state, reset with the calendar year."""
+
+import datetime as dt
+from pathlib import Path
+
+from zorgclaim.app.access import SYSTEM
+from zorgclaim.app.context import Context, library_and_reference
+from zorgclaim.app.members import remaining
+from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_lines, scenario_world
+
+SCENARIO = Path(__file__).parents[3] / "tests" / "scenarios" / "pricing_gvs_co_payment_year_maximum.yaml"
+
+
+def _gvs_maximum(day: dt.date) -> dict:
+    library, reference = library_and_reference()
+    sc = load_scenario(SCENARIO)
+    world = scenario_world(sc, library, reference, SCENARIO)
+    _, state = run_batches(scenario_lines(sc), world, day)
+    ctx = Context(None, world, clock=lambda: day)
+    found = [x for x in remaining(ctx, SYSTEM, "M1", state=state, check=False, day=day)
+             if x["benefit"] == "farmacie-eigen-bijdrage-maximum"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_gvs_maximum_shows_what_the_member_paid_above_the_limits_this_year():
+    m = _gvs_maximum(dt.date(2025, 6, 30))
+    # four times EUR 95,00 above the limit were counted; the member paid EUR 250, nothing is left to pay
+    assert (m["kind"], m["money"], m["limit"], m["used"], m["left"]) == ("member_maximum", True, 25000, 38000, 0)
+    assert m["resets_on"] == dt.date(2026, 1, 1)
+
+
+def test_the_gvs_maximum_starts_again_in_a_new_year():
+    m = _gvs_maximum(dt.date(2026, 3, 31))
+    assert (m["limit"], m["used"], m["left"]) == (25000, 9500, 15500)
