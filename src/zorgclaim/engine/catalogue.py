@@ -220,6 +220,10 @@ CATALOGUE: tuple[Check, ...] = (
        "Wettelijke eigen bijdrage: {co_pay_unit} x {quantity} = {co_pay} betaalt de verzekerde zelf; de vergoeding is "
        "het tarief min die bijdrage.",
        "Statutory co-payment: {co_pay_unit} x {quantity} = {co_pay} is the member's own; the cover is the price less it."),
+    _C("co-payment-percentage", "pricing", "partial", "0613", None,
+       "Wettelijke eigen bijdrage: {co_pay_pct}% van het tarief = {co_pay} betaalt de verzekerde zelf; de vergoeding is "
+       "het tarief min die bijdrage.",
+       "Statutory co-payment: {co_pay_pct}% of the price = {co_pay} is the member's own; the cover is the price less it."),
     _C("co-payment-limit", "pricing", "partial", "0613", None,
        "Vergoedingslimiet {co_pay_limit} x {quantity}: het deel van het tarief erboven, {co_pay}, is de wettelijke eigen "
        "bijdrage van de verzekerde; de vergoeding is het tarief min die bijdrage.",

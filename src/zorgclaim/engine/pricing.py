@@ -7,7 +7,8 @@
   0611, or held for a person by the review rule `no_reference_tariff`, who then sets it);
 - non-contracted on a restitution policy, and supplementary modules: up to the market rate.
 A benefit with a statutory co-payment per unit (kraamzorg) covers its price less the co-payment
-times the quantity (`co_pay`, never more than the price); one with a reimbursement limit (the GVS
+times the quantity (`co_pay`, never more than the price), one with a co-payment percentage (hearing
+aids) its price less that share; one with a reimbursement limit (the GVS
 vergoedingslimiet of a medicine) covers at most the limit times the quantity, and the part above
 it is the member's co-payment (`co_pay`, with `co_pay_limit` the limit per unit); a benefit priced
 `above_limit` covers only that part (its yearly maximum is a limit, `from_year_amount`). A price
@@ -90,7 +91,7 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
     in_kind_line = (df["policy_type"] == "in_kind").fill_null(False).to_numpy()
     x = c.select("contracted", "contract_tariff").with_columns(
         df["quantity"].gather(i).alias("quantity"), df["declared"].gather(i).alias("declared"),
-        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment")),
+        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment", "co_payment_percentage")),
         pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
         rates["reimbursement_limit"].alias("limit_rate"), pl.Series("limited", bt["reimbursement_limit"].fill_null(False).to_numpy()[b]),
@@ -127,11 +128,13 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
                        .cast(pl.Int8).alias("price_basis"))
     # the statutory co-payment: on a known price that no person set, per unit or above the limit
     co_pay = (pl.when((pl.col("_full") > 0) & (b_ != 7) & pl.col("limited")).then(pl.min_horizontal(above, pl.col("_full")))
+              .when((pl.col("_full") > 0) & (b_ != 7) & pl.col("co_payment_percentage").is_not_null())
+              .then(_pct(pl.col("_full"), pl.col("co_payment_percentage")))
               .when((pl.col("_full") > 0) & (b_ != 7))
               .then(pl.min_horizontal(pl.col("co_payment").fill_null(0) * q, pl.col("_full"))).otherwise(0))
     x = x.with_columns(co_pay.cast(pl.Int64).alias("co_pay")).select(
         "price_basis", (pl.col("_full") - pl.col("co_pay")).alias("price"), "unit_rate", "co_pay",
-        pl.col("co_payment").alias("co_pay_unit"),
+        pl.col("co_payment").alias("co_pay_unit"), pl.col("co_payment_percentage").alias("co_pay_pct"),
         pl.when(pl.col("limited") & (pl.col("co_pay") > 0)).then(pl.col("limit_rate")).alias("co_pay_limit"))
     return c.with_columns(x)
 

@@ -77,7 +77,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
-                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit",
+                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit", "co_pay_pct",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "indication_by", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
@@ -119,15 +119,18 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
-    # a co-payment per unit (its own source), or the part above a reimbursement limit (the benefit's)
-    per_unit = pl.col("co_pay_limit").is_null()
-    co_check = pl.when(per_unit).then(pl.lit("co-payment")).otherwise(pl.lit("co-payment-limit"))
+    # a co-payment per unit (its own source), or a share of the price, or the part above a
+    # reimbursement limit (those two: the benefit's source)
+    per_unit = pl.col("co_pay_limit").is_null() & pl.col("co_pay_pct").is_null()
+    co_check = (pl.when(pl.col("co_pay_limit").is_not_null()).then(pl.lit("co-payment-limit"))
+                .when(pl.col("co_pay_pct").is_not_null()).then(pl.lit("co-payment-percentage"))
+                .otherwise(pl.lit("co-payment")))
     parts.append(_pick(reached, pl.col("co_pay") > 0,
         "i", pl.lit("pricing").alias("stage"), co_check.alias("check"), _st("pricing"), _ck_of(co_check),
         pl.lit("partial").alias("outcome"),
         pl.lit(catalogue.code("co-payment")).alias("code"),
         pl.when(per_unit).then(pl.lit(catalogue.source("co-payment"))).otherwise(pl.col("source")).alias("source"),
-        _json("product", "benefit", "co_pay_unit", "co_pay_limit", "quantity", "co_pay").alias("params"),
+        _json("product", "benefit", "co_pay_unit", "co_pay_limit", "co_pay_pct", "quantity", "co_pay").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
     parts.append(attach(reached.filter(pl.col("outcome").is_in(_LIMITS["outcome"].implode())), _LIMITS, "outcome").select(
         "i", pl.lit("limits").alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),

@@ -133,7 +133,7 @@ _BENEFIT_SCHEMA = {
     "recognized_by": pl.String,
     "qualification": pl.String, "req_diagnoses": pl.List(pl.String), "price_method": pl.String,
     "per_day": pl.Int64, "percentage": pl.Int64, "co_payment": pl.Int64, "reimbursement_limit": pl.Boolean,
-    "from_nth": pl.Int64, "max_count": pl.Int64, "from_year_amount": pl.Int64,
+    "co_payment_percentage": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64, "from_year_amount": pl.Int64,
     "window": pl.String, "term_bijlage1": pl.Boolean, "term_days": pl.Int64, "per_year_amount": pl.Int64,
     "stay_days": pl.Int64, "stay_break_days": pl.Int64, "start_by": pl.Date,
     "counter": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
@@ -145,6 +145,7 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
     rows = []
     for rank, b in enumerate(benefits):
         dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage, b.pricing.co_payment,
+                 b.pricing.co_payment_percentage,
                  b.limits.max_count, b.limits.per_year_amount, b.limits.from_year_amount]
         start = max(product.valid_from, b.valid_from or product.valid_from)
         end = min(product.valid_to, b.valid_to or product.valid_to)
@@ -170,7 +171,8 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
                 "qualification": b.requires.qualification, "req_diagnoses": b.requires.diagnoses,
                 "price_method": b.pricing.method, "per_day": at(b.pricing.per_day),
                 "percentage": at(b.pricing.percentage), "co_payment": at(b.pricing.co_payment),
-                "reimbursement_limit": b.pricing.reimbursement_limit, "from_year_amount": at(b.limits.from_year_amount),
+                "reimbursement_limit": b.pricing.reimbursement_limit,
+                "co_payment_percentage": at(b.pricing.co_payment_percentage), "from_year_amount": at(b.limits.from_year_amount),
                 "from_nth": b.limits.from_nth,
                 "max_count": at(b.limits.max_count), "window": b.limits.window,
                 "term_bijlage1": b.limits.term == "bijlage1",

@@ -30,6 +30,7 @@ def _benefit_terms(b) -> str:
                         ("percentage", pr.percentage and pr.percentage.values[-1][1]),
                         ("co-payment per unit", pr.co_payment and f"{pr.co_payment.values[-1][1] / 100:.2f}"),
                         ("co-payment above the reimbursement limit", pr.reimbursement_limit),
+                        ("co-payment %", pr.co_payment_percentage and pr.co_payment_percentage.values[-1][1]),
                         ("priced", "the part above the reimbursement limit" if pr.method == "above_limit" else None),
                         ("covers what the year's amounts exceed",
                          lim.from_year_amount and f"{lim.from_year_amount.values[-1][1] / 100:.2f}"),

@@ -77,6 +77,8 @@ class Pricing(_Strict):
     # 'reimbursement_limit', e.g. the GVS vergoedingslimiet of a medicine); the part above it is a
     # statutory co-payment the member owes
     reimbursement_limit: bool = False
+    # a statutory co-payment as a percentage of the price (hearing aids, dentures)
+    co_payment_percentage: Dated[int] | None = None
 
     _cents = field_validator("per_day", "co_payment", mode="before")(lambda v: euros_to_cents_any(v))
 
