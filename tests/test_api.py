@@ -149,8 +149,8 @@ def test_deductible_meter_and_remaining(api, service_book):
     for lim in rem["limits"]:
         assert lim["kind"] in ("count", "amount", "from_nth", "term", "member_maximum") and lim["source"]
     # every member has the yearly maximum of the GVS co-payments, in euros
-    gvs = [lim for lim in rem["limits"] if lim["kind"] == "member_maximum"]
-    assert gvs and gvs[0]["limit"] == "250.00" and gvs[0]["money"] is True
+    gvs = [lim for lim in rem["limits"] if lim["benefit"] == "farmacie-eigen-bijdrage-maximum"]
+    assert gvs and gvs[0]["kind"] == "member_maximum" and gvs[0]["limit"] == "250.00" and gvs[0]["money"] is True
 
 
 def test_estimate_books_nothing(api, service_book):

@@ -22,6 +22,21 @@ from zorgclaim.reference.tables import ReferenceData
 
 START, END = dt.date(2023, 1, 1), dt.date(2026, 10, 31)
 
+# The mix of claim lines: money spread over the kinds of care about as the Netherlands spends it.
+# Zvw costs in 2019 per care kind, EUR million (Zorginstituut Nederland, Zorgcijfersdatabank,
+# 'Zorguitgaven Zvw', second-quarter figures 2021: medisch-specialistische zorg 23,901, GGZ 4,013,
+# farmaceutische zorg 4,846, huisartsenzorg 3,651, verpleging en verzorging 3,516, hulpmiddelen
+# 1,571, paramedische zorg 804, mondzorg 794, ziekenvervoer 755, kraamzorg 303, verloskunde 236),
+# each given to the provider kinds that bill it here; a kind's share of the lines is its cost over
+# the average amount of its lines in this generator (from the reference tariffs), so cheap care
+# (a prescription, a GP consult) has many lines and hospital care few. Kinds that are here to
+# exercise rules (revalidation, geriatric rehabilitation, zorghotel, stays that are not care) get a
+# small fixed share beyond the split.
+COSTS_2019 = {"ziekenhuis": 23_901, "ggz": 4_013, "apotheek": 4_846, "huisarts": 3_651, "wijkverpleging": 3_516,
+              "hulpmiddelen": 1_571, "fysiotherapie": 804 * 0.85, "oefentherapie": 804 * 0.15, "tandarts": 794,
+              "ambulance": 755 * 0.8, "vervoerder": 755 * 0.2, "kraamzorg": 303, "verloskunde": 236}
+FIXED_SHARE = {"revalidatiecentrum": .006, "verpleeghuis": .004, "zorghotel": .003, "overig": .004}
+
 
 @dataclass
 class Book:
@@ -56,6 +71,28 @@ def _dates(days: np.ndarray) -> pl.Series:
 def _iban(bank: str, number: int) -> str:
     """A valid Dutch IBAN (check digits by schwifty) for a made-up account number."""
     return IBAN.generate("NL", bank_code=bank, account_code=f"{number % 10**10:010d}").compact
+
+
+DAY_CODES = ["msr/VERBLIJF", "gr/GR-DAG", "gr/EXTRA", "zorghotel/ZH-DAG", "overig/VERBLIJF"]
+# quantities of the codes billed per hour or per package: (fewest, most)
+QUANTITY = {"kraamzorg/KZ-UUR": (24, 49), "wijkverpleging/WV-UUR": (1, 4), "farmacie/GVS-A": (1, 3),
+            "farmacie/GVS-B": (1, 3)}
+
+
+def line_mix(kind_codes: dict, avg_map: dict) -> dict[str, float]:
+    """Each provider kind's share of the claim lines: its care's cost (COSTS_2019) over the average
+    amount of one of its lines (the average contracted tariffs of its codes, times the usual
+    quantity), scaled to what the fixed shares leave."""
+    def line_amount(kind: str) -> float:
+        amounts = []
+        for c in kind_codes[kind]:
+            low, high = QUANTITY.get(c, (2, 14) if c in DAY_CODES else (1, 1))
+            amounts.append(avg_map.get(c, 2500) * (low + high) / 2)
+        return sum(amounts) / len(amounts)
+    weight = {k: cost / line_amount(k) for k, cost in COSTS_2019.items()}
+    left = 1 - sum(FIXED_SHARE.values())
+    total = sum(weight.values())
+    return {**{k: left * w / total for k, w in weight.items()}, **FIXED_SHARE}
 
 
 def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10_000, lines: int = 100_000,
@@ -96,7 +133,10 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     # providers by kind: (AGB prefix, kind, how many, share contracted)
     kinds = [("04", "fysiotherapie", 120, .8), ("24", "oefentherapie", 20, .8), ("01", "huisarts", 60, .95),
              ("06", "ziekenhuis", 10, 1.0), ("07", "revalidatiecentrum", 8, .85), ("08", "verpleeghuis", 15, .9),
-             ("31", "zorghotel", 6, .0), ("47", "hulpmiddelen", 15, .6), ("99", "overig", 5, .0)]
+             ("31", "zorghotel", 6, .0), ("47", "hulpmiddelen", 15, .6), ("99", "overig", 5, .0),
+             ("02", "apotheek", 30, .95), ("94", "ggz", 20, .85), ("75", "wijkverpleging", 12, .9),
+             ("12", "tandarts", 30, .8), ("61", "ambulance", 3, 1.0), ("63", "vervoerder", 4, 1.0),
+             ("50", "kraamzorg", 6, .9), ("05", "verloskunde", 10, .9)]
     prov_rows, by_kind = [], {}
     for prefix, kind, count, _ in kinds:
         agbs = [f"{prefix}{i + 100001:06d}" for i in range(count)]
@@ -113,8 +153,16 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],
         "ziekenhuis": ["msr/199299010", "msr/199299020", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/199299010", "msr/199299020", "msr/VERBLIJF", "gr/GR-DAG"],
-        "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"], "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK"],
+        "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"],
+        "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK", "hulpmiddel/HOORT",
+                         "hulpmiddel/OSCHN"],
+        "apotheek": ["farmacie/GVS-B", "farmacie/GVS-B", "farmacie/GVS-A"], "ggz": ["ggz/CO0042", "ggz/CO0312", "ggz/CO0312"],
+        "wijkverpleging": ["wijkverpleging/WV-UUR"], "tandarts": ["mondzorg/C11", "mondzorg/V92"],
+        "ambulance": ["ambulance/AMB-RIT"], "vervoerder": ["zittend_vervoer/TAXI-RIT"], "kraamzorg": ["kraamzorg/KZ-UUR"],
+        "verloskunde": ["verloskunde/VK-ZORG"],
     }
+    # the hospitals bill DBC-zorgproducten of hospital care beside the revalidation products
+    kind_codes["ziekenhuis"] = kind_codes["ziekenhuis"] + ["msz/990004001"] * 60 + ["msz/990004002"] * 40
     avg = reference.tariffs.filter(pl.col("kind") == "avg_contracted").group_by("code").agg(pl.col("amount").max())
     avg_map = dict(zip(avg["code"].to_list(), avg["amount"].to_list()))
     con_rows, tar_rows = [], []
@@ -139,8 +187,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     L = lines
     weight = rng.lognormal(0, 1.3, n)
     who = rng.choice(n, size=L, p=weight / weight.sum())
-    kind_p = {"fysiotherapie": .45, "oefentherapie": .07, "huisarts": .25, "ziekenhuis": .03, "revalidatiecentrum": .03,
-              "verpleeghuis": .04, "zorghotel": .02, "hulpmiddelen": .06, "overig": .05}
+    kind_p = line_mix(kind_codes, avg_map)
     pk = rng.choice(list(kind_p), p=list(kind_p.values()), size=L)
     prov = np.empty(L, dtype=object)
     code = np.empty(L, dtype=object)
@@ -161,8 +208,11 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     early = rng.random(L) < 0.001
     received = np.where(early, sdate - rng.integers(1, 10, L), received)
     qty = np.ones(L, dtype=np.int64)
-    day_codes = np.isin(code, ["msr/VERBLIJF", "gr/GR-DAG", "gr/EXTRA", "zorghotel/ZH-DAG", "overig/VERBLIJF"])
+    day_codes = np.isin(code, DAY_CODES)
     qty[day_codes] = rng.integers(2, 15, day_codes.sum())
+    for c, (low, high) in QUANTITY.items():
+        q = code == c
+        qty[q] = rng.integers(low, high + 1, q.sum())
     end = np.where(day_codes, sdate + qty - 1, -1)
     # diagnoses for paramedic care
     para = np.isin(pk, ["fysiotherapie", "oefentherapie"])
@@ -179,10 +229,15 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     g = para & (groups == "closed"); diag[g] = rng.choice(["3499", "1999"], g.sum())
     # referrals, indications, authorizations
     msr = np.char.startswith(code.astype(str), "msr/")
+    needs_referral = msr | np.char.startswith(code.astype(str), "msz/") | np.char.startswith(code.astype(str), "ggz/")
+    transport = code == "zittend_vervoer/TAXI-RIT"
     grk = np.char.startswith(code.astype(str), "gr/")
     zh = code == "zorghotel/ZH-DAG"
-    ref_by = np.where(msr & (rng.random(L) < 0.9), rng.choice(by_kind["huisarts"], L), None)
+    ref_by = np.where(needs_referral & (rng.random(L) < 0.9), rng.choice(by_kind["huisarts"], L), None)
     ind = np.full(L, None, dtype=object)
+    # most taxi rides are for a statutory group (kidney dialysis, oncology, a wheelchair)
+    group = transport & (rng.random(L) < 0.8)
+    ind[group] = rng.choice(["nierdialyse", "oncologie", "rolstoel"], int(group.sum()))
     ind[msr & (rng.random(L) < 0.9)] = "msr"
     ind[grk & (rng.random(L) < 0.92)] = "gr"
     ind[zh & (rng.random(L) < 0.75)] = "zorghotel"
