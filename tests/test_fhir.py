@@ -180,3 +180,16 @@ def test_each_problem_is_an_issue_with_its_own_code():
     assert [i["code"] for i in first] == ["required", "required"]
     assert inp.outcomes[1]["issue"][0]["code"] == "duplicate"
     assert read_fhir({"resourceType": "Patient"}).outcomes[0]["issue"][0]["code"] == "not-supported"
+
+
+def test_a_reference_that_finds_nobody_is_named_without_a_bsn_in_it(library, reference):
+    c = _claim("C-13", 38.5)
+    c["contained"] = [r for r in c["contained"] if r["id"] != "p"]
+    c["patient"] = {"reference": "Patient/999999990"}       # a client that uses the BSN as the resource id
+    for r in c["contained"]:
+        if r["resourceType"] == "Coverage":
+            r.pop("subscriberId", None)
+            r["beneficiary"] = {"display": "the patient"}
+    inp = read_fhir({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": c}]})
+    out = json.dumps(responses(inp, None, reference, dt.date(2025, 5, 3))) + json.dumps(inp.outcomes)
+    assert "999999990" not in out and "Patient/... is not contained in the Claim nor an entry of the Bundle" in out

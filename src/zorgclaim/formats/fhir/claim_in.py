@@ -21,6 +21,8 @@ item's): such a Claim or item is answered with an error in its ClaimResponse, ne
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -167,12 +169,25 @@ def _systems(resource) -> str:
     return ", ".join(found[:5]) or "none"
 
 
+def _shown(literal: str | None) -> str | None:
+    """A reference as a message may show it: without the values of a conditional one
+    (`Patient?identifier=system|value`) and without any run of 8 or 9 digits (an id may be a BSN,
+    which never appears in an error)."""
+    if literal is None:
+        return None
+    if "?" in literal:
+        kind, query = literal.split("?", 1)
+        literal = kind + "?" + "&".join(p.split("|", 1)[0] + ("|..." if "|" in p else "") for p in query.split("&"))
+    return re.sub(r"\d{8,9}", "...", literal)
+
+
 def _party(path: str, ref, resource, refs: _Refs, what: str, wanted: str) -> str:
     """Why a party (the patient, the provider) could not be identified: the reference that does
     not resolve, or the identifier systems it has instead of the one wanted."""
-    literal = ref.reference if ref is not None else None
-    if literal in refs.invalid:
-        return (f"{path}: {literal} is not a valid {refs.invalid[literal]} (FHIR R4B); the {what} is identified by "
+    raw = ref.reference if ref is not None else None
+    literal = _shown(raw)
+    if raw in refs.invalid:
+        return (f"{path}: {literal} is not a valid {refs.invalid[raw]} (FHIR R4B); the {what} is identified by "
                 f"its {wanted}")
     if resource is None:
         where = f"{literal} is not contained in the Claim nor an entry of the Bundle" if literal else "no reference"
