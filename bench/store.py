@@ -1,6 +1,10 @@
 """The store's benchmark: intake + adjudication + persistence (decisions, engine state, ledger
 transfers) of N generated lines on SQLite and on PostgreSQL, against the pure engine deciding the
-same lines in the same batches in the same process (the baseline: what the database adds).
+same lines in the same batches in the same process (the baseline: what the database adds), and
+against the database's floor: the time to write exactly the rows intake and process wrote, read
+back from the store, into a fresh store with the same schema and indexes, one transaction, with the
+store's bulk path (`store.bulk.bulk_insert`: COPY FROM STDIN as CSV on PostgreSQL, one prepared
+executemany on SQLite).
 
     python bench/store.py                          # 1M lines, both databases (make bench-store)
     python bench/store.py --lines 100000 --backends sqlite
@@ -95,6 +99,13 @@ def main() -> None:
                             "time_over_engine_only": round(total / results["engine_only"]["seconds"], 2)}
         print(f"{backend:18s} {total:8.1f}s  {n / total:10,.0f} lines/s  (intake {t_in:.1f}s, "
               f"process {total - t_in:.1f}s; {total / results['engine_only']['seconds']:.1f}x the engine alone)")
+        fresh = (f"sqlite:///{tempfile.mkdtemp(prefix='zc-floor-')}/floor.db" if backend == "sqlite"
+                 else _fresh_pg(args.postgres))
+        f = floor(engine, connect(fresh))
+        results[backend].update({"floor_seconds": f["seconds"], "floor_rows": f["rows"], "floor_by_table": f["by_table"],
+                                 "time_over_floor": round(total / f["seconds"], 2)})
+        print(f"{'  its floor':18s} {f['seconds']:8.1f}s  ({f['rows']:,} rows in {len(f['by_table'])} tables; "
+              f"intake + process took {total / f['seconds']:.1f}x the floor)")
         engine.dispose()
     report = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": info, "lines": n,
               "batch_size": args.batch_size, "explain": explain, "results": results,
@@ -105,6 +116,36 @@ def main() -> None:
     for name in (f"store-{stamp}.json", "store-latest.json"):
         (args.out / name).write_text(json.dumps(report, indent=2))
     print(json.dumps(results, indent=2))
+
+
+# the tables intake and process write, parents before children
+WRITTEN = ["intake_file", "claim_line", "intake_repeat", "batch", "decision", "state_history", "state_share",
+           "state_counter", "state_effect", "ledger_transaction", "transfer", "review_item", "audit_event"]
+
+
+def floor(written, fresh) -> dict:
+    """Read back every row intake and process wrote (`written`, a store) and time writing them into
+    `fresh` (a new store: same schema and indexes) in one transaction with the store's bulk path;
+    the work queue's rows (one per line, deleted again by process) are written too. Returns the
+    seconds, the rows and the seconds per table."""
+    from zorgclaim.store.bulk import bulk_insert
+    from zorgclaim.store.models import Base
+    frames = {}
+    with written.connect() as conn:
+        for name in WRITTEN:
+            frames[name] = pl.read_database(f'SELECT * FROM "{name}"', connection=conn, infer_schema_length=None)
+    frames["pending_line"] = frames["claim_line"].select("line_id", "member_id")
+    order = WRITTEN[:2] + ["pending_line"] + WRITTEN[2:]
+    by_table = {}
+    t0 = time.perf_counter()
+    with fresh.begin() as conn:
+        for name in order:
+            t = time.perf_counter()
+            bulk_insert(conn, Base.metadata.tables[name], frames[name])
+            by_table[name] = round(time.perf_counter() - t, 2)
+    seconds = time.perf_counter() - t0
+    fresh.dispose()
+    return {"seconds": round(seconds, 2), "rows": sum(f.height for f in frames.values()), "by_table": by_table}
 
 
 def _fresh_pg(admin_url: str) -> str:
