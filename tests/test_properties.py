@@ -200,3 +200,14 @@ def test_hand_made_lines(data):
     a, s1 = adjudicate(ordered.head(cut), book.world)
     b, _ = adjudicate(ordered.slice(cut), book.world, s1)
     assert_same(pl.concat([a, b]), d)
+
+
+def test_a_credit_and_a_resend_of_its_debit_in_a_later_batch():
+    """Found by test_one_batch_equals_many_batches: the resend of a decided line and a credit of it
+    in one later batch - the credit reverses the decided line, as when all is one batch."""
+    book = generate(LIBRARY, REFERENCE, members=87, lines=1499, seed=5774)
+    whole, _ = adjudicate(book.lines, book.world)
+    ordered = _in_order(book.lines)
+    first, state = adjudicate(ordered.slice(0, 1474), book.world)
+    second, _ = adjudicate(ordered.slice(1474), book.world, state)
+    assert_same(pl.concat([first, second]), whole)

@@ -115,11 +115,15 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
     # (only line ids some credit of the batch refers to)
+    # (a line sent again - seen before or earlier in the batch - is no debit: it is refused 8021,
+    # and the credit reverses the line decided first)
     batch_debits = ((df.head(0) if referred.is_empty() else df)
                     .select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
                             pl.col("provider").alias("_batch_debit_provider"),
-                            pl.col("member_id").alias("_batch_debit_member"))
-                    .filter(~pl.col("is_credit") & pl.col("credits").is_in(referred.implode())).drop("is_credit")
+                            pl.col("member_id").alias("_batch_debit_member"),
+                            (pl.col("_in_hist").fill_null(False) | pl.col("_dup_in_batch")).alias("_resent"))
+                    .filter(~pl.col("is_credit") & ~pl.col("_resent") & pl.col("credits").is_in(referred.implode()))
+                    .drop("is_credit", "_resent")
                     .unique("credits", keep="first"))
     # attach, not join: a join would gather every column of the wide line frame again
     for right, key in ((diag_ok, "i"), (csi_known, "csi"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
