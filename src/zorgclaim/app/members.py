@@ -181,29 +181,26 @@ def _age(birth: dt.date | None, day: dt.date) -> int | None:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _calendar_year_amount(item: dict, amount, r: dict, year: int | None, day: dt.date) -> dict | None:
+    """A limit of euros per calendar year on `day`: its cap that year, what was counted, what is left."""
+    if year is not None and year != day.year:
+        return None
+    cap = amount.at(dt.date(day.year, 12, 31))
+    used = int(r["yamount"] or 0)
+    return item | {"money": True, "window": "calendar_year", "limit": cap, "used": used, "left": max(cap - used, 0),
+                   "period_start": dt.date(day.year, 1, 1), "resets_on": dt.date(day.year + 1, 1, 1)}
+
+
 def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: int | None, day: dt.date) -> dict | None:
     """One limit's use on `day` from its counter row (first, total, pstart, pcount, yamount)."""
     lim = b.limits
     base = {"product": product, "benefit": b.id, "label": b.label, "diagnosis": diagnosis, "source": b.source.ref,
             "verified": b.source.verified}
-    if lim.per_year_amount is not None:
-        if year is not None and year != day.year:
-            return None
-        cap = lim.per_year_amount.at(dt.date(day.year, 12, 31))
-        used = int(r["yamount"] or 0)
-        return base | {"kind": "amount", "money": True, "window": "calendar_year", "limit": cap, "used": used,
-                       "left": max(cap - used, 0), "period_start": dt.date(day.year, 1, 1),
-                       "resets_on": dt.date(day.year + 1, 1, 1)}
-    if lim.from_year_amount is not None:
-        # a yearly maximum of what the member pays (e.g. GVS co-payments): what was counted, and how
-        # much more the member pays before the insurer pays the rest
-        if year is not None and year != day.year:
-            return None
-        cap = lim.from_year_amount.at(dt.date(day.year, 12, 31))
-        used = int(r["yamount"] or 0)
-        return base | {"kind": "member_maximum", "money": True, "window": "calendar_year", "limit": cap, "used": used,
-                       "left": max(cap - used, 0), "period_start": dt.date(day.year, 1, 1),
-                       "resets_on": dt.date(day.year + 1, 1, 1)}
+    # an amount per calendar year: what a benefit pays at most (per_year_amount), or what the member
+    # pays at most before the insurer pays the rest (from_year_amount, e.g. the GVS co-payments)
+    for kind, amount in (("amount", lim.per_year_amount), ("member_maximum", lim.from_year_amount)):
+        if amount is not None:
+            return _calendar_year_amount(base | {"kind": kind}, amount, r, year, day)
     if lim.max_count is not None:
         cap = lim.max_count.at(day)
         if lim.window == "calendar_year":
