@@ -21,7 +21,7 @@ from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
 from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
-from zorgclaim.engine.pricing import ABOVE_LIMIT, price
+from zorgclaim.engine.pricing import price
 from zorgclaim.engine.pro_rata import insured_days, pro_rata
 from zorgclaim.engine.review import person_review, review
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
@@ -249,13 +249,10 @@ def _decide(df: pl.DataFrame, cands: pl.DataFrame, state: State, cs: np.ndarray,
     d = df.with_columns(line_money(share_rows(df, cands, state, benefits), df.height))
     a, decl = d["allowed"].abs().to_numpy(), d["declared"].abs().to_numpy()
     status = np.where(a == 0, codes.REJECTED, np.where(a >= decl, codes.ACCEPTED, codes.PARTIAL)).astype(np.int8)
-    declared = df["declared"].gather(cands["i"])
     # why a covered candidate pays less than declared: the tariff (bit 1), a statutory co-payment (bit 2)
     paying = pl.col("amount") > 0
-    # (not a price above a reimbursement limit: that part is less than declared by its nature)
     cut = cands.select(
-        ((paying & (pl.col("price") + pl.col("co_pay") < declared) & (pl.col("price_basis") != ABOVE_LIMIT))
-         .fill_null(False).cast(pl.Int64)
+        ((paying & pl.col("under_declared")).fill_null(False).cast(pl.Int64)
          | ((paying & (pl.col("co_pay") > 0)).fill_null(False).cast(pl.Int64) * 2)))
     packed = codes.line_codes(
         d["formal_ok"].to_numpy(), _formal_bits(d),

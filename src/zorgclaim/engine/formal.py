@@ -56,9 +56,9 @@ def _repeated(ids: pl.Series) -> np.ndarray:
     return out
 
 
-def _no_lines(df: pl.DataFrame):
-    """An empty look-up result (no line found) with the column `name`, for a look-up skipped."""
-    return lambda name: pl.DataFrame(schema={"i": df.schema["i"], name: pl.Boolean})
+def _none_found(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The result of a look-up skipped because no line has anything to look up: no line found."""
+    return pl.DataFrame(schema={"i": df.schema["i"], name: pl.Boolean})
 
 
 def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
@@ -93,9 +93,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
 
     # diagnosis validity on the service date (each look-up only when a line has something to look up:
     # a batch of a few lines, as the service decides them, often has none)
-    none = _no_lines(df)
     dcsph = memo("formal_dcsph", (ref,), lambda: ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to"))
-    diag_ok = none("_diag_ok") if df["diagnosis"].null_count() == df.height else (
+    diag_ok = _none_found(df, "_diag_ok") if df["diagnosis"].null_count() == df.height else (
         df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
         .join(dcsph, on="diagnosis", how="inner")
         .filter(period_holds("valid_from", "valid_to", "service_date"))
@@ -103,12 +102,12 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     csi_known, combos = memo("formal_csi", (ref,), lambda: (
         ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known")),
         ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))))
-    combo_ok = none("_combo_ok") if df["csi"].null_count() == df.height else (
+    combo_ok = _none_found(df, "_combo_ok") if df["csi"].null_count() == df.height else (
         df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
         .join(combos, on="csi", how="inner")
         .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
         .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
-    wlz = none("_wlz") if world.wlz.height == 0 else (
+    wlz = _none_found(df, "_wlz") if world.wlz.height == 0 else (
         df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
         .filter(period_holds("from", "to", "service_date"))
         .select("i", pl.lit(True).alias("_wlz")).unique("i"))

@@ -123,19 +123,21 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
         amount.cast(pl.Int64).alias("_full"), unit_rate.cast(pl.Int64).alias("unit_rate"))
     # the part of the price above the reimbursement limit (none where no limit is known)
     above = (pl.col("_full") - pl.col("limit_rate") * q).clip(0, None).fill_null(0)
-    x = x.with_columns(pl.when(pl.col("price_method") == "above_limit").then(above).otherwise(pl.col("_full")).alias("_full"),
-                       pl.when(pl.col("price_method") == "above_limit").then(ABOVE_LIMIT).otherwise(b_)
-                       .cast(pl.Int8).alias("price_basis"))
-    # the statutory co-payment: on a known price that no person set, per unit or above the limit
-    co_pay = (pl.when((pl.col("_full") > 0) & (b_ != 7) & pl.col("limited")).then(pl.min_horizontal(above, pl.col("_full")))
-              .when((pl.col("_full") > 0) & (b_ != 7) & pl.col("co_payment_percentage").is_not_null())
-              .then(_pct(pl.col("_full"), pl.col("co_payment_percentage")))
-              .when((pl.col("_full") > 0) & (b_ != 7))
-              .then(pl.min_horizontal(pl.col("co_payment").fill_null(0) * q, pl.col("_full"))).otherwise(0))
+    above_limit = pl.col("price_method") == "above_limit"
+    x = x.with_columns(pl.when(above_limit).then(above).otherwise(pl.col("_full")).alias("_full"),
+                       pl.when(above_limit).then(ABOVE_LIMIT).otherwise(b_).cast(pl.Int8).alias("price_basis"))
+    # the statutory co-payment: on a known price that no person set, above the limit, a share or per unit
+    co_pay = (pl.when((pl.col("_full") <= 0) | (b_ == 7)).then(0)
+              .when(pl.col("limited")).then(pl.min_horizontal(above, pl.col("_full")))
+              .when(pl.col("co_payment_percentage").is_not_null()).then(_pct(pl.col("_full"), pl.col("co_payment_percentage")))
+              .otherwise(pl.min_horizontal(pl.col("co_payment").fill_null(0) * q, pl.col("_full"))))
     x = x.with_columns(co_pay.cast(pl.Int64).alias("co_pay")).select(
         "price_basis", (pl.col("_full") - pl.col("co_pay")).alias("price"), "unit_rate", "co_pay",
         pl.col("co_payment").alias("co_pay_unit"), pl.col("co_payment_percentage").alias("co_pay_pct"),
-        pl.when(pl.col("limited") & (pl.col("co_pay") > 0)).then(pl.col("limit_rate")).alias("co_pay_limit"))
+        pl.when(pl.col("limited") & (pl.col("co_pay") > 0)).then(pl.col("limit_rate")).alias("co_pay_limit"),
+        # the tariff (before any co-payment) is below what was declared: a reason for a partial award
+        # (0611) - not for a price that is the part above a reimbursement limit, less by its nature
+        ((pl.col("_full") < pl.col("declared")) & (b_ != ABOVE_LIMIT)).fill_null(False).alias("under_declared"))
     return c.with_columns(x)
 
 

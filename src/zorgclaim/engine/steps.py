@@ -77,7 +77,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
-                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit", "co_pay_pct",
+                     "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit", "co_pay_pct", "under_declared",
                      "nth", "term_days", "units"),
         df.select("indication_kind", "indication_by", "provider_kind", "referrer_kind", "declared", "quantity")[ci],
         benefits.select("source", "benefit", "label", "recognized_by", "qualification", "nc_pct", "per_day", "percentage",
@@ -108,12 +108,9 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     parts.append(reached.with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
                                       .otherwise(pl.col("price")).alias("price")).select(
         "i", pl.lit("pricing").alias("stage"), price_check.alias("check"),
-        # (the part above a reimbursement limit is less than declared by its nature: not a lower tariff)
         pl.when(pl.col("price") < 0).then(pl.lit("fail"))
-          .when((pl.col("price") < pl.col("declared")) & (pl.col("price_basis") != "above_limit")).then(pl.lit("partial"))
-          .otherwise(pl.lit("pass")).alias("outcome"),
-        pl.when((pl.col("price") < 0) | ((pl.col("price") < pl.col("declared")) & (pl.col("amount") > 0)
-                                         & (pl.col("price_basis") != "above_limit")))
+          .when(pl.col("under_declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).alias("outcome"),
+        pl.when((pl.col("price") < 0) | (pl.col("under_declared") & (pl.col("amount") > 0)))
           .then(pl.lit("0611")).otherwise(None).alias("code"),
         # the basis's own source where it has one (contract, in-kind, market), else the benefit's
         pl.col("price_basis").replace_strict(PRICE_SOURCES, default=None).fill_null(pl.col("source")).alias("source"),
