@@ -21,9 +21,8 @@ item's): such a Claim or item is answered with an error in its ClaimResponse, ne
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import parse_qs
@@ -234,7 +233,8 @@ def _diagnoses(claim, refs: _Refs) -> tuple[dict, dict]:
         if concept is None and d.diagnosisReference is not None:
             concept = getattr(refs(d.diagnosisReference), "code", None)
             if concept is None:
-                other[d.sequence] = f"a reference ({d.diagnosisReference.reference or 'by identifier'}) to no Condition found"
+                other[d.sequence] = (f"a reference ({_shown(d.diagnosisReference.reference) or 'by identifier'}) "
+                                     "to no Condition found")
                 continue
         codings = [c for c in (getattr(concept, "coding", None) or []) if c.code]
         code = next((c.code for c in codings if c.system == systems.DCSPH), None)
