@@ -219,71 +219,74 @@ def _outcome(status: int, code: str, text: str, where: str | None = None) -> Res
                     media_type=FHIR)
 
 
-def _predetermination(c: Context, p: Principal, inp, today: dt.date) -> Response:
-    """A Claim with use `predetermination`: each item estimated as the engine would decide it now;
-    nothing is booked, nothing is paid (the ClaimResponse says `use: predetermination`)."""
+def _estimated(c: Context, p: Principal, inp, answer) -> Response:
+    """Each line of a Claim decided as the engine would decide it now, nothing booked, handed as
+    (line, estimate) pairs to `answer`: claims staff for any provider, a provider for its own AGB."""
     from zorgclaim.app.estimate import estimate
-    from zorgclaim.formats.fhir.response_out import claim_response
-    if p.role not in ("provider", "handler", "system"):
-        return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
-    rows = []
-    try:
+
+    def each():
         for line in inp.lines.iter_rows(named=True):
             if p.role == "provider" and line["provider"] != p.provider:
                 raise Forbidden("a provider sends claims for its own AGB code only")
-            r = estimate(c, p, line)
-            rows.append({"line_id": line["line_id"], "status": r["status"], "declared": r["declared"],
-                         "allowed": r["allowed"], "deductible": r["deductible"], "paid": r["paid"],
-                         "member_id": line["member_id"], "provider": line["provider"], "codes": r["codes"],
-                         "steps": r["steps"]})
+            yield line, estimate(c, p, line)
+    if p.role not in ("provider", "handler", "system"):
+        return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
+    try:
+        return answer(each())
     except Forbidden as e:
         return _outcome(403, "forbidden", str(e))
     except (Invalid, NotFound) as e:
         return _outcome(422, "invalid", str(e))
-    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today, validate=True)
-    return Response(json.dumps(cr), status_code=200, media_type=FHIR)
+
+
+def _row(line: dict, r: dict, **changed) -> dict:
+    """An estimated line as the ClaimResponse reads a decision."""
+    return {"line_id": line["line_id"], "status": r["status"], "declared": r["declared"], "allowed": r["allowed"],
+            "deductible": r["deductible"], "paid": r["paid"], "member_id": line["member_id"],
+            "provider": line["provider"], "codes": r["codes"], "steps": r["steps"]} | changed
+
+
+def _predetermination(c: Context, p: Principal, inp, today: dt.date) -> Response:
+    """A Claim with use `predetermination`: each item estimated as the engine would decide it now;
+    nothing is booked, nothing is paid (the ClaimResponse says `use: predetermination`)."""
+    from zorgclaim.formats.fhir.response_out import claim_response
+
+    def answer(estimated) -> Response:
+        rows = [_row(line, r) for line, r in estimated]
+        cr = claim_response(inp, pl.DataFrame(rows), c.reference, today, validate=True)
+        return Response(json.dumps(cr), status_code=200, media_type=FHIR)
+    return _estimated(c, p, inp, answer)
 
 
 def _preauthorization(c: Context, p: Principal, inp, today: dt.date) -> Response:
     """A Claim with use `preauthorization`: each item that needs prior authorization (as the engine
     decides it now) becomes an authorization request for the medical adviser, answered with its
     number (`preAuthRef`) and `outcome: queued`; an item that needs none is said so. Nothing is paid."""
+    from fhir.resources.R4B.claimresponse import ClaimResponse
+
     from zorgclaim.app import authorizations
-    from zorgclaim.app.estimate import estimate
     from zorgclaim.formats.fhir.response_out import claim_response
-    if p.role not in ("provider", "handler", "system"):
-        return _outcome(403, "forbidden", "claims are sent by a provider or by claims staff")
-    rows, asked = [], []
-    try:
-        for line in inp.lines.iter_rows(named=True):
-            if p.role == "provider" and line["provider"] != p.provider:
-                raise Forbidden("a provider sends claims for its own AGB code only")
-            r = estimate(c, p, line)
+
+    def answer(estimated) -> Response:
+        rows, asked = [], []
+        for line, r in estimated:
             need = next((json.loads(s["params"] or "{}") for s in r["steps"]
                          if s["check"].startswith("authorization-")), None)      # missing, expired, other period ...
             if need and need.get("benefit"):
-                a = authorizations.request(c, p, line["member_id"], need["benefit"], line["service_date"],
-                                           line["end_date"], f"FHIR preauthorization {line['claim_id']}")
-                asked.append(a)
-            rows.append({"line_id": line["line_id"], "status": "pended" if need else r["status"],
-                         "declared": r["declared"], "allowed": 0 if need else r["allowed"],
-                         "deductible": 0 if need else r["deductible"], "paid": 0, "member_id": line["member_id"],
-                         "provider": line["provider"], "codes": r["codes"], "steps": r["steps"]})
-    except Forbidden as e:
-        return _outcome(403, "forbidden", str(e))
-    except (Invalid, NotFound) as e:
-        return _outcome(422, "invalid", str(e))
-    cr = claim_response(inp, pl.DataFrame(rows), c.reference, today)      # use: preauthorization, as the Claim's
-    if asked:
-        cr["outcome"], cr["preAuthRef"] = "queued", asked[0]["id"]
-        cr["preAuthPeriod"] = {"start": str(asked[0]["from"])} | ({"end": str(asked[0]["to"])} if asked[0]["to"] else {})
-        cr["disposition"] = ("toestemming vooraf aangevraagd: " + ", ".join(a["id"] for a in asked)
-                             + "; de medisch adviseur beslist")
-    else:
-        cr["outcome"], cr["disposition"] = "complete", "geen toestemming vooraf nodig voor deze zorg"
-    from fhir.resources.R4B.claimresponse import ClaimResponse
-    cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
-    return Response(json.dumps(cr, default=str), status_code=200, media_type=FHIR)
+                asked.append(authorizations.request(c, p, line["member_id"], need["benefit"], line["service_date"],
+                                                    line["end_date"], f"FHIR preauthorization {line['claim_id']}"))
+            rows.append(_row(line, r, paid=0, **({"status": "pended", "allowed": 0, "deductible": 0} if need else {})))
+        cr = claim_response(inp, pl.DataFrame(rows), c.reference, today)      # use: preauthorization, as the Claim's
+        if asked:
+            cr["outcome"], cr["preAuthRef"] = "queued", asked[0]["id"]
+            cr["preAuthPeriod"] = {"start": str(asked[0]["from"])} | ({"end": str(asked[0]["to"])} if asked[0]["to"] else {})
+            cr["disposition"] = ("toestemming vooraf aangevraagd: " + ", ".join(a["id"] for a in asked)
+                                 + "; de medisch adviseur beslist")
+        else:
+            cr["outcome"], cr["disposition"] = "complete", "geen toestemming vooraf nodig voor deze zorg"
+        cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
+        return Response(json.dumps(cr, default=str), status_code=200, media_type=FHIR)
+    return _estimated(c, p, inp, answer)
 
 
 @router.post("/fhir/Claim/$submit", tags=["fhir"], summary="One FHIR Claim (R4B) in, its ClaimResponse out",
