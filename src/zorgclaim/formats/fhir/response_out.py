@@ -133,11 +133,9 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
               "insurer": _outside_ref(claim.insurer, "the insurer") if claim.insurer else {"display": "zorgclaim"}}
     request = _request(claim, key, full_url)
     cr_id, cr_ref = ids or (f"cr-{safe_id(key)}", f"ClaimResponse/cr-{safe_id(key)}")
-    error = [{"itemSequence": seq, "code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
-                                                         "display": reference.return_code_meaning(code)}]}}
-             if seq is not None else
-             {"code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
-                                   "display": reference.return_code_meaning(code)}]}}
+    error = [({"itemSequence": seq} if seq is not None else {})
+             | {"code": {"coding": [{"system": systems.RETURN_CODES, "code": code,
+                                     "display": reference.return_code_meaning(code)}]}}
              for seq, code, _ in errors]
     cr = dict(common, resourceType="ClaimResponse", id=cr_id, request=request, processNote=notes or None,
               error=error or None)
