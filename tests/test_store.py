@@ -3,7 +3,6 @@ idempotent resends; a batch is all or nothing."""
 
 import hashlib
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import sqlalchemy
 
 from zorgclaim.scenarios.runner import initial_state, load_scenario, run_batches, scenario_lines, scenario_world
+from zorgclaim.store import explanations
 from zorgclaim.store.db import connect
 from zorgclaim.store.prior import enter as enter_prior
 from zorgclaim.store.ledger import trial_balance
@@ -48,12 +48,13 @@ def test_scenarios_through_the_store(path, new_url, library, reference):
     expected = (pure.unique("line_id", keep="first").sort("line_id")
                 .select("line_id", "status", "allowed", "deductible", "paid", "payer", pl.col("codes").list.join(";")))
     assert stored.equals(expected)
-    # the explanation is stored whole: the steps read back equal the engine's
+    # the explanation is stored whole (in its compact form): the steps read back equal the engine's
     from zorgclaim.store.models import Decision
     with eng.connect() as conn:
         explained = dict(conn.execute(sqlalchemy.select(Decision.line_id, Decision.explanation)).all())
+        texts = explanations.source_texts(conn)
     for row in pure.unique("line_id", keep="first").iter_rows(named=True):
-        assert json.loads(explained[row["line_id"]]) == row["steps"], row["line_id"]
+        assert explanations.expand(explained[row["line_id"]], texts) == row["steps"], row["line_id"]
 
 
 def test_resend_and_repeated_file(engine, library, reference):

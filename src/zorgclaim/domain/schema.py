@@ -36,9 +36,11 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
 REQUIRED_LINE_COLUMNS = ("line_id", "member_id", "provider", "received", "service_date", "code", "declared")
 
 SHARE_TYPE = pl.Struct({"product": pl.String, "benefit": pl.String, "amount": pl.Int64, "deductible": pl.Int64})
+# names that repeat on millions of steps (a stage, a check, an outcome, a return code, a source) are
+# categorical: kept and written as numbers into one dictionary of their texts, read as text
 STEP_TYPE = pl.Struct(
-    {"stage": pl.String, "check": pl.String, "outcome": pl.String, "code": pl.String,
-     "source": pl.String, "params": pl.String}
+    {"stage": pl.Categorical, "check": pl.Categorical, "outcome": pl.Categorical, "code": pl.Categorical,
+     "source": pl.Categorical, "params": pl.String}
 )
 
 DECISION_SCHEMA: dict[str, pl.DataType] = {

@@ -191,7 +191,8 @@ def summarize(df: pl.DataFrame) -> pl.DataFrame:
 
 
 _CHECK_META = pl.DataFrame({"check": [c.name for c in CHECKS], "code": [c.code for c in CHECKS],
-                            "source": [c.source for c in CHECKS], "order": list(range(len(CHECKS)))})
+                            "source": [c.source for c in CHECKS], "order": list(range(len(CHECKS)))},
+                           schema_overrides={"source": pl.Categorical})
 
 
 def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
@@ -201,10 +202,10 @@ def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
               .filter(pl.col("failed"))
               .with_columns(pl.col("check").str.strip_prefix("fail_")))
     failed = failed.join(_CHECK_META, on="check").select(
-        "i", pl.lit("formal").alias("stage"), "check", pl.lit("fail").alias("outcome"), "code", "source",
+        "i", pl.lit("formal", pl.Categorical).alias("stage"), "check", pl.lit("fail", pl.Categorical).alias("outcome"), "code", "source",
         pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
     passed = df.select("i", "formal_ok").filter(pl.col("formal_ok")).select(
-        "i", pl.lit("formal").alias("stage"), pl.lit("formal-ok").alias("check"), pl.lit("pass").alias("outcome"),
-        pl.lit(None, pl.String).alias("code"), pl.lit(catalogue.source("formal-ok")).alias("source"),
+        "i", pl.lit("formal", pl.Categorical).alias("stage"), pl.lit("formal-ok", pl.Categorical).alias("check"), pl.lit("pass", pl.Categorical).alias("outcome"),
+        pl.lit(None, pl.Categorical).alias("code"), pl.lit(catalogue.source("formal-ok"), pl.Categorical).alias("source"),
         pl.lit("{}").alias("params"), pl.lit(0, pl.Int64).alias("seq"))
     return pl.concat([failed, passed], how="vertical_relaxed")

@@ -93,8 +93,16 @@ class Decision(Base):
     payee: Mapped[str] = mapped_column(String(16))
     payer: Mapped[str | None] = mapped_column(String(64))
     codes: Mapped[str] = mapped_column(String(16))          # up to three codes, ';'-separated
-    explanation: Mapped[str] = mapped_column(Text)          # the steps as JSON
+    explanation: Mapped[str] = mapped_column(Text)          # the steps, compact JSON (store/explanations.py)
     superseded_by: Mapped[str | None] = mapped_column(String(64))  # the line that re-decided it (reconsideration)
+
+
+class ExplanationSource(Base):
+    """The public sources the stored explanations cite, each once; a stored step names its number
+    (store/explanations.py)."""
+    __tablename__ = "explanation_source"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, unique=True)
 
 
 # the engine's state, one table per State frame (engine/state.py)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.domain.world import World
+from zorgclaim.store import explanations
 from zorgclaim.store.models import (AddedAuthorization, AuditEvent, ClaimLine, Decision, Reconsideration)
 from zorgclaim.store.repository import decide, lock_members, take_write_lock
 
@@ -174,8 +175,9 @@ def line_history(engine: Engine, line_id: str) -> dict:
         credits = [r[0] for r in conn.execute(select(Reconsideration.credit_line_id).where(
             Reconsideration.line_id.in_(ids) & Reconsideration.credit_line_id.is_not(None)))]
         steps = dict(conn.execute(select(Decision.line_id, Decision.explanation).where(Decision.line_id.in_(ids))).all())
+        texts = explanations.source_texts(conn)
         events = conn.execute(select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.line_id,
                                      AuditEvent.detail, AuditEvent.reason)
                               .where(AuditEvent.line_id.in_(ids + credits)).order_by(AuditEvent.id)).all()
     return {"chain": chain, "credits": credits, "audit": [tuple(e) for e in events],
-            "steps": {k: json.loads(v) if v else [] for k, v in steps.items()}}
+            "steps": {k: explanations.expand(v, texts) for k, v in steps.items()}}

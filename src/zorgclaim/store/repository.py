@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import polars as pl
@@ -14,6 +13,7 @@ from zorgclaim.domain.schema import DECISION_SCHEMA, LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
+from zorgclaim.store import explanations
 from zorgclaim.store.bulk import bulk_insert, take_pending
 from zorgclaim.store.ledger import post_decisions
 from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, PendingLine,
@@ -232,7 +232,7 @@ def persist(conn, c: Computed, booked: dt.date, kind: str = "decisions", memo: s
     ledger transfers. Returns the decisions."""
     batch_id = conn.execute(insert(Batch).values(lines=c.lines.height, done_at=dt.datetime.now())
                             .returning(Batch.id)).scalar_one()
-    bulk_insert(conn, Decision.__table__, decisions_rows(c.decisions, batch_id))
+    bulk_insert(conn, Decision.__table__, decisions_rows(c.decisions, batch_id, explanations.source_numbers(conn, c.decisions)))
     _save_state(conn, c.members, c.before, c.after)
     held = c.decisions["status"] == "pended"
     if held.any():
@@ -283,13 +283,13 @@ def hold(conn, held: pl.DataFrame, world: World, booked: dt.date) -> None:
     bulk_insert(conn, ReviewItem.__table__, rows)
 
 
-def decisions_rows(decisions: pl.DataFrame, batch_id: int) -> pl.DataFrame:
-    """Decisions as rows of the decision table: codes ';'-joined, the steps as a JSON list."""
-    wrapped = pl.struct("steps").struct.json_encode()          # {"steps":[...]}
+def decisions_rows(decisions: pl.DataFrame, batch_id: int, sources: dict[str, int]) -> pl.DataFrame:
+    """Decisions as rows of the decision table: codes ';'-joined, the steps in their compact JSON
+    form citing `sources` by number (store/explanations.py)."""
     return decisions.select(
         "line_id", pl.lit(batch_id, pl.Int64).alias("batch_id"), "member_id", "status", "declared", "allowed",
         "deductible", "paid", "payee", "payer", pl.col("codes").list.join(";").alias("codes"),
-        wrapped.str.strip_prefix('{"steps":').str.strip_suffix("}").alias("explanation"))
+        explanations.compact(pl.col("steps"), sources).alias("explanation"))
 
 
 def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, booked: dt.date) -> int:
@@ -336,7 +336,8 @@ def first_decided_with_code(engine: Engine, code: str) -> tuple[str, dt.date, li
         row = conn.execute(select(Decision.line_id, ClaimLine.service_date, Decision.explanation)
                            .join(ClaimLine, ClaimLine.line_id == Decision.line_id)
                            .where(Decision.codes == code).order_by(Decision.line_id).limit(1)).first()
-    return None if row is None else (row[0], row[1], json.loads(row[2]) if row[2] else [])
+        texts = explanations.source_texts(conn) if row else {}
+    return None if row is None else (row[0], row[1], explanations.expand(row[2], texts))
 
 
 def member_meter(engine: Engine, member_id: str) -> dict:
@@ -363,8 +364,9 @@ def decisions_of(engine: Engine, line_ids: list[str]) -> pl.DataFrame:
             rows += conn.execute(select(Decision.line_id, Decision.member_id, Decision.status, Decision.declared,
                                         Decision.allowed, Decision.deductible, Decision.paid, Decision.payee,
                                         Decision.payer, Decision.codes, Decision.explanation).where(where)).all()
+        texts = explanations.source_texts(conn) if rows else {}
     return pl.DataFrame([(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
-                          [c for c in (r[9] or "").split(";") if c], json.loads(r[10]) if r[10] else [])
+                          [c for c in (r[9] or "").split(";") if c], explanations.expand(r[10], texts))
                          for r in rows], orient="row", schema={
         "line_id": pl.String, "member_id": pl.String, "status": pl.String, "declared": pl.Int64, "allowed": pl.Int64,
         "deductible": pl.Int64, "paid": pl.Int64, "payee": pl.String, "payer": pl.String,
