@@ -39,6 +39,7 @@ bench: setup
 	cd bench && ../$(BIN)/python run.py $(BENCH_ARGS)
 
 bench-store: setup
+	$(BIN)/pip install -q -e '.[bench]'
 	cd bench && ../scripts/with-postgres.sh ../$(BIN)/python store.py $(BENCH_ARGS)
 
 # load on zorgclaim serve: BENCH_ARGS="--db postgresql --rate 75 --items 4" and the like

@@ -131,7 +131,8 @@ def replace_watch(engine: Engine, rule: str, entries: list[dict], by: str) -> in
         conn.execute(delete(WatchEntry).where(WatchEntry.rule == rule))
         if entries:
             now = dt.datetime.now()
+            # (rows by column name: the column of `from_` is named "from")
             conn.execute(insert(WatchEntry), [{"kind": e["kind"], "subject_id": e["id"], "rule": rule,
-                                               "from_": e["from"], "to": e["to"], "reason": e.get("reason"),
+                                               "from": e["from"], "to": e["to"], "reason": e.get("reason"),
                                                "added_by": by, "added_at": now} for e in entries])
     return len(entries)
