@@ -70,7 +70,8 @@ def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.DataFrame | None:
     are none: the condition is a cheap select, so a step that no line of a small batch takes costs
     no filter (polars' fixed cost per operation is what a batch of a few lines pays most)."""
     mask = frame.select(cond.fill_null(False)).to_series()
-    return frame.filter(mask).select(*columns) if mask.any() else None
+    # (lazily: only the columns the step shows are filtered, not the whole frame)
+    return frame.lazy().filter(mask).select(*columns).collect() if mask.any() else None
 
 
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame,
@@ -149,13 +150,13 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                         "from_year_amount",
                         "stay_days", "stay_break_days", "start_by", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
         _ck_of(pl.col("check"))))
-    decided = d.filter(pl.col("formal_ok") & (pl.col("line_code") == 0))
+    decided = pl.col("formal_ok") & (pl.col("line_code") == 0)
     ded_check = (pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
                  .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
                  .when(pl.col("age") < pl.col("min_age")).then(pl.lit("deductible-under-18"))
                  .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
                  .otherwise(pl.lit("deductible-exempt")))
-    parts.append(_pick(decided, pl.col("allowed") != 0,
+    parts.append(_pick(d, decided & (pl.col("allowed") != 0),
         "i", pl.lit("deductible", pl.Categorical).alias("stage"), ded_check.cast(pl.Categorical).alias("check"), _st("deductible"), _ck_of(ded_check),
         pl.lit("info", pl.Categorical).alias("outcome"), pl.lit(None, pl.Categorical).alias("code"),
         ded_check.replace_strict(DEDUCTIBLE_SOURCES, return_dtype=pl.Categorical).alias("source"),
