@@ -4,8 +4,6 @@ watch list and the provider-variance list the selection rules read."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 from sqlalchemy import func, select
 
@@ -110,22 +108,23 @@ def add_to_watch(ctx: Context, p: Principal, kind: str, subject_id: str, reason:
 def refresh_variance(ctx: Context, p: Principal) -> int:
     """Recompute the provider-variance list of each such rule in force from the decided lines
     in the store (declared amount per patient per year against peers of the same kind)."""
-    from zorgclaim.engine.review import provider_variance
+    from zorgclaim.engine.review import variance_of_totals
     rules = [r for r in ctx.world.review_rules or () if r.kind == "provider_variance"]
     if not rules:
         return 0
-    # summed per provider, patient and year in the database (all the measure needs: patients and
-    # declared amount per provider-year), not read line by line: the books grow every month
+    # patients and declared amount per provider and year summed by the database (all the measure
+    # needs), not every decided line read: the books grow every month
     year = func.extract("year", ClaimLine.service_date)
     with ctx.engine.connect() as conn:
-        rows = conn.execute(select(ClaimLine.provider, ClaimLine.member_id, year, func.sum(ClaimLine.declared))
+        rows = conn.execute(select(ClaimLine.provider, year, func.count(ClaimLine.member_id.distinct()),
+                                   func.sum(ClaimLine.declared))
                             .join(Decision, Decision.line_id == ClaimLine.line_id)
                             .where(ClaimLine.credits.is_(None) & (ClaimLine.declared > 0))
-                            .group_by(ClaimLine.provider, ClaimLine.member_id, year)).all()
-    lines = pl.DataFrame([(r[0], r[1], dt.date(int(r[2]), 1, 1), int(r[3])) for r in rows], orient="row", schema={
-        "provider": pl.String, "member_id": pl.String, "service_date": pl.Date, "declared": pl.Int64})
+                            .group_by(ClaimLine.provider, year)).all()
+    totals = pl.DataFrame([(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows], orient="row", schema={
+        "provider": pl.String, "year": pl.Int32, "patients": pl.Int64, "declared": pl.Int64})
     n = 0
     for rule in rules:
-        entries = provider_variance(lines, ctx.world.providers, rule)
+        entries = variance_of_totals(totals, ctx.world.providers, rule)
         n += replace_watch(ctx.engine, rule.id, entries.to_dicts(), f"{p.name} (computed)")
     return n

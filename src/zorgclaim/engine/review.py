@@ -192,12 +192,22 @@ def provider_variance(lines: pl.DataFrame, providers: pl.DataFrame, rule: Review
     decided lines with provider, member_id, service_date, declared; `providers`: agb, kind. An
     entry holds from the start of the year measured to the end of the next: the provider's lines
     not yet decided are held.""" 
-    if lines.height == 0:
+    return variance_of_totals(provider_year_totals(lines), providers, rule)
+
+
+def provider_year_totals(lines: pl.DataFrame) -> pl.DataFrame:
+    """provider, year, patients (distinct members), declared (sum) of lines with a declared amount."""
+    return (lines.filter(pl.col("declared") > 0)
+            .group_by("provider", pl.col("service_date").dt.year().cast(pl.Int32).alias("year"))
+            .agg(pl.col("member_id").n_unique().cast(pl.Int64).alias("patients"), pl.col("declared").sum().alias("declared")))
+
+
+def variance_of_totals(totals: pl.DataFrame, providers: pl.DataFrame, rule: ReviewRule) -> pl.DataFrame:
+    """`provider_variance` from the totals per provider and year (`provider_year_totals`, or the
+    same summed by the database)."""
+    if totals.height == 0:
         return pl.DataFrame(schema=WORLD_SCHEMAS["watch"])
-    per = (lines.filter(pl.col("declared") > 0)
-           .group_by("provider", pl.col("service_date").dt.year().alias("year"))
-           .agg(pl.col("member_id").n_unique().alias("patients"), pl.col("declared").sum().alias("declared"))
-           .filter(pl.col("patients") >= rule.min_patients)
+    per = (totals.filter(pl.col("patients") >= rule.min_patients)
            .with_columns((pl.col("declared") // pl.col("patients")).alias("per_patient"))
            .join(providers.select(pl.col("agb").alias("provider"), "kind"), on="provider", how="left")
            .with_columns(pl.col("kind").fill_null(pl.col("provider").str.slice(0, 2))))

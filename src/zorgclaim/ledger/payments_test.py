@@ -40,3 +40,14 @@ def test_pain001_totals():
     assert root.find(".//p:GrpHdr/p:CtrlSum", ns).text == "125.50"
     assert root.find(".//p:GrpHdr/p:NbOfTxs", ns).text == "2"
     assert root.find(".//p:ReqdExctnDt", ns).text == "2026-05-04"
+
+
+def test_a_file_that_does_not_match_the_schema_is_refused():
+    pay = pl.DataFrame([("provider:A", "A", "NL91ABNA0417164300", "ABNANL2A", 10000)],
+                       schema=["account", "name", "iban", "bic", "amount"], orient="row")
+    try:
+        pain001(pay, {"name": "Insurer", "iban": "NL91ABNA0417164300", "bic": "abnanl"}, D(2026, 5, 4), 7)
+    except ValueError as e:
+        assert "pain.001.001.03" in str(e) and "payment run 7" in str(e)
+    else:
+        raise AssertionError("a lower-case, short BIC was written into a pain.001 file")
