@@ -89,11 +89,30 @@ def where_in(conn, column, values: list[str]):
 
 
 def _frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
+    if conn.dialect.name == "sqlite":
+        return _sqlite_frame(conn, table, schema, members)
     cols = [getattr(table, c) for c in schema]
     rows = []
     for where in where_in(conn, table.member_id, members):
         rows += conn.execute(select(*cols).where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def _sqlite_frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
+    """`_frame` on SQLite: rows straight from the driver as plain tuples, dates as the ISO texts
+    SQLite keeps and parsed by polars in one pass (SQLAlchemy's rows and per-value date parsing
+    were most of the time a batch spent reading its members' state)."""
+    names = ", ".join(f'"{table.__table__.c[c].name}"' for c in schema)
+    raw = dict(schema) | {c: pl.String for c, t in schema.items() if t == pl.Date}
+    cursor = conn.connection.driver_connection.cursor()
+    rows = []
+    for chunk in _chunks(list(members), 10_000):
+        cursor.execute(f'SELECT {names} FROM "{table.__tablename__}" WHERE "member_id" IN ({", ".join("?" * len(chunk))})',
+                       chunk)
+        rows += cursor.fetchall()
+    cursor.close()
+    frame = pl.DataFrame(rows, schema=raw, orient="row")
+    return frame.with_columns(pl.col(c).str.to_date("%Y-%m-%d") for c, t in schema.items() if t == pl.Date)
 
 
 def load_state(conn, members: list[str]) -> State:
