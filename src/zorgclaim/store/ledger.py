@@ -46,13 +46,20 @@ def post_decisions(conn, decisions: pl.DataFrame, lines: pl.DataFrame, world: Wo
     return transfers.height
 
 
-def _legs():
-    """Every transfer as two signed legs: (account, amount, due, transfer id)."""
-    return union_all(
-        select(Transfer.credit.label("account"), Transfer.amount.label("amount"), Transfer.due, Transfer.id,
-               Transfer.transaction_id, Transfer.line_id),
-        select(Transfer.debit.label("account"), (-Transfer.amount).label("amount"), Transfer.due, Transfer.id,
-               Transfer.transaction_id, Transfer.line_id)).subquery()
+def _legs(*prefixes: str):
+    """Every transfer as two signed legs: (account, amount, due, transfer id); with `prefixes`, only
+    the legs of accounts starting with one of them (as a range on the account's index, so a query
+    for one kind of account does not read every transfer)."""
+    def side(col, amount):
+        q = select(col.label("account"), amount.label("amount"), Transfer.due, Transfer.id, Transfer.transaction_id,
+                   Transfer.line_id)
+        return q.where(or_(*(_starts_with(col, p) for p in prefixes))) if prefixes else q
+    return union_all(side(Transfer.credit, Transfer.amount), side(Transfer.debit, -Transfer.amount)).subquery()
+
+
+def _starts_with(col, prefix: str):
+    """`col` starts with `prefix`, as a range an index serves (LIKE does not, on SQLite)."""
+    return (col >= prefix) & (col < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
 def trial_balance(engine: Engine) -> pl.DataFrame:
@@ -104,7 +111,7 @@ def statement(engine: Engine, account: str, start: dt.date, end: dt.date) -> Sta
 def owed_by_account(conn, run_date: dt.date) -> pl.DataFrame:
     """account, due, balance for every payable account as the books stood on `run_date` (SQL over
     the transfers booked on or before it: a run never pays what was booked after its date)."""
-    legs = _legs()
+    legs = _legs(*accounts.PAYABLE)
     payable = or_(*(legs.c.account.like(f"{prefix}%") for prefix in accounts.PAYABLE))
     due = func.sum(case((legs.c.due <= run_date, legs.c.amount), else_=literal(0)))
     rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount))
@@ -175,8 +182,7 @@ def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
     """Invoice each member for deductible charged on directly billed care booked up to `invoice_date`
     and not invoiced before. Credits given back reduce the invoice; when they outweigh the charges no
     invoice is made and they wait for the next run (refunding them is not built yet)."""
-    out = []
-    legs = _legs()
+    legs = _legs("deductible:")
     with engine.begin() as conn:
         rows = conn.execute(select(legs.c.account, legs.c.id, legs.c.line_id, legs.c.amount).select_from(
             legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)
@@ -186,15 +192,17 @@ def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
         by_member: dict[str, list] = {}
         for account, tid, line_id, amount in rows:
             by_member.setdefault(accounts.holder(account), []).append((tid, line_id, -int(amount)))
-        for member_id, items in by_member.items():
-            total = sum(a for _, _, a in items)
-            if total <= 0:
-                continue
-            iid = conn.execute(insert(DeductibleInvoice).values(
-                member_id=member_id, invoice_date=invoice_date, amount=total, created_at=dt.datetime.now())
-                .returning(DeductibleInvoice.id)).scalar_one()
-            conn.execute(insert(DeductibleInvoiceItem), [{"transfer_id": t, "invoice_id": iid} for t, _, _ in items])
-            out.append(Invoice(iid, member_id, total, [(lid, a) for _, lid, a in items]))
-    return out
+        due = [(m, items, sum(a for _, _, a in items)) for m, items in by_member.items()]
+        due = [d for d in due if d[2] > 0]
+        if not due:
+            return []
+        # the invoices in one statement, their ids in the order given
+        now = dt.datetime.now()
+        ids = conn.execute(insert(DeductibleInvoice).returning(DeductibleInvoice.id, sort_by_parameter_order=True),
+                           [{"member_id": m, "invoice_date": invoice_date, "amount": total, "created_at": now}
+                            for m, _, total in due]).scalars().all()
+        conn.execute(insert(DeductibleInvoiceItem), [{"transfer_id": t, "invoice_id": iid}
+                                                     for iid, (_, items, _) in zip(ids, due) for t, _, _ in items])
+    return [Invoice(iid, m, total, [(lid, a) for _, lid, a in items]) for iid, (m, items, total) in zip(ids, due)]
 
 
