@@ -11,7 +11,7 @@ from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound, Princip
 from zorgclaim.app.context import Context
 from zorgclaim.store import review as store
 from zorgclaim.store.authorizations import add_watch, replace_watch, watch_list
-from zorgclaim.store.models import ClaimLine, Decision
+from zorgclaim.store.models import ClaimLine, PendingLine
 
 # who may take and decide a line of each queue: a medical question is a medical adviser's; an
 # adviser may also help with the handlers' queue. Both roles see both queues.
@@ -112,14 +112,15 @@ def refresh_variance(ctx: Context, p: Principal) -> int:
     rules = [r for r in ctx.world.review_rules or () if r.kind == "provider_variance"]
     if not rules:
         return 0
-    # patients and declared amount per provider and year summed by the database (all the measure
-    # needs), not every decided line read: the books grow every month
+    # patients and declared amount per provider and year of the decided lines (every stored line
+    # not on the work queue), summed by the database (all the measure needs), not every decided
+    # line read: the books grow every month
     year = func.extract("year", ClaimLine.service_date)
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(ClaimLine.provider, year, func.count(ClaimLine.member_id.distinct()),
                                    func.sum(ClaimLine.declared))
-                            .join(Decision, Decision.line_id == ClaimLine.line_id)
-                            .where(ClaimLine.credits.is_(None) & (ClaimLine.declared > 0))
+                            .where(ClaimLine.credits.is_(None) & (ClaimLine.declared > 0)
+                                   & ClaimLine.line_id.not_in(select(PendingLine.line_id)))
                             .group_by(ClaimLine.provider, year)).all()
     totals = pl.DataFrame([(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows], orient="row", schema={
         "provider": pl.String, "year": pl.Int32, "patients": pl.Int64, "declared": pl.Int64})
