@@ -187,8 +187,12 @@ def _calendar_year_amount(item: dict, amount, r: dict, year: int | None, day: dt
         return None
     cap = amount.at(dt.date(day.year, 12, 31))
     used = int(r["yamount"] or 0)
+    extra = {}
+    if item["kind"] == "member_maximum":
+        # counted: every part above the limits; the member pays up to the maximum, the insurer the rest
+        used, extra = min(used, cap), {"paid_by_insurer": max(used - cap, 0)}
     return item | {"money": True, "window": "calendar_year", "limit": cap, "used": used, "left": max(cap - used, 0),
-                   "period_start": dt.date(day.year, 1, 1), "resets_on": dt.date(day.year + 1, 1, 1)}
+                   "period_start": dt.date(day.year, 1, 1), "resets_on": dt.date(day.year + 1, 1, 1)} | extra
 
 
 def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: int | None, day: dt.date) -> dict | None:

@@ -26,11 +26,13 @@ def _gvs_maximum(day: dt.date) -> dict:
 
 def test_the_gvs_maximum_shows_what_the_member_paid_above_the_limits_this_year():
     m = _gvs_maximum(dt.date(2025, 6, 30))
-    # four times EUR 95,00 above the limit were counted; the member paid EUR 250, nothing is left to pay
-    assert (m["kind"], m["money"], m["limit"], m["used"], m["left"]) == ("member_maximum", True, 25000, 38000, 0)
+    # four times EUR 95,00 above the limit were counted: the member paid EUR 250 of them (nothing is
+    # left to pay), the insurer the other EUR 130
+    assert (m["kind"], m["money"], m["limit"], m["used"], m["left"]) == ("member_maximum", True, 25000, 25000, 0)
+    assert m["paid_by_insurer"] == 13000
     assert m["resets_on"] == dt.date(2026, 1, 1)
 
 
 def test_the_gvs_maximum_starts_again_in_a_new_year():
     m = _gvs_maximum(dt.date(2026, 3, 31))
-    assert (m["limit"], m["used"], m["left"]) == (25000, 9500, 15500)
+    assert (m["limit"], m["used"], m["left"], m["paid_by_insurer"]) == (25000, 9500, 15500, 0)

@@ -16,7 +16,8 @@ from zorgclaim.app.access import Principal
 from zorgclaim.app.context import Context
 
 router = APIRouter(prefix="/api/v1", tags=["members"])
-AMOUNTS = ("total", "used", "left", "deductible", "limit", "allowed", "declared", "paid", "amount", "member_pays")
+AMOUNTS = ("total", "used", "left", "deductible", "limit", "allowed", "declared", "paid", "amount", "member_pays",
+           "paid_by_insurer")
 
 
 def euros(x):
