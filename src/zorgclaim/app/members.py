@@ -135,7 +135,8 @@ def products_on(ctx: Context, member_id: str, day: dt.date) -> list[str]:
 def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = None, check: bool = True,
               day: dt.date | None = None) -> list[dict]:
     """Per limit that applies to the member on `day` (default today): the limits the member has
-    used (the engine's counters), and the yearly limits of its products that it has not used yet."""
+    used (the engine's counters), and the yearly limits of its products that it has not used yet
+    (not those of a benefit that needs an indication: they apply once the member has one)."""
     if check:
         may_see_member(ctx, p, member_id, "limits")
     m = member_row(ctx, member_id)
@@ -160,7 +161,8 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
     age = _age(m.get("birth_date"), day)
     for pid in products:
         for b in ctx.library.benefits[pid]:
-            if (pid, b.id) in seen or b.not_covered or b.match.diagnoses is not None:
+            # (a benefit only an indication opens, e.g. sitting patient transport, is shown once used)
+            if (pid, b.id) in seen or b.not_covered or b.match.diagnoses is not None or b.requires.indication:
                 continue
             if (b.match.min_age is not None and (age is None or age < b.match.min_age)) or \
                (b.match.max_age is not None and (age is None or age > b.match.max_age)):

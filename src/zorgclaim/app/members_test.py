@@ -36,3 +36,15 @@ def test_the_gvs_maximum_shows_what_the_member_paid_above_the_limits_this_year()
 def test_the_gvs_maximum_starts_again_in_a_new_year():
     m = _gvs_maximum(dt.date(2026, 3, 31))
     assert (m["limit"], m["used"], m["left"], m["paid_by_insurer"]) == (25000, 9500, 15500, 0)
+
+
+def test_a_yearly_limit_that_needs_an_indication_is_shown_only_once_used():
+    library, reference = library_and_reference()
+    sc = load_scenario(SCENARIO)
+    world = scenario_world(sc, library, reference, SCENARIO)
+    day = dt.date(2025, 6, 30)
+    _, state = run_batches(scenario_lines(sc), world, day)
+    shown = {x["benefit"] for x in remaining(Context(None, world, clock=lambda: day), SYSTEM, "M1", state=state,
+                                             check=False, day=day)}
+    assert "farmacie-eigen-bijdrage-maximum" in shown and "dietetiek" in shown
+    assert "zittend-ziekenvervoer" not in shown          # no indication, no ride this year
