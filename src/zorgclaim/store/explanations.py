@@ -27,7 +27,9 @@ def source_numbers(conn, decisions: pl.DataFrame) -> dict[str, int]:
     cited = (decisions.select(pl.col("steps").list.eval(pl.element().struct.field("source")).explode()
                               .drop_nulls().unique().cast(pl.String))["steps"].to_list())
     known = _numbers(conn)
-    new = [t for t in cited if t not in known]
+    # (in one order everywhere: two writers adding the same new texts wait for each other, never
+    # each for the other)
+    new = sorted(t for t in cited if t not in known)
     if new:
         ins = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
         conn.execute(ins(ExplanationSource).on_conflict_do_nothing(index_elements=["text"]), [{"text": t} for t in new])
