@@ -1,8 +1,8 @@
 """A small generated book taken through the store (intake, process in batches) gives, line by line,
 the decisions and money recorded in tests/golden/book-decisions.csv, and the ledger the recorded
-trial balance (recorded with the code before the store's compact explanations and the faster
-state read, so a change of the store's write or read path that changes a decision or a cent fails
-here).
+trial balance (first recorded with the code before the store's compact explanations and the
+faster state read, so a change of the store's write or read path that changes a decision or a cent
+fails here; recorded again only with a change of the rules, its reason in the commit).
 
 A deliberate change of the rules or of the generator: record again with
     python tests/test_books_golden.py
