@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach, dated_value, memo, period_holds
+from zorgclaim.engine.frames import attach, dated_value, memo, named_value, period_holds
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -202,10 +202,10 @@ def formal_steps(df: pl.DataFrame) -> pl.DataFrame:
               .filter(pl.col("failed"))
               .with_columns(pl.col("check").str.strip_prefix("fail_")))
     failed = failed.join(_CHECK_META, on="check").select(
-        "i", pl.lit("formal", pl.Categorical).alias("stage"), "check", pl.lit("fail", pl.Categorical).alias("outcome"), "code", "source",
+        "i", named_value("stage", "formal"), "check", named_value("outcome", "fail"), "code", "source",
         pl.lit("{}").alias("params"), pl.col("order").cast(pl.Int64).alias("seq"))
     passed = df.select("i", "formal_ok").filter(pl.col("formal_ok")).select(
-        "i", pl.lit("formal", pl.Categorical).alias("stage"), pl.lit("formal-ok", pl.Categorical).alias("check"), pl.lit("pass", pl.Categorical).alias("outcome"),
-        pl.lit(None, pl.Categorical).alias("code"), pl.lit(catalogue.source("formal-ok"), pl.Categorical).alias("source"),
+        "i", named_value("stage", "formal"), named_value("check", "formal-ok"), named_value("outcome", "pass"),
+        named_value("code", None), named_value("source", catalogue.source("formal-ok")),
         pl.lit("{}").alias("params"), pl.lit(0, pl.Int64).alias("seq"))
     return pl.concat([failed, passed], how="vertical_relaxed")

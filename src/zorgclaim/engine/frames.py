@@ -240,3 +240,10 @@ def packed_key(df: pl.DataFrame, columns: list[str]) -> pl.Expr | list[str]:
         shift += w
     return key
 
+
+
+def named_value(name: str, value: str | None) -> pl.Expr:
+    """A column `name` with `value` on every row, categorical: a name that repeats on many rows (an
+    explanation step's stage, check, outcome, code or source) is kept as a number into one
+    dictionary of texts, not copied per row."""
+    return pl.lit(value, pl.Categorical).alias(name)

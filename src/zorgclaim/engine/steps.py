@@ -11,7 +11,7 @@ from zorgclaim.engine import catalogue, kernel
 from zorgclaim.engine.codes import LIMIT_CHECK
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
-from zorgclaim.engine.frames import attach, packed_key
+from zorgclaim.engine.frames import attach, named_value, packed_key
 from zorgclaim.engine.pricing import BASES
 
 STAGES = {name: k for k, name in enumerate(catalogue.STAGES)}
@@ -42,9 +42,8 @@ REVIEW_SOURCES = _sources(["review-accepted", "review-changed", "review-rejected
 
 
 def _source(check: str) -> pl.Expr:
-    """A check's own source from the catalogue, as a categorical like every step's source (a source
-    repeats on many steps: kept as a number into one dictionary of texts, never copied per step)."""
-    return pl.lit(catalogue.source(check), pl.Categorical).alias("source")
+    """A check's own source from the catalogue."""
+    return named_value("source", catalogue.source(check))
 
 
 def _st(stage: str) -> pl.Expr:
@@ -58,7 +57,7 @@ def _ck_of(check: pl.Expr) -> pl.Expr:
 
 def _named(stage: str, check: str) -> list[pl.Expr]:
     """A part of one stage and one check: the names and their ranks, as literals."""
-    return [pl.lit(stage, pl.Categorical).alias("stage"), pl.lit(check, pl.Categorical).alias("check"), _st(stage), pl.lit(CHECK_RANK[check], pl.Int64).alias("_ck")]
+    return [named_value("stage", stage), named_value("check", check), _st(stage), pl.lit(CHECK_RANK[check], pl.Int64).alias("_ck")]
 
 
 def _json(*cols: str) -> pl.Expr:
@@ -95,26 +94,26 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
                  "status", "review_no", "reviewed_action", "reviewed_by", "reviewed_role", "review_note", "cap")
     parts.append(c.select("i", *_named("coverage", "benefit"),
-                          pl.lit("info", pl.Categorical).alias("outcome"), pl.lit(None, pl.Categorical).alias("code"), "source",
+                          named_value("outcome", "info"), named_value("code", None), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
     tried = pl.col("outcome") != kernel.NOT_TRIED
     parts.append(_pick(c, pl.col("outcome") == kernel.NOT_TRIED,
-        "i", *_named("coverage", "not-needed"), pl.lit("info", pl.Categorical).alias("outcome"),
-        pl.lit(None, pl.Categorical).alias("code"), "source", _json("product", "benefit").alias("params"),
+        "i", *_named("coverage", "not-needed"), named_value("outcome", "info"),
+        named_value("code", None), "source", _json("product", "benefit").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
     failed = c.filter(tried & ~pl.col("req_ok")).with_row_index("_t")
     if not failed.is_empty():
         parts.append(_failed_requirements(failed))
     reached = c.filter(tried & (pl.col("outcome") != kernel.REQUIREMENTS))
     parts.append(_pick(c, tried & pl.col("req_ok"),
-        "i", *_named("coverage", "requirements-met"), pl.lit("pass", pl.Categorical).alias("outcome"),
-        pl.lit(None, pl.Categorical).alias("code"), "source", _json("product", "benefit").alias("params"),
+        "i", *_named("coverage", "requirements-met"), named_value("outcome", "pass"),
+        named_value("code", None), "source", _json("product", "benefit").alias("params"),
         pl.lit(20).alias("seq"), "cand"))
     price_check = pl.concat_str([pl.lit("price-"), pl.col("price_basis")])
     # the price step shows the tariff before a statutory co-payment (its own step follows)
     parts.append(reached.with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
                                       .otherwise(pl.col("price")).alias("price")).select(
-        "i", pl.lit("pricing", pl.Categorical).alias("stage"), price_check.cast(pl.Categorical).alias("check"),
+        "i", named_value("stage", "pricing"), price_check.cast(pl.Categorical).alias("check"),
         pl.when(pl.col("price") < 0).then(pl.lit("fail"))
           .when(pl.col("under_declared")).then(pl.lit("partial")).otherwise(pl.lit("pass")).cast(pl.Categorical).alias("outcome"),
         pl.when((pl.col("price") < 0) | (pl.col("under_declared") & (pl.col("amount") > 0)))
@@ -131,21 +130,21 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                 .when(pl.col("co_pay_pct").is_not_null()).then(pl.lit("co-payment-percentage"))
                 .otherwise(pl.lit("co-payment")))
     parts.append(_pick(reached, pl.col("co_pay") > 0,
-        "i", pl.lit("pricing", pl.Categorical).alias("stage"), co_check.alias("check"), _st("pricing"), _ck_of(co_check),
-        pl.lit("partial", pl.Categorical).alias("outcome"),
-        pl.lit(catalogue.code("co-payment"), pl.Categorical).alias("code"),
+        "i", named_value("stage", "pricing"), co_check.alias("check"), _st("pricing"), _ck_of(co_check),
+        named_value("outcome", "partial"),
+        named_value("code", catalogue.code("co-payment")),
         pl.when(per_unit).then(_source("co-payment")).otherwise(pl.col("source")).alias("source"),
         _json("product", "benefit", "co_pay_unit", "co_pay_limit", "co_pay_pct", "quantity", "co_pay").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
     # a candidate within its limits (most of them) says what it counted; one that met a limit also
     # what the limit is
     parts.append(_pick(reached, pl.col("outcome") == kernel.PAID,
-        "i", *_named("limits", "limit-ok"), pl.lit(_LIMIT_STEP[kernel.PAID][1], pl.Categorical).alias("outcome"),
-        pl.lit(catalogue.code("limit-ok"), pl.Categorical).alias("code"), "source",
+        "i", *_named("limits", "limit-ok"), named_value("outcome", _LIMIT_STEP[kernel.PAID][1]),
+        named_value("code", catalogue.code("limit-ok")), "source",
         _json("product", "benefit", "nth", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand"))
     met = reached.filter(pl.col("outcome").is_in(_LIMITS["outcome"].implode()) & (pl.col("outcome") != kernel.PAID))
     parts.append(attach(met, _LIMITS, "outcome").select(
-        "i", pl.lit("limits", pl.Categorical).alias("stage"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
+        "i", named_value("stage", "limits"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
                         "from_year_amount",
                         "stay_days", "stay_break_days", "start_by", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand", _st("limits"),
@@ -157,30 +156,30 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                  .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
                  .otherwise(pl.lit("deductible-exempt")))
     parts.append(_pick(d, decided & (pl.col("allowed") != 0),
-        "i", pl.lit("deductible", pl.Categorical).alias("stage"), ded_check.cast(pl.Categorical).alias("check"), _st("deductible"), _ck_of(ded_check),
-        pl.lit("info", pl.Categorical).alias("outcome"), pl.lit(None, pl.Categorical).alias("code"),
+        "i", named_value("stage", "deductible"), ded_check.cast(pl.Categorical).alias("check"), _st("deductible"), _ck_of(ded_check),
+        named_value("outcome", "info"), named_value("code", None),
         ded_check.replace_strict(DEDUCTIBLE_SOURCES, return_dtype=pl.Categorical).alias("source"),
         _json("deductible", "ded_after", "ded_total", "ded_year", "min_age").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(99, pl.Int64).alias("cand")))
     parts.append(_pick(d, pl.col("line_code") == 587,
-        "i", *_named("limits", "already-paid"), pl.lit("fail", pl.Categorical).alias("outcome"),
-        pl.lit("0587", pl.Categorical).alias("code"), _source("already-paid"),
+        "i", *_named("limits", "already-paid"), named_value("outcome", "fail"),
+        named_value("code", "0587"), _source("already-paid"),
         _json("svc_key").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(_pick(d, pl.col("formal_ok") & pl.col("is_credit"),
-        "i", *_named("payout", "credit-reverses"), pl.lit("info", pl.Categorical).alias("outcome"),
-        pl.lit(None, pl.Categorical).alias("code"), _source("credit-reverses"),
+        "i", *_named("payout", "credit-reverses"), named_value("outcome", "info"),
+        named_value("code", None), _source("credit-reverses"),
         _json("credits", "allowed").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts.append(_pick(d, pl.col("formal_ok") & (pl.col("line_code") == 0) & ~pl.col("is_credit")
                        & (pl.col("allowed") == 0) & (pl.col("i").is_in(cands["i"].implode()).not_()),
-        "i", *_named("coverage", "no-benefit"), pl.lit("fail", pl.Categorical).alias("outcome"),
-        pl.lit("0613", pl.Categorical).alias("code"), _source("no-benefit"),
+        "i", *_named("coverage", "no-benefit"), named_value("outcome", "fail"),
+        named_value("code", "0613"), _source("no-benefit"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
     parts += _review_steps(d, rules)
     payout_check = pl.when(pl.col("status") == "pended").then(pl.lit("payout-proposed")).otherwise(pl.lit("payout"))
     parts.append(d.select(
-        "i", pl.lit("payout", pl.Categorical).alias("stage"), payout_check.cast(pl.Categorical).alias("check"), _st("payout"), _ck_of(payout_check),
-        pl.lit("info", pl.Categorical).alias("outcome"),
-        pl.lit(None, pl.Categorical).alias("code"), payout_check.replace_strict(PAYOUT_SOURCES, return_dtype=pl.Categorical).alias("source"),
+        "i", named_value("stage", "payout"), payout_check.cast(pl.Categorical).alias("check"), _st("payout"), _ck_of(payout_check),
+        named_value("outcome", "info"),
+        named_value("code", None), payout_check.replace_strict(PAYOUT_SOURCES, return_dtype=pl.Categorical).alias("source"),
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
@@ -218,7 +217,7 @@ def _failed_requirements(failed: pl.DataFrame) -> pl.DataFrame:
                                     "indication_set_by", "provider_kind",
                                     "recognized_by", "qualification", "referrer_kind"), "_t")
     return req.join(_REQUIREMENT_CODES, on="check").select(
-        "i", pl.lit("coverage", pl.Categorical).alias("stage"), "check", pl.lit("fail", pl.Categorical).alias("outcome"), "code", "source",
+        "i", named_value("stage", "coverage"), "check", named_value("outcome", "fail"), "code", "source",
         _json("product", "benefit", "label", "indication_kind", "indication_by", "indication_set_by", "provider_kind",
               "recognized_by", "qualification",
               "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check")))
@@ -236,7 +235,7 @@ def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
                             schema={"review_no": pl.Int64, "rule": pl.String, "queue": pl.String, "reason_nl": pl.String,
                                     "reason_en": pl.String, "source": pl.Categorical})
         out.append(held.join(meta, on="review_no").select(
-            "i", *_named("review", "review-held"), pl.lit("pending", pl.Categorical).alias("outcome"), pl.lit(None, pl.Categorical).alias("code"),
+            "i", *_named("review", "review-held"), named_value("outcome", "pending"), named_value("code", None),
             "source", _json("rule", "queue", "reason_nl", "reason_en").alias("params"), pl.lit(0).alias("seq"),
             pl.lit(0, pl.Int64).alias("cand")))
     if d["reviewed_action"].null_count() < d.height:
@@ -244,8 +243,8 @@ def _review_steps(d: pl.DataFrame, rules: tuple) -> list[pl.DataFrame]:
         check = pl.concat_str([pl.lit("review-"), pl.col("reviewed_action").replace(
             {"accept": "accepted", "change": "changed", "reject": "rejected"})])
         out.append(person.with_columns(pl.col("cap").alias("allowed_max")).select(
-            "i", pl.lit("review", pl.Categorical).alias("stage"), check.alias("check"), _st("review"), _ck_of(check),
-            pl.lit("info", pl.Categorical).alias("outcome"), pl.lit(None, pl.Categorical).alias("code"),
+            "i", named_value("stage", "review"), check.alias("check"), _st("review"), _ck_of(check),
+            named_value("outcome", "info"), named_value("code", None),
             check.replace_strict(REVIEW_SOURCES, return_dtype=pl.Categorical).alias("source"),
             _json("reviewed_by", "reviewed_role", "review_note", "allowed_max", "reviewed_action").alias("params"),
             pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
