@@ -187,7 +187,7 @@ def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
         rows = conn.execute(select(legs.c.account, legs.c.id, legs.c.line_id, legs.c.amount).select_from(
             legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)
             .outerjoin(DeductibleInvoiceItem, DeductibleInvoiceItem.transfer_id == legs.c.id)).where(
-            legs.c.account.like("deductible:%") & (LedgerTransaction.booked <= invoice_date)
+            (LedgerTransaction.booked <= invoice_date)      # (the legs are the deductible accounts' only)
             & DeductibleInvoiceItem.transfer_id.is_(None)).order_by(legs.c.account, legs.c.id)).all()
         by_member: dict[str, list] = {}
         for account, tid, line_id, amount in rows:
