@@ -136,7 +136,8 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
               day: dt.date | None = None) -> list[dict]:
     """Per limit that applies to the member on `day` (default today): the limits the member has
     used (the engine's counters), and the yearly limits of its products that it has not used yet
-    (not those of a benefit that needs an indication: they apply once the member has one)."""
+    (not those of a benefit that needs an indication: they apply once the member has one). A
+    provider is not shown the member's yearly maximum of co-payments."""
     if check:
         may_see_member(ctx, p, member_id, "limits")
     m = member_row(ctx, member_id)
@@ -174,6 +175,10 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
                 item = _limit(ctx, pid, b, empty, None, day.year, day)
                 if item:
                     out.append(item)
+    if p.role == "provider":
+        # a provider sees what remains of care, not what the member paid out of pocket elsewhere
+        # (e.g. the medicine co-payments)
+        out = [x for x in out if x["kind"] != "member_maximum"]
     return out
 
 

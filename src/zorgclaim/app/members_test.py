@@ -48,3 +48,16 @@ def test_a_yearly_limit_that_needs_an_indication_is_shown_only_once_used():
                                              check=False, day=day)}
     assert "farmacie-eigen-bijdrage-maximum" in shown and "dietetiek" in shown
     assert "zittend-ziekenvervoer" not in shown          # no indication, no ride this year
+
+
+def test_a_provider_is_not_shown_what_the_member_paid_in_co_payments():
+    from zorgclaim.app.access import Principal
+    library, reference = library_and_reference()
+    sc = load_scenario(SCENARIO)
+    world = scenario_world(sc, library, reference, SCENARIO)
+    day = dt.date(2025, 6, 30)
+    _, state = run_batches(scenario_lines(sc), world, day)
+    ctx = Context(None, world, clock=lambda: day)
+    as_provider = {x["benefit"] for x in remaining(ctx, Principal("fysio", "provider", provider="04100001"), "M1",
+                                                   state=state, check=False, day=day)}
+    assert "farmacie-eigen-bijdrage-maximum" not in as_provider and "dietetiek" in as_provider
