@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from zorgclaim.app.access import SYSTEM
 from zorgclaim.app.context import Context, library_and_reference, read_world_folder
+from zorgclaim.domain.schema import conform_lines
 
 DEMO_PASSWORDS = {"admin": "admin-demo-2026", "handler": "handler-demo-2026", "adviser": "adviser-demo-2026",
                   "finance": "finance-demo-2026", "member": "member-demo-2026", "provider": "provider-demo-2026"}
@@ -44,7 +45,8 @@ def run_book(ctx: Context, book: Path, explain: bool = True, on_month=None) -> B
     from zorgclaim.app.review import refresh_variance
     from zorgclaim.store.ledger import deductible_invoices, pay
     from zorgclaim.store.repository import intake, process
-    lines = pl.read_parquet(book / "lines.parquet")
+    # conformed: a book written by an earlier version lacks the optional columns added since
+    lines = conform_lines(pl.read_parquet(book / "lines.parquet"))
     months = lines.with_columns(pl.col("received").dt.month_end().alias("_m")).partition_by("_m", as_dict=True)
     t = BookTotals(months=len(months))
     payments_dir = ctx.data_dir / "payments"

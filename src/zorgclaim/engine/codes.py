@@ -22,6 +22,7 @@ import polars as pl
 from numba import njit
 
 from zorgclaim.engine import catalogue, kernel
+from zorgclaim.engine.compiled import compiled
 
 # line status as the payout stage derives it from allowed vs declared; PENDED: held for review
 REJECTED, PARTIAL, ACCEPTED, PENDED = 0, 1, 2, 3
@@ -78,7 +79,7 @@ def _bits_codes(packed, count, flags, codes):
     return packed, count
 
 
-@njit(cache=True)
+@compiled
 def line_codes(formal_ok, formal_bits, formal_codes, line_code, status, is_credit, cs, ce,
                outcome, req_bits, req_codes, pricing_cut, outcome_code, partial_outcome, co_payment_code):
     """The return codes of each line, packed (at most three). `pricing_cut` per candidate: bit 1

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from numba import njit
 
+from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.frames import value_ids
 
 
@@ -72,7 +72,7 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
     return ids, text.to_series()
 
 
-@njit(cache=True)
+@compiled
 def _number(member, rest):
     """Number the distinct (member, rest) pairs of rows grouped by ascending member, in order of
     first appearance; also each number's first row, and whether the rows were so grouped."""

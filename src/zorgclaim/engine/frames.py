@@ -6,7 +6,8 @@ from collections import OrderedDict
 
 import numpy as np
 import polars as pl
-from numba import njit
+
+from zorgclaim.engine.compiled import compiled
 
 # a day number after any date (an open-ended period's last day); its negative is before any
 FAR_DAY = np.int64(2**40)
@@ -188,7 +189,7 @@ def min_in_period(keys: np.ndarray, days: np.ndarray, t_keys: np.ndarray, t_from
                           t_from.astype(np.int64), t_to.astype(np.int64), t_values.astype(np.int64))
 
 
-@njit(cache=True)
+@compiled
 def _min_in_period(keys, days, start, order, t_from, t_to, t_values):
     out = np.zeros(keys.shape[0], np.int64)
     found = np.zeros(keys.shape[0], np.bool_)

@@ -28,6 +28,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from zorgclaim.engine.compiled import compiled
+
 NONE = np.int64(-(2**40))
 
 DECIDE, CREDIT, HELD = 1, 2, 3
@@ -134,7 +136,7 @@ def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters,
     return _run(*lines, *reversed_, *cand, *counters, *books, *back, *cal)
 
 
-@njit(cache=True)
+@compiled
 def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
         c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt,

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from numba import njit
 
+from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.frames import FAR_DAY, day_numbers, distinct_values, membership, memo, take, value_ids
 
 
@@ -115,7 +115,7 @@ def _rows_by_value(by_product: np.ndarray, b_pid: np.ndarray, has: np.ndarray, n
     return start.astype(np.int64), t[order].astype(np.int64)
 
 
-@njit(cache=True)
+@compiled
 def _match(member, day, age, age_null, kind, code, diag, csi,
            m_start, m_end, c_pid, c_from, c_to, by_product, k_start, k_pos, x_start, x_pos, n_kinds, n_codes,
            has_diag, diag_in, bij_row, has_csi, csi_in, seg_from, seg_to,

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from numba import njit
 
 from zorgclaim.domain.schema import SHARE_TYPE
+from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.state import State
 
 SHARE_COLUMNS = ["product", "benefit", "amount", "deductible"]
@@ -63,7 +63,7 @@ def _sums(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     return total[offsets[1:]] - total[offsets[:-1]]
 
 
-@njit(cache=True)
+@compiled
 def _first_largest(offsets, values):
     """Per run values[offsets[k]:offsets[k+1]]: the position of its first largest value, -1 for
     an empty run."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from numba import njit
 
 from zorgclaim.domain.money import cents_text
 from zorgclaim.domain.world import WORLD_SCHEMAS, World
+from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.frames import attach, period_holds
 from zorgclaim.policy.review import ReviewRule
@@ -172,7 +172,7 @@ def stable_hash(values: pl.Series, seed: int) -> np.ndarray:
     return _fnv1a(offsets, data, np.uint64(seed))
 
 
-@njit(cache=True)
+@compiled
 def _fnv1a(offsets, data, seed):
     n = offsets.shape[0] - 1
     out = np.empty(n, np.uint64)
