@@ -67,13 +67,18 @@ def deductible_total(ctx: Context, year: int, voluntary: int) -> int:
     return to_cents(ctx.library.param("compulsory_deductible", dt.date(year, 12, 31))) + (voluntary or 0)
 
 
-def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: int) -> dict[int, int]:
-    """Each year's deductible for the days the member was insured that year (as the engine counts it)."""
-    from zorgclaim.engine.pro_rata import insured_days, pro_rata
+def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: int,
+                     birth: dt.date | None = None) -> dict[int, int]:
+    """Each year's deductible for the days the member was insured that year from the day the
+    deductible applies (the first of the month after the 18th birthday), as the engine counts it."""
+    from zorgclaim.engine.pro_rata import deductible_start, insured_days, pro_rata
     basic = [p.id for p in ctx.library.products.values() if p.kind == "basic"]
-    keys = pl.DataFrame({"member_id": [member_id] * len(years), "ded_year": years},
-                        schema={"member_id": pl.String, "ded_year": pl.Int64})
-    keys = keys.with_columns(pl.Series("total", [deductible_total(ctx, y, voluntary) for y in years], dtype=pl.Int64))
+    ages = [int(ctx.library.param("deductible_min_age", dt.date(y, 12, 31))) for y in years]
+    keys = pl.DataFrame({"member_id": [member_id] * len(years), "ded_year": years, "min_age": ages,
+                         "birth": [birth] * len(years)},
+                        schema={"member_id": pl.String, "ded_year": pl.Int64, "min_age": pl.Int64, "birth": pl.Date})
+    keys = keys.with_columns(pl.Series("total", [deductible_total(ctx, y, voluntary) for y in years], dtype=pl.Int64),
+                             deductible_start(pl.col("birth"), pl.col("min_age")).alias("ded_from"))
     cov = ctx.world.coverages.filter(pl.col("member_id") == member_id)
     if cov.height == 0:          # not in this world: the whole year's (nothing to prorate by)
         return dict(zip(years, keys["total"].to_list()))
@@ -96,7 +101,7 @@ def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | 
             raise
         m = {}          # decided lines in the store, but not in this world: no voluntary deductible known
     years = sorted(set(h["ded_year"].to_list()) | {ctx.today().year})
-    totals = _pro_rata_totals(ctx, member_id, years, m.get("voluntary_deductible") or 0)
+    totals = _pro_rata_totals(ctx, member_id, years, m.get("voluntary_deductible") or 0, m.get("birth_date"))
     out = []
     for year in years:
         mine = h.filter((pl.col("ded_year") == year) & (pl.col("deductible") != 0)).sort("service_date", "line_id")

@@ -61,3 +61,19 @@ def test_a_provider_is_not_shown_what_the_member_paid_in_co_payments():
     as_provider = {x["benefit"] for x in remaining(ctx, Principal("fysio", "provider", provider="04100001"), "M1",
                                                    state=state, check=False, day=day)}
     assert "farmacie-eigen-bijdrage-maximum" not in as_provider and "dietetiek" in as_provider
+
+
+def test_the_deductible_meter_of_a_member_turning_18_and_of_a_child():
+    from zorgclaim.app.members import deductible_meter
+    path = SCENARIO.parent / "deductible_turning_18.yaml"
+    library, reference = library_and_reference()
+    sc = load_scenario(path)
+    world = scenario_world(sc, library, reference, path)
+    day = dt.date(2025, 12, 31)
+    ctx = Context(None, world, clock=lambda: day)
+    _, state = run_batches(scenario_lines(sc), world, day)
+    adult = {y["year"]: y for y in deductible_meter(ctx, SYSTEM, "M1", state=state, check=False)}[2025]
+    # from 1 July 2025 (18 on 10 June): 184 of 365 days of EUR 385 is EUR 194, as the engine took it
+    assert (adult["total"], adult["used"], adult["left"]) == (19400, 19400, 0)
+    child = {y["year"]: y for y in deductible_meter(ctx, SYSTEM, "M2", state=state, check=False)}[2025]
+    assert (child["total"], child["used"], child["left"]) == (0, 0, 0)

@@ -22,7 +22,7 @@ from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
-from zorgclaim.engine.pro_rata import insured_days, pro_rata
+from zorgclaim.engine.pro_rata import deductible_start, insured_days, pro_rata
 from zorgclaim.engine.review import person_review, review
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
                                     State)
@@ -67,12 +67,12 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
 
     df = _with_history_of_credits(df, state)
     n = df.height
+    df = df.with_columns(pl.Series("min_age", _min_age(df, world), dtype=pl.Int64))
     df, dys, dy = _deductible_years(df, state, world)
     svc, h_svc, svc_paid = _service_keys(df, state)
     cands, keys, ctr, heff = _counters(df, cands, ci, cb, benefits, state, world)
     cs, ce = _ranges(cands["i"], n)     # line i's candidates are rows cs[i]:ce[i] (sorted by line)
     hs, he = _ranges(heff["i"], n)      # and the history effects its credit gives back
-    df = df.with_columns(pl.Series("min_age", _min_age(df, world), dtype=pl.Int64))
     mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
                       .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
             .to_series().cast(pl.Int8).to_numpy())
@@ -83,7 +83,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     out = kernel.run(
         kernel.Lines(mode, _days(df["service_date"]), _last_days(df), df["quantity"].fill_null(1).to_numpy(),
                      df["declared"].to_numpy(), df["cap"].to_numpy(), svc, dy,
-                     (df["age"].fill_null(99) >= df["min_age"]).to_numpy(), cs, ce,
+                     df.select((pl.col("service_date") >= pl.col("ded_from")).fill_null(True)).to_series().to_numpy(), cs, ce,
                      df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy()),
         kernel.Reversed(hs, he, df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy),
                         h_svc),
@@ -135,19 +135,20 @@ def _deductible_years(df: pl.DataFrame, state: State, world: World) -> tuple[pl.
     lines with `dy_key`/`ded_year`, the member-years, and each line's member-year row."""
     ded_year = pl.when(pl.col("debit_in_history") & pl.col("debit_i").is_null()).then(pl.col("h_year")).otherwise(pl.col("year"))
     df = df.with_columns(pl.concat_str([pl.col("member_id"), ded_year.cast(pl.String)], separator="|").alias("dy_key"),
-                         ded_year.alias("ded_year"))
+                         ded_year.alias("ded_year"), deductible_start(pl.col("birth_date"), pl.col("min_age")).alias("ded_from"))
     comp = memo("deductible_param", (world.library,), lambda: world.library.param_frame("compulsory_deductible", cents=True))
-    dys = (df.select("dy_key", "member_id", "ded_year", "voluntary_deductible").unique("dy_key").sort("dy_key")
+    dys = (df.select("dy_key", "member_id", "ded_year", "voluntary_deductible", "ded_from").unique("dy_key").sort("dy_key")
            .with_columns(pl.date(pl.col("ded_year"), 12, 31).alias("_d")).sort("_d")
            .join_asof(comp, left_on="_d", right_on="from")
            .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
            .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
            .with_columns(pl.col("used").fill_null(0)))
-    # a year insured only in part: the deductible in proportion to the days insured (Zvw art. 19)
+    # a year insured only in part, or the year of turning 18: the deductible in proportion to the
+    # days insured from the day it applies (Zvw art. 19; see pro_rata.py)
     basic = memo("basic_products", (world.library,),
                  lambda: [p.id for p in world.library.products.values() if p.kind == "basic"])
     dys = (insured_days(world.coverages, basic, dys).with_columns(pro_rata(pl.col("ded_total")).alias("ded_total"))
-           .drop("insured_days", "year_days").sort("dy_key"))
+           .drop("insured_days", "year_days", "ded_from").sort("dy_key"))
     return df, dys, value_ids(df["dy_key"], dys["dy_key"])[0]
 
 

@@ -293,6 +293,11 @@ CATALOGUE: tuple[Check, ...] = (
        "Geen eigen risico voor deze zorg.", "No deductible for this care."),
     _C("deductible-under-18", "deductible", "info", None, "Zvw art. 19 lid 1 (eigen risico vanaf 18 jaar)",
        "Geen eigen risico: verzekerde is jonger dan {min_age}.", "No deductible: the member is under {min_age}."),
+    _C("deductible-month-of-18", "deductible", "info", None, "Zvw art. 19 lid 1 (eigen risico vanaf 18 jaar); "
+       "DSW, 'Hoe zit het met het eigen risico wanneer je 18 jaar wordt?' (vanaf de eerste dag van de maand na de "
+       "18e verjaardag, voor dat jaar naar rato)",
+       "Geen eigen risico: dat geldt vanaf de eerste dag van de maand na de {min_age}e verjaardag.",
+       "No deductible: it applies from the first day of the month after the member's {min_age}th birthday."),
     _C("deductible-none", "deductible", "info", None, "Zvw art. 19-21; een creditering boekt het eigen risico terug",
        "Creditering: eigen risico teruggeboekt ({deductible}).", "Credit: deductible given back ({deductible})."),
 

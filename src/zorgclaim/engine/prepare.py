@@ -20,7 +20,10 @@ ORDER = ["member_id", "service_date", "received", "_credit", "line_id"]
 
 def age_on(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
     """Whole years between birth and day (exact: birthday not yet reached counts one less)."""
-    before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
+    # (month and day are Int8 in polars: widened first, or month * 100 wraps around)
+    def month_day(d: pl.Expr) -> pl.Expr:
+        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+    before_birthday = month_day(day) < month_day(birth)
     return (day.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
 
 

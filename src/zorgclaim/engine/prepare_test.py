@@ -36,3 +36,21 @@ def test_processing_order_equals_the_plain_sort(far):
 def test_processing_order_of_no_lines():
     empty = _lines(random.Random(1), 3).head(0)
     assert _in_processing_order(empty).height == 0
+
+
+def _age(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def test_age_on_every_kind_of_date():
+    """Whole years as a person counts them, for births and days spread over every month and day
+    (the month times 100 once wrapped around in polars' 8-bit month: 31 July counted 17 years for
+    someone born on 22 March 18 years before)."""
+    from zorgclaim.engine.prepare import age_on
+    rng = random.Random(18)
+    births = [dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(90 * 365)) for _ in range(3000)]
+    days = [b + dt.timedelta(days=rng.randrange(40 * 365)) for b in births]
+    births += [dt.date(2006, 3, 22), dt.date(2008, 2, 29), dt.date(2008, 2, 29), dt.date(2000, 12, 31)]
+    days += [dt.date(2024, 7, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2018, 12, 31)]
+    got = pl.DataFrame({"b": births, "d": days}).select(age_on(pl.col("b"), pl.col("d")).alias("age"))["age"].to_list()
+    assert got == [_age(b, d) for b, d in zip(births, days)]

@@ -3,6 +3,13 @@ and voluntary deductible in proportion to the days insured under a basic product
 rounded to whole euros (Zvw art. 19 lid 3; the rounding as insurers apply it, e.g. Plus Gezond's
 example: EUR 385 for 30 days of 366 is EUR 32; verified: false).
 
+The same holds for the year a member turns 18: the deductible applies from the first day of the
+month after the 18th birthday (when the premium becomes due), and the year's amount is in
+proportion to the days from then on (Zvw art. 19; DSW, 'Hoe zit het met het eigen risico wanneer
+je 18 jaar wordt?'; Zorgverzekeringslijn, '18 jaar! Hoe zit het met vergoeding van zorg in de
+verjaardagsmaand?'). Insurers differ on the days counted: Just ('18 jaar: dit moet je regelen')
+counts them from the birthday itself; this follows the days the premium is due.
+
 Pure: the coverages come from the world; the engine and the member's meter both use it, so the
 two never disagree."""
 
@@ -11,14 +18,23 @@ from __future__ import annotations
 import polars as pl
 
 
+def deductible_start(birth: pl.Expr, min_age: pl.Expr) -> pl.Expr:
+    """The first day the deductible applies to a member born on `birth`: the first day of the month
+    after the one in which the member reaches `min_age` (null birth: null, no limit)."""
+    return pl.date(birth.dt.year() + min_age, birth.dt.month(), 1).dt.offset_by("1mo")
+
+
 def insured_days(coverages: pl.DataFrame, basic_products: list[str], keys: pl.DataFrame) -> pl.DataFrame:
-    """`keys` (member_id, ded_year) with `insured_days` (days of the year under a basic product,
-    at most the year's) and `year_days`."""
+    """`keys` (member_id, ded_year, and optionally `ded_from`: the day the deductible starts to
+    apply, see `deductible_start`) with `insured_days` (days of the year under a basic product from
+    `ded_from` on, at most the year's) and `year_days`."""
     year_start = pl.date(pl.col("ded_year"), 1, 1)
     year_end = pl.date(pl.col("ded_year"), 12, 31)
     cov = coverages.filter(pl.col("product").is_in(basic_products)).select("member_id", "from", "to")
-    spans = (keys.select("member_id", "ded_year").unique().join(cov, on="member_id", how="left")
-             .with_columns(pl.max_horizontal("from", year_start).alias("_a"),
+    start = pl.max_horizontal("from", year_start, "ded_from") if "ded_from" in keys.columns else pl.max_horizontal("from", year_start)
+    spans = (keys.select("member_id", "ded_year", *(["ded_from"] if "ded_from" in keys.columns else []))
+             .unique(["member_id", "ded_year"]).join(cov, on="member_id", how="left")
+             .with_columns(start.alias("_a"),
                            pl.min_horizontal(pl.col("to").fill_null(year_end), year_end).alias("_b"))
              .with_columns(pl.when(pl.col("from").is_null()).then(0)
                            .otherwise(((pl.col("_b") - pl.col("_a")).dt.total_days() + 1).clip(0, None))

@@ -90,7 +90,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
                         "from_nth", "max_count", "window", "per_year_amount", "stay_days", "stay_break_days",
                         "start_by", "indication_set_by", "from_year_amount")[cb],
     ], how="horizontal")
-    d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_after", "ded_total",
+    d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_from", "service_date", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
                  "status", "review_no", "reviewed_action", "reviewed_by", "reviewed_role", "review_note", "cap")
     parts.append(c.select("i", *_named("coverage", "benefit"),
@@ -153,6 +153,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     ded_check = (pl.when(pl.col("deductible") != 0).then(pl.lit("deductible-charged"))
                  .when(pl.col("is_credit")).then(pl.lit("deductible-none"))
                  .when(pl.col("age") < pl.col("min_age")).then(pl.lit("deductible-under-18"))
+                 .when(pl.col("service_date") < pl.col("ded_from")).then(pl.lit("deductible-month-of-18"))
                  .when(pl.col("ded_after") >= pl.col("ded_total")).then(pl.lit("deductible-used-up"))
                  .otherwise(pl.lit("deductible-exempt")))
     parts.append(_pick(d, decided & (pl.col("allowed") != 0),
