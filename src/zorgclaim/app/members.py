@@ -86,10 +86,22 @@ def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: 
     return dict(zip(got["ded_year"].to_list(), got["total"].to_list()))
 
 
+def _deductible_starts(ctx: Context, birth: dt.date | None, year: int) -> dt.date | None:
+    """The day the deductible starts to apply to a member born on `birth` (the first of the month
+    after the 18th birthday; see engine/pro_rata.py)."""
+    if birth is None:
+        return None
+    age = int(ctx.library.param("deductible_min_age", dt.date(year, 12, 31)))
+    y, m = divmod(birth.month, 12)
+    return dt.date(birth.year + age + y, m + 1, 1)
+
+
 def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | None = None,
                      check: bool = True) -> list[dict]:
-    """Per year (each year with use, and the current one): total, used, left and the lines that
-    used it (credits give back, as negatives)."""
+    """Per year (each year with use, and the current one): total, used, left, `applies_from` (the
+    day the deductible starts for a member who turns 18 that year or later, else None),
+    `none_because` (a total of nothing: 'under-18' or 'not-insured') and the lines that used it
+    (credits give back, as negatives)."""
     if check:
         may_see_member(ctx, p, member_id, "deductible")
     state = state if state is not None else state_of(ctx, member_id)
@@ -107,7 +119,12 @@ def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | 
         mine = h.filter((pl.col("ded_year") == year) & (pl.col("deductible") != 0)).sort("service_date", "line_id")
         total = totals[year]
         used = int(mine["deductible"].sum())
+        starts = _deductible_starts(ctx, m.get("birth_date"), year)
+        under_18 = starts is not None and starts > dt.date(year, 12, 31)
         out.append({"year": year, "total": total, "used": used, "left": max(total - used, 0),
+                    "applies_from": starts if starts and starts > dt.date(year, 1, 1) else None,
+                    # why there is none: under 18 all year, or not insured under a basic product that year
+                    "none_because": None if total else "under-18" if under_18 else "not-insured",
                     "lines": [{"line_id": r["line_id"], "service_date": r["service_date"], "code": r["code"],
                                "deductible": r["deductible"]} for r in mine.iter_rows(named=True)]})
     return out

@@ -77,3 +77,6 @@ def test_the_deductible_meter_of_a_member_turning_18_and_of_a_child():
     assert (adult["total"], adult["used"], adult["left"]) == (19400, 19400, 0)
     child = {y["year"]: y for y in deductible_meter(ctx, SYSTEM, "M2", state=state, check=False)}[2025]
     assert (child["total"], child["used"], child["left"]) == (0, 0, 0)
+    # the meter says from when: the month after the birthday (M1), a later year for the child (M2)
+    assert adult["applies_from"] == dt.date(2025, 7, 1) and child["applies_from"] == dt.date(2026, 7, 1)
+    assert (adult["none_because"], child["none_because"]) == (None, "under-18")
