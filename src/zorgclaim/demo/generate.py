@@ -157,7 +157,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK", "hulpmiddel/HOORT",
                          "hulpmiddel/OSCHN"],
         "apotheek": ["farmacie/GVS-B", "farmacie/GVS-B", "farmacie/GVS-A"], "ggz": ["ggz/CO0042", "ggz/CO0312", "ggz/CO0312"],
-        "wijkverpleging": ["wijkverpleging/WV-UUR"], "tandarts": ["mondzorg/C11", "mondzorg/V92"],
+        "wijkverpleging": ["wijkverpleging/WV-UUR"], "tandarts": ["mondzorg/C002", "mondzorg/V92"],
         "ambulance": ["ambulance/AMB-RIT"], "vervoerder": ["zittend_vervoer/TAXI-RIT"], "kraamzorg": ["kraamzorg/KZ-UUR"],
         "verloskunde": ["verloskunde/VK-ZORG"],
     }
