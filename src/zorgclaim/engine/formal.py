@@ -29,16 +29,22 @@ def _bsn_digits(bsn: pl.Expr) -> pl.Expr:
     return bsn.str.strip_chars().str.zfill(9)
 
 
-def bsn_ok(bsn: pl.Expr) -> pl.Expr:
-    """The BSN 11-proof, vectorized, with python-stdnum's rules (separators ' -.' removed,
-    zero-padded to 9 digits, not all zeros, weights 9..2 and -1, sum divisible by 11).
-    `formal_test.py` checks it against `stdnum.nl.bsn.is_valid`. Null in, null out."""
-    s = _bsn_digits(bsn)
-    digits = [s.str.slice(k, 1).cast(pl.Int64, strict=False) for k in range(9)]
-    weights = [9, 8, 7, 6, 5, 4, 3, 2, -1]
-    total = pl.sum_horizontal(*(d * w for d, w in zip(digits, weights)))
-    shape = s.str.contains(r"^[0-9]{9}$") & (s != "000000000")
-    return pl.when(bsn.is_null()).then(None).otherwise(shape & (((total % 11) + 11) % 11 == 0))
+_BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1], np.int64)
+_BSN_PLACES = 10 ** np.arange(8, -1, -1, dtype=np.int64)
+
+
+def bsn_ok(bsns: pl.Series) -> pl.Series:
+    """The BSN 11-proof of each value, vectorized, with python-stdnum's rules (separators ' -.'
+    removed, zero-padded to 9 digits, not all zeros, weights 9..2 and -1, sum divisible by 11).
+    `formal_test.py` checks it against `stdnum.nl.bsn.is_valid`. Null in, null out.
+    The cleaned text once, the weighted sum of its digits in NumPy (as one polars expression, with
+    the text in eleven places, it cost about a millisecond whatever the batch)."""
+    s = bsns.to_frame("b").select(_bsn_digits(pl.col("b")))["b"]
+    shape = (s.str.contains(r"^[0-9]{9}$") & (s != "000000000")).fill_null(False).to_numpy()
+    n = s.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+    total = ((n[:, None] // _BSN_PLACES) % 10 * _BSN_WEIGHTS).sum(axis=1)
+    ok = pl.Series(bsns.name, shape & (total % 11 == 0))
+    return ok.set(bsns.is_null(), None) if bsns.null_count() else ok
 
 
 def _name_key(name: pl.Expr) -> pl.Expr:
@@ -88,7 +94,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     df = df.with_columns(pl.coalesce("bsn", "member_bsn").alias("_bsn"),
                          pl.Series("_dup_in_batch", _repeated(df["line_id"])))
     distinct = df.select(pl.col("_bsn").drop_nulls().unique())  # the 11-proof once per distinct BSN
-    df = attach(df, distinct.with_columns(bsn_ok(pl.col("_bsn")).alias("_bsn_ok")), "_bsn").with_columns(
+    df = attach(df, distinct.with_columns(bsn_ok(distinct["_bsn"]).alias("_bsn_ok")), "_bsn").with_columns(
         pl.col("_bsn_ok").fill_null(True))
 
     # diagnosis validity on the service date (each look-up only when a line has something to look up:

@@ -9,13 +9,13 @@ from zorgclaim.engine.formal import CHECKS, bsn_ok
 @given(st.one_of(st.text(alphabet="0123456789", min_size=8, max_size=9),
                  st.text(alphabet="0123456789 x-", min_size=0, max_size=11)))
 def test_vectorized_11_proof_agrees_with_stdnum(value):
-    ours = pl.select(bsn_ok(pl.lit(value))).item()
+    ours = bsn_ok(pl.Series([value])).item()
     assert bool(ours) == stdnum_bsn.is_valid(value), value
 
 
 def test_known_numbers():
     s = pl.Series(["111222333", "111222334", "000000000", None])
-    assert pl.select(bsn_ok(pl.lit(s))).to_series().to_list() == [True, False, False, None]
+    assert bsn_ok(s).to_list() == [True, False, False, None]
 
 
 def test_every_check_has_a_distinct_name_and_a_source():
