@@ -237,3 +237,50 @@ def test_a_payment_run_pays_only_what_was_booked_on_or_before_its_date(engine, w
     assert pay(engine, world, D(2025, 3, 18), tmp_path).payments.height == 0      # not in the books yet on the 18th
     r = pay(engine, world, D(2025, 3, 20), tmp_path)
     assert r.payments.select("account", "amount").rows() == [(f"provider:{FYSIO}", 3650)]
+
+
+def _owed_by_scan(conn, run_date: dt.date) -> pl.DataFrame:
+    """What a payment run owes, summed over every leg of the whole ledger (how it was computed
+    before the kept balances): the reference for `owed_by_account`."""
+    from sqlalchemy import select
+    rows = conn.execute(select(Transfer.debit, Transfer.credit, Transfer.amount, Transfer.due)
+                        .join(LedgerTransaction, LedgerTransaction.id == Transfer.transaction_id)
+                        .where(LedgerTransaction.booked <= run_date)).all()
+    t = pl.DataFrame(rows, schema={"debit": pl.String, "credit": pl.String, "amount": pl.Int64, "due": pl.Date},
+                     orient="row")
+    legs = pl.concat([t.select(pl.col("credit").alias("account"), "amount", "due"),
+                      t.select(pl.col("debit").alias("account"), -pl.col("amount"), "due")])
+    legs = legs.filter(pl.col("account").str.starts_with("provider:") | pl.col("account").str.starts_with("member:"))
+    return legs.group_by("account").agg(pl.col("amount").filter(pl.col("due") <= run_date).sum().alias("due"),
+                                        pl.col("amount").sum().alias("balance"))
+
+
+def test_what_a_run_owes_from_kept_balances_equals_the_sum_over_the_whole_ledger(engine):
+    """Transfers booked in any order of dates (also after a run's date, and back-dated), with due
+    dates before and after it: the kept balances and the recent legs give, for every run date, what
+    summing every leg gives."""
+    import random
+
+    from zorgclaim.store.ledger import _transaction, insert_transfers, owed_by_account
+    rng = random.Random(11)
+    accounts_ = ["provider:01", "provider:02", "member:M1", "member:M2", "insurer:onvz", "deductible:M1", "bank"]
+    start = D(2025, 1, 1)
+    with engine.begin() as conn:
+        for k in range(60):
+            booked = start + dt.timedelta(days=rng.randrange(200))
+            rows = []
+            for _ in range(rng.randrange(1, 6)):
+                debit, credit = rng.sample(accounts_, 2)
+                rows.append({"line_id": None, "debit": debit, "credit": credit, "amount": rng.randrange(1, 50_000),
+                             "due": booked + dt.timedelta(days=rng.choice([0, 14, 30, 45]))})
+            tid = _transaction(conn, "decisions", booked, f"t{k}")
+            insert_transfers(conn, tid, pl.DataFrame(rows, schema={"line_id": pl.String, "debit": pl.String,
+                                                                   "credit": pl.String, "amount": pl.Int64,
+                                                                   "due": pl.Date}))
+    with engine.connect() as conn:
+        for day in [start - dt.timedelta(days=1), start + dt.timedelta(days=50), start + dt.timedelta(days=120),
+                    start + dt.timedelta(days=199), start + dt.timedelta(days=400)]:
+            got = owed_by_account(conn, day).filter((pl.col("due") != 0) | (pl.col("balance") != 0))
+            want = _owed_by_scan(conn, day).filter((pl.col("due") != 0) | (pl.col("balance") != 0))
+            assert got.sort("account").equals(want.select(got.columns).sort("account")), day
+            assert got.height > 0 or day < start

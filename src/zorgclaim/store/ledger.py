@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, case, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import Engine, func, insert, or_, select, text, union_all
 
 from zorgclaim.domain.world import World
 from zorgclaim.ledger import accounts
@@ -21,8 +21,8 @@ from zorgclaim.ledger.payments import Held, plan_payments
 from zorgclaim.ledger.postings import decision_transfers, due_dates
 from zorgclaim.ledger.sepa import pain001
 from zorgclaim.store.bulk import bulk_insert
-from zorgclaim.store.models import (DeductibleInvoice, DeductibleInvoiceItem, LedgerTransaction, Payment, PaymentRun,
-                                    Transfer)
+from zorgclaim.store.models import (AccountBalance, DeductibleInvoice, DeductibleInvoiceItem, LedgerTransaction, Payment,
+                                    PaymentRun, Transfer)
 
 
 def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | None = None,
@@ -33,7 +33,17 @@ def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | No
 
 
 def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None:
+    """Write transfers (line_id, debit, credit, amount, due) of one ledger transaction, and add
+    them to the accounts' balances (`account_balance`): the one place transfers are written."""
     bulk_insert(conn, Transfer.__table__, transfers.with_columns(pl.lit(transaction_id, pl.Int64).alias("transaction_id")))
+    legs = pl.concat([transfers.select(pl.col("credit").alias("account"), "amount"),
+                      transfers.select(pl.col("debit").alias("account"), -pl.col("amount"))])
+    # (in account order: two writers on PostgreSQL take the balances' row locks in the same order)
+    delta = legs.group_by("account").agg(pl.col("amount").sum().alias("balance")).sort("account")
+    if delta.height:
+        conn.execute(text("INSERT INTO account_balance (account, balance) VALUES (:account, :balance) "
+                          "ON CONFLICT (account) DO UPDATE SET balance = account_balance.balance + excluded.balance"),
+                     delta.to_dicts())
 
 
 def post_decisions(conn, decisions: pl.DataFrame, lines: pl.DataFrame, world: World, booked: dt.date, kind: str,
@@ -109,17 +119,30 @@ def statement(engine: Engine, account: str, start: dt.date, end: dt.date) -> Sta
 
 
 def owed_by_account(conn, run_date: dt.date) -> pl.DataFrame:
-    """account, due, balance for every payable account as the books stood on `run_date` (SQL over
-    the transfers booked on or before it: a run never pays what was booked after its date)."""
-    legs = _legs()        # (payable accounts are on most transfers: a scan, not the index)
-    payable = or_(*(legs.c.account.like(f"{prefix}%") for prefix in accounts.PAYABLE))
-    due = func.sum(case((legs.c.due <= run_date, legs.c.amount), else_=literal(0)))
-    rows = conn.execute(select(legs.c.account, due, func.sum(legs.c.amount))
-                        .select_from(legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id))
-                        .where(payable & (LedgerTransaction.booked <= run_date))
-                        .group_by(legs.c.account)).all()
-    return pl.DataFrame([(a, int(d), int(b)) for a, d, b in rows], orient="row",
-                        schema={"account": pl.String, "due": pl.Int64, "balance": pl.Int64})
+    """account, due, balance for every payable account as the books stood on `run_date`: its
+    balance over every transfer (`account_balance`) less the legs booked after `run_date`, and its
+    due amount that balance less the legs not yet due on `run_date` (a run never pays what was
+    booked after its date, nor before it is due). Reads the balances and the recent legs only."""
+    payable = or_(*(_starts_with(AccountBalance.account, prefix) for prefix in accounts.PAYABLE))
+    now = pl.DataFrame(conn.execute(select(AccountBalance.account, AccountBalance.balance).where(payable)).all(),
+                       schema={"account": pl.String, "balance": pl.Int64}, orient="row")
+    later = select(LedgerTransaction.id).where(LedgerTransaction.booked > run_date)
+    booked_later = _leg_sums(conn, Transfer.transaction_id.in_(later))
+    not_yet_due = _leg_sums(conn, (Transfer.due > run_date) & Transfer.transaction_id.not_in(later))
+    out = (now.join(booked_later.rename({"amount": "later"}), on="account", how="left")
+           .join(not_yet_due.rename({"amount": "not_due"}), on="account", how="left")
+           .with_columns(pl.col("later", "not_due").fill_null(0))
+           .with_columns((pl.col("balance") - pl.col("later")).alias("balance")))
+    return out.select("account", (pl.col("balance") - pl.col("not_due")).alias("due"), "balance").sort("account")
+
+
+def _leg_sums(conn, where) -> pl.DataFrame:
+    """account, amount: the payable accounts' legs (credit in, debit out) of the transfers `where` selects."""
+    rows = conn.execute(select(Transfer.debit, Transfer.credit, Transfer.amount).where(where)).all()
+    legs = pl.DataFrame(rows, schema={"debit": pl.String, "credit": pl.String, "amount": pl.Int64}, orient="row")
+    both = pl.concat([legs.select(pl.col("credit").alias("account"), "amount"),
+                      legs.select(pl.col("debit").alias("account"), -pl.col("amount"))])
+    return (both.filter(accounts.payable_expr("account")).group_by("account").agg(pl.col("amount").sum()))
 
 
 def payees(world: World) -> pl.DataFrame:

@@ -177,6 +177,15 @@ class LedgerTransaction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class AccountBalance(Base):
+    """Each account's balance over every transfer booked so far (credits in, debits out), kept by
+    `ledger.insert_transfers` in the same transaction as the transfers: a payment run reads what it
+    owes from here and the few recent legs, not from the whole ledger."""
+    __tablename__ = "account_balance"
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
+
+
 class Transfer(Base):
     """`amount` cents from `debit` to `credit`. The CHECKs make every transfer - so every transaction,
     and the ledger as a whole - sum to zero over all accounts."""
@@ -189,7 +198,7 @@ class Transfer(Base):
     debit: Mapped[str] = mapped_column(String(80), index=True)
     credit: Mapped[str] = mapped_column(String(80), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
-    due: Mapped[dt.date] = mapped_column(Date)
+    due: Mapped[dt.date] = mapped_column(Date, index=True)
 
 
 class PaymentRun(Base):
