@@ -23,6 +23,7 @@ from zorgclaim.store.bulk import bulk_insert
 from zorgclaim.store.models import ClaimLine, IntakeFile
 from zorgclaim.store.repository import (IntakeResult, Sent, compute, intake_in, lock_keys, member_versions,
                                         persist, take_write_lock, where_in)
+from zorgclaim.store.variance import count_decided
 
 
 def read(ctx: Context, data: bytes, name: str, received: dt.date | None = None) -> ClaimInput:
@@ -216,6 +217,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> l
                 name=f"api: {len(plan.fresh)} submissions", received=today, lines=lines.height,
                 repeats=0, kind="api", taken_at=dt.datetime.now()).returning(IntakeFile.id)).scalar_one()
             bulk_insert(conn, ClaimLine.__table__, lines.with_columns(pl.lit(file_id, pl.Int64).alias("file_id")))
+            count_decided(conn, lines)
             decisions = persist(conn, plan.computed, today, kind="decisions", memo="submissions")
         taken = set(lines["line_id"].to_list())
         for k in plan.fresh:

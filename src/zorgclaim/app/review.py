@@ -5,13 +5,12 @@ watch list and the provider-variance list the selection rules read."""
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import func, select
 
 from zorgclaim.app.access import Conflict, Forbidden, Invalid, NotFound, Principal, log_access, require
 from zorgclaim.app.context import Context
 from zorgclaim.store import review as store
 from zorgclaim.store.authorizations import add_watch, replace_watch, watch_list
-from zorgclaim.store.models import ClaimLine, PendingLine
+from zorgclaim.store.variance import provider_year_totals
 
 # who may take and decide a line of each queue: a medical question is a medical adviser's; an
 # adviser may also help with the handlers' queue. Both roles see both queues.
@@ -112,18 +111,10 @@ def refresh_variance(ctx: Context, p: Principal) -> int:
     rules = [r for r in ctx.world.review_rules or () if r.kind == "provider_variance"]
     if not rules:
         return 0
-    # patients and declared amount per provider and year of the decided lines (every stored line
-    # not on the work queue), summed by the database (all the measure needs), not every decided
-    # line read: the books grow every month
-    year = func.extract("year", ClaimLine.service_date)
+    # patients and declared amount per provider and year of the decided lines, kept as lines are
+    # decided (store/variance.py): a refresh does not scan every stored line
     with ctx.engine.connect() as conn:
-        rows = conn.execute(select(ClaimLine.provider, year, func.count(ClaimLine.member_id.distinct()),
-                                   func.sum(ClaimLine.declared))
-                            .where(ClaimLine.credits.is_(None) & (ClaimLine.declared > 0)
-                                   & ClaimLine.line_id.not_in(select(PendingLine.line_id)))
-                            .group_by(ClaimLine.provider, year)).all()
-    totals = pl.DataFrame([(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows], orient="row", schema={
-        "provider": pl.String, "year": pl.Int32, "patients": pl.Int64, "declared": pl.Int64})
+        totals = provider_year_totals(conn)
     n = 0
     for rule in rules:
         entries = variance_of_totals(totals, ctx.world.providers, rule)

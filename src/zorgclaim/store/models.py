@@ -177,6 +177,16 @@ class LedgerTransaction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class ProviderYearPatient(Base):
+    """What a provider declared for a patient in a year of service, over the decided lines (no
+    credits): the provider-variance measure's sums, kept as lines are decided (store/variance.py)."""
+    __tablename__ = "provider_year_patient"
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    declared: Mapped[int] = mapped_column(BigInteger)
+
+
 class AccountBalance(Base):
     """Each account's balance over every transfer booked so far (credits in, debits out), kept by
     `ledger.insert_transfers` in the same transaction as the transfers: a payment run reads what it

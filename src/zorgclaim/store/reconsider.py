@@ -23,6 +23,7 @@ from zorgclaim.domain.world import World
 from zorgclaim.store import explanations
 from zorgclaim.store.models import (AddedAuthorization, AuditEvent, ClaimLine, Decision, Reconsideration)
 from zorgclaim.store.repository import decide, lock_members, take_write_lock
+from zorgclaim.store.variance import count_decided
 
 # the facts a reconsideration may change, with their types
 CHANGEABLE = {"code": pl.String, "quantity": pl.Int64, "declared": pl.Int64, "diagnosis": pl.String,
@@ -149,7 +150,9 @@ def reconsider(engine: Engine, world: World, line_id: str, *, by: str, reason: s
 
 
 def _store_line(conn, line: dict) -> None:
+    """Store a line the reconsideration decides at once (it never waits on the work queue)."""
     conn.execute(insert(ClaimLine).values(**line, file_id=None))
+    count_decided(conn, _frame(line))
 
 
 def _frame(line: dict) -> pl.DataFrame:

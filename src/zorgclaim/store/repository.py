@@ -15,6 +15,7 @@ from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
 from zorgclaim.store import explanations
 from zorgclaim.store.bulk import bulk_insert, take_pending
+from zorgclaim.store.variance import count_decided
 from zorgclaim.store.ledger import post_decisions
 from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, PendingLine,
                                     ReviewItem, StateCounter, StateEffect, StateHistory, StateShare, WatchEntry)
@@ -322,6 +323,7 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
         taken = take_pending(conn, PendingLine.__table__, lines["line_id"].to_list())
         if taken != lines.height:
             raise ConcurrentBatch(f"{lines.height - taken} of {lines.height} lines were taken by another process")
+        count_decided(conn, lines)
         decide(conn, lines, world, booked, explain)
     return lines.height
 

@@ -1,0 +1,37 @@
+"""The sums the provider-variance review rule measures, kept as lines are decided: per provider,
+year of service and patient, the amount declared on the stored lines that left the work queue
+(credits and zero amounts not counted). A refresh of the variance list groups this table (one row
+per provider, year and patient) instead of scanning every stored line each time.
+
+Lines leave the work queue, or are stored already decided, in three places: a batch of `process`,
+a submission through the service, a reconsideration's new line; each calls `count_decided`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import func, select, text
+
+from zorgclaim.store.models import ProviderYearPatient
+
+
+def count_decided(conn, lines: pl.DataFrame) -> None:
+    """Add lines (of the claim-line schema) that are now decided to the sums."""
+    rows = (lines.filter(pl.col("credits").is_null() & (pl.col("declared") > 0))
+            .group_by("provider", pl.col("service_date").dt.year().cast(pl.Int64).alias("year"), "member_id")
+            .agg(pl.col("declared").sum())
+            .sort("provider", "year", "member_id"))     # (the same order of row locks for every writer)
+    if rows.height:
+        conn.execute(text("INSERT INTO provider_year_patient (provider, year, member_id, declared) "
+                          "VALUES (:provider, :year, :member_id, :declared) ON CONFLICT (provider, year, member_id) "
+                          "DO UPDATE SET declared = provider_year_patient.declared + excluded.declared"),
+                     rows.to_dicts())
+
+
+def provider_year_totals(conn) -> pl.DataFrame:
+    """provider, year, patients (distinct members), declared: per provider and year of service."""
+    t = ProviderYearPatient
+    rows = conn.execute(select(t.provider, t.year, func.count(), func.sum(t.declared))
+                        .group_by(t.provider, t.year)).all()
+    return pl.DataFrame([(p, int(y), int(n), int(d)) for p, y, n, d in rows], orient="row", schema={
+        "provider": pl.String, "year": pl.Int32, "patients": pl.Int64, "declared": pl.Int64})
