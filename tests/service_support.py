@@ -23,7 +23,7 @@ from zorgclaim.app.users import add_user
 from zorgclaim.demo.generate import generate, write_book
 from zorgclaim.store.db import connect
 from zorgclaim.store.ledger import pay
-from zorgclaim.store.models import ClaimLine
+from zorgclaim.store.models import ClaimLine, Decision
 from zorgclaim.store.repository import intake, process
 
 TODAY = dt.date(2026, 11, 26)
@@ -41,11 +41,21 @@ class Book:
 
 
 def _pick(ctx: Context) -> tuple[dict, dict]:
-    """Two physiotherapy practices A and B and a patient of each who is not the other's patient."""
+    """Two physiotherapy practices A and B and a patient of each who is not the other's patient
+    (a patient: a line of the practice that was not refused, as `members.own_patient` counts)."""
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(ClaimLine.provider, ClaimLine.member_id, func.count())
-                            .where(ClaimLine.provider.like("04%")).group_by(ClaimLine.provider, ClaimLine.member_id)).all()
+                            .join(Decision, Decision.line_id == ClaimLine.line_id)
+                            .where(ClaimLine.provider.like("04%") & (Decision.status != "rejected"))
+                            .group_by(ClaimLine.provider, ClaimLine.member_id)).all()
     pairs = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=["provider", "member_id", "n"])
+    # adults alive, outside the Wlz, insured today: the tests ask their limits and meters of today
+    w = ctx.world
+    insured = w.coverages.filter((pl.col("from") <= TODAY) & (pl.col("to").is_null() | (pl.col("to") >= TODAY)))
+    adults = w.members.filter(pl.col("death_date").is_null() & (pl.col("birth_date") <= dt.date(TODAY.year - 18, 1, 1))
+                              & pl.col("member_id").is_in(insured["member_id"].implode())
+                              & ~pl.col("member_id").is_in(w.wlz["member_id"].implode()))["member_id"]
+    pairs = pairs.filter(pl.col("member_id").is_in(adults.implode()))
     busiest = pairs.group_by("provider").agg(pl.col("n").sum()).sort("n", "provider", descending=[True, False])["provider"]
     a, b = busiest[0], busiest[1]
     pa = set(pairs.filter(pl.col("provider") == a)["member_id"])

@@ -36,7 +36,7 @@ class Resources:
                 return [r[0] for r in conn.execute(
                     select(Decision.line_id).join(ClaimLine, ClaimLine.line_id == Decision.line_id)
                     .where((ClaimLine.member_id == self.m[side]) & (ClaimLine.provider == self.p[side])
-                           & (Decision.status != "pended") & ClaimLine.credits.is_(None)
+                           & Decision.status.in_(["accepted", "partial"]) & ClaimLine.credits.is_(None)
                            & (Decision.superseded_by.is_(None))).order_by(Decision.line_id))]
             self.lines = {"A": decided("A"), "B": decided("B")}
             # lines to reconsider (staff only, so whose they are does not matter): any decided debit

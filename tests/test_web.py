@@ -66,9 +66,13 @@ def _hotel_guest(book) -> dict:
                                              & pl.col("recognized_by").list.contains("onvz"))["agb"][0]
     modules = book.ctx.world.coverages.filter(pl.col("product").is_in(["onvz/topfit", "onvz/superfit", "onvz/zorgplan"])
                                               & (pl.col("from") <= dt.date(2026, 11, 1)) & (pl.col("to") >= TODAY))
+    w = book.ctx.world
+    fit = set(w.members.filter(pl.col("death_date").is_null() & (pl.col("birth_date") <= dt.date(TODAY.year - 18, 1, 1))
+                               & ~pl.col("member_id").is_in(w.wlz["member_id"].implode()))["member_id"].to_list())
     for m in modules["member_id"].unique().sort().to_list():
+        # (a care-hotel limit needs an indication: `remaining` lists it once used, so not listed is all left)
         left = [x["left"] for x in remaining(book.ctx, SYSTEM, m, check=False) if x["benefit"] == "zorghotel"]
-        if left and left[0] >= 60000 and _insured(book, m):
+        if m in fit and (not left or left[0] >= 60000) and _insured(book, m):
             bsn = book.ctx.world.members.filter(pl.col("member_id") == m)["bsn"][0]
             return {"agb": hotel, "member": m, "bsn": bsn}
     raise AssertionError("no member with care-hotel cover left in the book")
