@@ -25,7 +25,7 @@ from zorgclaim.engine.pricing import price
 from zorgclaim.engine.pro_rata import deductible_start, insured_days, pro_rata
 from zorgclaim.engine.review import person_review, review
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA,
-                                    State)
+                                    State, service_key)
 from zorgclaim.engine.steps import build_steps
 
 EPOCH = dt.date(1970, 1, 1)
@@ -119,10 +119,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
 def _with_history_of_credits(df: pl.DataFrame, state: State) -> pl.DataFrame:
     """Each line's service key; for a credit, what its debit in history was (money, deductible
     year, service key)."""
-    df = df.with_columns(
-        pl.concat_str([pl.col("member_id"), pl.col("provider"), pl.col("code"),
-                       pl.col("service_date").cast(pl.String)], separator="|").alias("svc_key"),
-    )
+    df = df.with_columns(service_key().alias("svc_key"))
     hist = state.history.select(pl.col("line_id").alias("credits"), pl.col("allowed").alias("h_allowed"),
                                 pl.col("deductible").alias("h_ded"), pl.col("ded_year").alias("h_year"),
                                 pl.col("svc_key").alias("h_svc_key"))
@@ -299,4 +296,4 @@ def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataF
                  pl.concat([state.shares, shares.cast(SHARES_SCHEMA)], rechunk=True),
                  pl.concat([kept, counters], rechunk=True),
                  pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)], rechunk=True),
-                 pl.concat([state.held, held.cast(HELD_SCHEMA)], rechunk=True))
+                 pl.concat([state.held, held.cast(HELD_SCHEMA)], rechunk=True), state.deductible_rest)

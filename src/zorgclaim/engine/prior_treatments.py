@@ -12,6 +12,8 @@ trajectory's term runs from its real start.
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 
 from zorgclaim.engine.state import COUNTERS_SCHEMA, State
@@ -41,4 +43,4 @@ def with_prior_treatments(state: State, prior: pl.DataFrame, successor: dict[str
         (pl.col("total").fill_null(0) + pl.col("treatments").fill_null(0)).alias("total"),
         "pstart", pl.col("pcount").fill_null(0), pl.col("yamount").fill_null(0),
     ).cast(COUNTERS_SCHEMA).sort("counter_key")
-    return State(state.history, state.shares, counters, state.effects, state.held)
+    return dataclasses.replace(state, counters=counters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -107,9 +107,13 @@ class ExplanationSource(Base):
 
 # the engine's state, one table per State frame (engine/state.py)
 class StateHistory(Base):
+    """One row per decided line (engine/state.py). A batch reads only the rows it can touch: by
+    line id, by service key, by the debit a credit reverses; and each member-year's deductible as
+    a sum, from the (member, year, deductible) index alone."""
     __tablename__ = "state_history"
+    __table_args__ = (Index("ix_state_history_member_year", "member_id", "ded_year", "deductible"),)
     line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(64))
     service_date: Mapped[dt.date] = mapped_column(Date)
@@ -118,8 +122,8 @@ class StateHistory(Base):
     allowed: Mapped[int] = mapped_column(BigInteger)
     deductible: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16))
-    credits: Mapped[str | None] = mapped_column(String(64))
-    svc_key: Mapped[str] = mapped_column(String(200))
+    credits: Mapped[str | None] = mapped_column(String(64), index=True)
+    svc_key: Mapped[str] = mapped_column(String(200), index=True)
 
 
 class StateShare(Base):

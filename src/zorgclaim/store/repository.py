@@ -12,7 +12,8 @@ from sqlalchemy import ARRAY, Engine, String, any_, bindparam, delete, func, ins
 from zorgclaim.domain.schema import DECISION_SCHEMA, LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
-from zorgclaim.engine.state import COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA, SHARES_SCHEMA
+from zorgclaim.engine.state import (COUNTERS_SCHEMA, DEDUCTIBLE_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA,
+                                    SHARES_SCHEMA, service_key)
 from zorgclaim.store import explanations
 from zorgclaim.store.bulk import bulk_insert, take_pending
 from zorgclaim.store.variance import count_decided
@@ -89,17 +90,20 @@ def where_in(conn, column, values: list[str]):
     return [column.in_(chunk) for chunk in _chunks(list(values), 10_000)]
 
 
-def _frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
+def _frame(conn, table, schema: dict, values: list[str], column: str = "member_id") -> pl.DataFrame:
+    """The rows of `table` (the `schema` columns) whose `column` is one of `values`."""
+    if not values:
+        return pl.DataFrame(schema=schema)
     if conn.dialect.name == "sqlite":
-        return _sqlite_frame(conn, table, schema, members)
+        return _sqlite_frame(conn, table, schema, values, column)
     cols = [getattr(table, c) for c in schema]
     rows = []
-    for where in where_in(conn, table.member_id, members):
+    for where in where_in(conn, getattr(table, column), values):
         rows += conn.execute(select(*cols).where(where)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
-def _sqlite_frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame:
+def _sqlite_frame(conn, table, schema: dict, values: list[str], column: str) -> pl.DataFrame:
     """`_frame` on SQLite: rows straight from the driver as plain tuples, dates as the ISO texts
     SQLite keeps and parsed by polars in one pass (SQLAlchemy's rows and per-value date parsing
     were most of the time a batch spent reading its members' state)."""
@@ -107,8 +111,8 @@ def _sqlite_frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame
     raw = dict(schema) | {c: pl.String for c, t in schema.items() if t == pl.Date}
     cursor = conn.connection.driver_connection.cursor()
     rows = []
-    for chunk in _chunks(list(members), 10_000):
-        cursor.execute(f'SELECT {names} FROM "{table.__tablename__}" WHERE "member_id" IN ({", ".join("?" * len(chunk))})',
+    for chunk in _chunks(list(values), 10_000):
+        cursor.execute(f'SELECT {names} FROM "{table.__tablename__}" WHERE "{column}" IN ({", ".join("?" * len(chunk))})',
                        chunk)
         rows += cursor.fetchall()
     cursor.close()
@@ -116,18 +120,53 @@ def _sqlite_frame(conn, table, schema: dict, members: list[str]) -> pl.DataFrame
     return frame.with_columns(pl.col(c).str.to_date("%Y-%m-%d") for c, t in schema.items() if t == pl.Date)
 
 
-def load_state(conn, members: list[str]) -> State:
+def load_state(conn, members: list[str], lines: pl.DataFrame | None = None) -> State:
     """The engine's state of these members; the lines held for review are those on the review
-    queue that no person decided yet."""
+    queue that no person decided yet. With `lines` (the batch about to be decided), the history
+    holds only the rows those lines can touch (`_history_for`) and the rest of each member-year's
+    deductible comes as a sum: a member's whole history is not read for every batch."""
     held = []
     for where in where_in(conn, ReviewItem.member_id, members):
         held += conn.execute(select(ReviewItem.line_id, ReviewItem.member_id)
                              .where(where & (ReviewItem.state != "decided"))).all()
-    return State(history=_frame(conn, StateHistory, HISTORY_SCHEMA, members),
-                 shares=_frame(conn, StateShare, SHARES_SCHEMA, members),
-                 counters=_frame(conn, StateCounter, COUNTERS_SCHEMA, members),
-                 effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, members),
-                 held=pl.DataFrame([tuple(r) for r in held], orient="row", schema=HELD_SCHEMA))
+    held = pl.DataFrame([tuple(r) for r in held], orient="row", schema=HELD_SCHEMA)
+    counters = _frame(conn, StateCounter, COUNTERS_SCHEMA, members)
+    if lines is None:
+        return State(history=_frame(conn, StateHistory, HISTORY_SCHEMA, members),
+                     shares=_frame(conn, StateShare, SHARES_SCHEMA, members), counters=counters,
+                     effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, members), held=held)
+    history = _history_for(conn, lines)
+    debits = lines["credits"].drop_nulls().unique().to_list()
+    return State(history=history, shares=_frame(conn, StateShare, SHARES_SCHEMA, debits, "line_id"),
+                 counters=counters, effects=_frame(conn, StateEffect, EFFECTS_SCHEMA, debits, "line_id"), held=held,
+                 deductible_rest=_deductible_rest(conn, members, history))
+
+
+def _history_for(conn, lines: pl.DataFrame) -> pl.DataFrame:
+    """The history rows the engine reads for `lines` (engine/state.py): a line seen before (by id),
+    the debit a credit reverses, every decided line of the same service (by service key, also the
+    debits'), and every credit of those."""
+    ids = lines["line_id"].unique().to_list() + lines["credits"].drop_nulls().unique().to_list()
+    by_id = _frame(conn, StateHistory, HISTORY_SCHEMA, ids, "line_id")
+    keys = pl.concat([lines.select(service_key().alias("k"))["k"], by_id["svc_key"]]).unique().to_list()
+    found = pl.concat([by_id, _frame(conn, StateHistory, HISTORY_SCHEMA, keys, "svc_key")])
+    credits = _frame(conn, StateHistory, HISTORY_SCHEMA, list(set(ids) | set(found["line_id"].to_list())), "credits")
+    return pl.concat([found, credits]).unique("line_id", keep="first", maintain_order=True)
+
+
+def _deductible_rest(conn, members: list[str], history: pl.DataFrame) -> pl.DataFrame:
+    """Per member-year, the deductible of the history rows not in `history` (the sum over all rows,
+    from the (member, year, deductible) index, less that of the rows read)."""
+    h = StateHistory
+    rows = []
+    for where in where_in(conn, h.member_id, members):
+        rows += conn.execute(select(h.member_id, h.ded_year, func.sum(h.deductible)).where(where)
+                             .group_by(h.member_id, h.ded_year)).all()
+    total = pl.DataFrame([(m, int(y), int(d)) for m, y, d in rows], orient="row", schema=DEDUCTIBLE_SCHEMA)
+    read = history.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("r"))
+    return (total.join(read, on=["member_id", "year"], how="left")
+            .select("member_id", "year", (pl.col("used") - pl.col("r").fill_null(0)).alias("used"))
+            .filter(pl.col("used") != 0))
 
 
 def _next_batch(conn, batch_size: int) -> pl.DataFrame:
@@ -241,7 +280,7 @@ class Computed:
 def compute(conn, lines: pl.DataFrame, world: World, explain: bool = True) -> Computed:
     """Adjudicate `lines` against their members' state and facts as `conn` sees them (nothing written)."""
     members = lines["member_id"].unique().sort().to_list()
-    before = load_state(conn, members)
+    before = load_state(conn, members, lines)
     world = with_added_facts(conn, world.restrict_to_members(pl.Series(members)), members, lines["line_id"].to_list())
     decisions, after = adjudicate(lines, world, before, explain=explain)
     return Computed(lines, members, world, before, after, decisions)
