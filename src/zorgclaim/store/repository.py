@@ -292,7 +292,7 @@ def persist(conn, c: Computed, booked: dt.date, kind: str = "decisions", memo: s
     batch_id = conn.execute(insert(Batch).values(lines=c.lines.height, done_at=dt.datetime.now())
                             .returning(Batch.id)).scalar_one()
     bulk_insert(conn, Decision.__table__, decisions_rows(c.decisions, batch_id, explanations.source_numbers(conn, c.decisions)))
-    _save_state(conn, c.members, c.before, c.after)
+    _save_state(conn, c.before, c.after)
     held = c.decisions["status"] == "pended"
     if held.any():
         hold(conn, c.decisions.filter(held), c.world, booked)
@@ -367,7 +367,7 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
     return lines.height
 
 
-def _save_state(conn, members: list[str], before: State, after: State) -> None:
+def _save_state(conn, before: State, after: State) -> None:
     new_hist = after.history.join(before.history.select("line_id"), on="line_id", how="anti")
     bulk_insert(conn, StateHistory.__table__, new_hist)
     member_of = after.history.select("line_id", "member_id")
@@ -375,9 +375,13 @@ def _save_state(conn, members: list[str], before: State, after: State) -> None:
         old = before.shares if table is StateShare else before.effects
         new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
         bulk_insert(conn, table.__table__, new)
-    for where in where_in(conn, StateCounter.member_id, members):
+    # only the counters the batch changed (or started): a counter keeps its key, and the engine
+    # returns every counter it was given
+    changed = after.counters.join(before.counters, on=list(COUNTERS_SCHEMA), how="anti", nulls_equal=True)
+    keys = changed["counter_key"].to_list()
+    for where in where_in(conn, StateCounter.counter_key, keys):
         conn.execute(delete(StateCounter).where(where))
-    counters = after.counters.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
+    counters = changed.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
     bulk_insert(conn, StateCounter.__table__, counters)
 
 
