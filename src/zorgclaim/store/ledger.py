@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, func, insert, or_, select, text, union_all
+from sqlalchemy import Engine, delete, func, insert, or_, select, text, union_all
 
 from zorgclaim.domain.world import World
 from zorgclaim.ledger import accounts
@@ -21,8 +21,8 @@ from zorgclaim.ledger.payments import Held, plan_payments
 from zorgclaim.ledger.postings import decision_transfers, due_dates
 from zorgclaim.ledger.sepa import pain001
 from zorgclaim.store.bulk import bulk_insert
-from zorgclaim.store.models import (AccountBalance, DeductibleInvoice, DeductibleInvoiceItem, LedgerTransaction, Payment,
-                                    PaymentRun, Transfer)
+from zorgclaim.store.models import (AccountBalance, DeductibleInvoice, DeductibleInvoiceItem, DeductibleUninvoiced,
+                                    LedgerTransaction, Payment, PaymentRun, Transfer)
 
 
 def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | None = None,
@@ -30,6 +30,9 @@ def _transaction(conn, kind: str, booked: dt.date, memo: str, batch_id: int | No
     return conn.execute(insert(LedgerTransaction).values(
         kind=kind, booked=booked, batch_id=batch_id, payment_run_id=payment_run_id, memo=memo[:200],
         created_at=dt.datetime.now()).returning(LedgerTransaction.id)).scalar_one()
+
+
+_DEDUCTIBLE = "deductible:"
 
 
 def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None:
@@ -40,6 +43,10 @@ def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None
                       transfers.select(pl.col("debit").alias("account"), -pl.col("amount"))])
     # (in account order: two writers on PostgreSQL take the balances' row locks in the same order)
     delta = legs.group_by("account").agg(pl.col("amount").sum().alias("balance")).sort("account")
+    if delta["account"].str.starts_with(_DEDUCTIBLE).any():      # onto the invoice run's work queue
+        conn.execute(insert(DeductibleUninvoiced).from_select(["transfer_id"], select(Transfer.id).where(
+            (Transfer.transaction_id == transaction_id)
+            & (_starts_with(Transfer.debit, _DEDUCTIBLE) | _starts_with(Transfer.credit, _DEDUCTIBLE)))))
     if delta.height:
         conn.execute(text("INSERT INTO account_balance (account, balance) VALUES (:account, :balance) "
                           "ON CONFLICT (account) DO UPDATE SET balance = account_balance.balance + excluded.balance"),
@@ -205,13 +212,14 @@ def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
     """Invoice each member for deductible charged on directly billed care booked up to `invoice_date`
     and not invoiced before. Credits given back reduce the invoice; when they outweigh the charges no
     invoice is made and they wait for the next run (refunding them is not built yet)."""
-    legs = _legs("deductible:")
     with engine.begin() as conn:
-        rows = conn.execute(select(legs.c.account, legs.c.id, legs.c.line_id, legs.c.amount).select_from(
-            legs.join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)
-            .outerjoin(DeductibleInvoiceItem, DeductibleInvoiceItem.transfer_id == legs.c.id)).where(
-            (LedgerTransaction.booked <= invoice_date)      # (the legs are the deductible accounts' only)
-            & DeductibleInvoiceItem.transfer_id.is_(None)).order_by(legs.c.account, legs.c.id)).all()
+        rows = conn.execute(select(Transfer.debit, Transfer.credit, Transfer.id, Transfer.line_id, Transfer.amount)
+                            .join(DeductibleUninvoiced, DeductibleUninvoiced.transfer_id == Transfer.id)
+                            .join(LedgerTransaction, LedgerTransaction.id == Transfer.transaction_id)
+                            .where(LedgerTransaction.booked <= invoice_date)).all()
+        # each transfer's deductible leg: the account, credit in and debit out
+        rows = sorted((debit, tid, line_id, -amount) if debit.startswith(_DEDUCTIBLE) else (credit, tid, line_id, amount)
+                      for debit, credit, tid, line_id, amount in rows)
         by_member: dict[str, list] = {}
         for account, tid, line_id, amount in rows:
             by_member.setdefault(accounts.holder(account), []).append((tid, line_id, -int(amount)))
@@ -226,6 +234,9 @@ def deductible_invoices(engine: Engine, invoice_date: dt.date) -> list[Invoice]:
                             for m, _, total in due]).scalars().all()
         conn.execute(insert(DeductibleInvoiceItem), [{"transfer_id": t, "invoice_id": iid}
                                                      for iid, (_, items, _) in zip(ids, due) for t, _, _ in items])
+        invoiced = [t for _, items, _ in due for t, _, _ in items]
+        for chunk in range(0, len(invoiced), 10_000):
+            conn.execute(delete(DeductibleUninvoiced).where(DeductibleUninvoiced.transfer_id.in_(invoiced[chunk:chunk + 10_000])))
     return [Invoice(iid, m, total, [(lid, a) for _, lid, a in items]) for iid, (m, items, total) in zip(ids, due)]
 
 

@@ -248,6 +248,14 @@ class DeductibleInvoice(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class DeductibleUninvoiced(Base):
+    """The transfers on a deductible account that no invoice has collected yet (a work queue, kept
+    by `ledger.insert_transfers` and emptied by the invoice run): an invoice run reads these, not
+    every deductible transfer ever booked."""
+    __tablename__ = "deductible_uninvoiced"
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), primary_key=True)
+
+
 class DeductibleInvoiceItem(Base):
     """The transfers an invoice collects; a transfer is on one invoice at most (primary key)."""
     __tablename__ = "deductible_invoice_item"
