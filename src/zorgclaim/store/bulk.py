@@ -44,3 +44,30 @@ def take_pending(conn, queue: Table, line_ids: list[str]) -> int:
         cursor.execute(f'DELETE FROM "{queue.name}" WHERE line_id = ANY(%s)', (line_ids,))
         return cursor.rowcount
     return conn.exec_driver_sql(f'DELETE FROM "{queue.name}" WHERE line_id = ?', [(i,) for i in line_ids]).rowcount
+
+
+def bulk_add(conn, table: Table, keys: list[str], value: str, frame: pl.DataFrame) -> None:
+    """Add `frame`'s `value` to the rows of `table` with the same `keys`, inserting the rows that
+    are not there yet (an upsert that sums), in key order (two writers on PostgreSQL take the rows'
+    locks in the same order). On PostgreSQL the frame is COPYed into a temporary table and added in
+    one statement (a statement per row cost seconds per batch); on SQLite one prepared upsert runs
+    over the rows."""
+    if frame.height == 0:
+        return
+    frame = frame.select(*keys, value).sort(keys)
+    cols = ", ".join(f'"{c}"' for c in (*keys, value))
+    conflict = f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET "{value}" = "{table.name}"."{value}" + excluded."{value}"'
+    if conn.dialect.name == "postgresql":
+        temp = f"_add_{table.name}"
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{temp}" (LIKE "{table.name}") ON COMMIT DELETE ROWS')
+        conn.exec_driver_sql(f'TRUNCATE "{temp}"')
+        buf = io.BytesIO()
+        frame.write_csv(buf, include_header=False, null_value="", quote_style="necessary")
+        with conn.connection.cursor().copy(f'COPY "{temp}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
+            copy.write(buf.getvalue())
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{temp}" '
+                             f'ORDER BY {", ".join(keys)} {conflict}')
+        return
+    rows = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" for _ in (*keys, value))}) '
+                         f'{conflict}', rows)

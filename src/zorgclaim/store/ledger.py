@@ -20,7 +20,7 @@ from zorgclaim.ledger.calendar import next_working_day, working_days
 from zorgclaim.ledger.payments import Held, plan_payments
 from zorgclaim.ledger.postings import decision_transfers, due_dates
 from zorgclaim.ledger.sepa import pain001
-from zorgclaim.store.bulk import bulk_insert
+from zorgclaim.store.bulk import bulk_add, bulk_insert
 from zorgclaim.store.models import (AccountBalance, DeductibleInvoice, DeductibleInvoiceItem, DeductibleUninvoiced,
                                     LedgerTransaction, Payment, PaymentRun, Transfer)
 
@@ -41,16 +41,12 @@ def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None
     bulk_insert(conn, Transfer.__table__, transfers.with_columns(pl.lit(transaction_id, pl.Int64).alias("transaction_id")))
     legs = pl.concat([transfers.select(pl.col("credit").alias("account"), "amount"),
                       transfers.select(pl.col("debit").alias("account"), -pl.col("amount"))])
-    # (in account order: two writers on PostgreSQL take the balances' row locks in the same order)
-    delta = legs.group_by("account").agg(pl.col("amount").sum().alias("balance")).sort("account")
+    delta = legs.group_by("account").agg(pl.col("amount").sum().alias("balance"))
     if delta["account"].str.starts_with(_DEDUCTIBLE).any():      # onto the invoice run's work queue
         conn.execute(insert(DeductibleUninvoiced).from_select(["transfer_id"], select(Transfer.id).where(
             (Transfer.transaction_id == transaction_id)
             & (_starts_with(Transfer.debit, _DEDUCTIBLE) | _starts_with(Transfer.credit, _DEDUCTIBLE)))))
-    if delta.height:
-        conn.execute(text("INSERT INTO account_balance (account, balance) VALUES (:account, :balance) "
-                          "ON CONFLICT (account) DO UPDATE SET balance = account_balance.balance + excluded.balance"),
-                     delta.to_dicts())
+    bulk_add(conn, AccountBalance.__table__, ["account"], "balance", delta)
 
 
 def post_decisions(conn, decisions: pl.DataFrame, lines: pl.DataFrame, world: World, booked: dt.date, kind: str,

@@ -10,8 +10,9 @@ a submission through the service, a reconsideration's new line; each calls `coun
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from zorgclaim.store.bulk import bulk_add
 from zorgclaim.store.models import ProviderYearPatient
 
 
@@ -19,13 +20,8 @@ def count_decided(conn, lines: pl.DataFrame) -> None:
     """Add lines (of the claim-line schema) that are now decided to the sums."""
     rows = (lines.filter(pl.col("credits").is_null() & (pl.col("declared") > 0))
             .group_by("provider", pl.col("service_date").dt.year().cast(pl.Int64).alias("year"), "member_id")
-            .agg(pl.col("declared").sum())
-            .sort("provider", "year", "member_id"))     # (the same order of row locks for every writer)
-    if rows.height:
-        conn.execute(text("INSERT INTO provider_year_patient (provider, year, member_id, declared) "
-                          "VALUES (:provider, :year, :member_id, :declared) ON CONFLICT (provider, year, member_id) "
-                          "DO UPDATE SET declared = provider_year_patient.declared + excluded.declared"),
-                     rows.to_dicts())
+            .agg(pl.col("declared").sum()))
+    bulk_add(conn, ProviderYearPatient.__table__, ["provider", "year", "member_id"], "declared", rows)
 
 
 def provider_year_totals(conn) -> pl.DataFrame:
