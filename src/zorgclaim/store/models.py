@@ -185,6 +185,8 @@ class ProviderYearPatient(Base):
     """What a provider declared for a patient in a year of service, over the decided lines (no
     credits): the provider-variance measure's sums, kept as lines are decided (store/variance.py)."""
     __tablename__ = "provider_year_patient"
+    # (on SQLite the rows live in the primary key's own b-tree: the refresh reads half the pages)
+    __table_args__ = {"sqlite_with_rowid": False}
     provider: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column('member_id', sa.String(length=64), nullable=False),
         sa.Column('declared', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('provider', 'year', 'member_id'),
+        sqlite_with_rowid=False,
     )
     year = ("CAST(EXTRACT(YEAR FROM service_date) AS INTEGER)" if op.get_bind().dialect.name == "postgresql"
             else "CAST(strftime('%Y', service_date) AS INTEGER)")
