@@ -112,6 +112,25 @@ def _bar(page, year) -> int:
     return int(page.get_by_role("progressbar", name=f"Eigen risico {year}").get_attribute("aria-valuenow"))
 
 
+def _accept_if_sampled(book, member: str) -> None:
+    """The nota's line id is random, and the review rules' random sample (about 1 line in 120)
+    may hold it for a person: then a handler accepts it, and the money moves as for any other."""
+    from sqlalchemy import select
+
+    from zorgclaim.app import review
+    from zorgclaim.app.access import Principal
+    from zorgclaim.store.models import ClaimLine, Decision
+    with book.ctx.engine.connect() as conn:
+        line_id, status = conn.execute(
+            select(Decision.line_id, Decision.status).join(ClaimLine, ClaimLine.line_id == Decision.line_id)
+            .where((ClaimLine.member_id == member) & ClaimLine.line_id.like("NOTA-%"))
+            .order_by(Decision.batch_id.desc())).first()
+    if status == "pended":
+        handler = Principal("handler", "handler")
+        review.take(book.ctx, handler, line_id)
+        review.decide(book.ctx, handler, line_id, "accept", "the random sample held the test's nota")
+
+
 def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, browser, tmp_path):
     book, server, extra = site
     page = _login(browser, server, "member-room")
@@ -135,6 +154,7 @@ def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, brow
     text = result.inner_text()
     assert "bron:" in text and "Eigen risico" in text        # the reasons, with their sources
     _shot(page, "1-member-nota-decided")
+    _accept_if_sampled(book, extra["room"])
     page.get_by_role("link", name="Mijn declaraties").click()
     assert _bar(page, TODAY.year) > before
     _shot(page, "1-member-home")
