@@ -68,9 +68,10 @@ def deductible_total(ctx: Context, year: int, voluntary: int) -> int:
 
 
 def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: int,
-                     birth: dt.date | None = None) -> dict[int, int]:
+                     birth: dt.date | None = None) -> dict[int, tuple[int, dt.date | None]]:
     """Each year's deductible for the days the member was insured that year from the day the
-    deductible applies (the first of the month after the 18th birthday), as the engine counts it."""
+    deductible applies (the first of the month after the 18th birthday), as the engine counts it,
+    and that day."""
     from zorgclaim.engine.pro_rata import deductible_start, insured_days, pro_rata
     basic = [p.id for p in ctx.library.products.values() if p.kind == "basic"]
     ages = [int(ctx.library.param("deductible_min_age", dt.date(y, 12, 31))) for y in years]
@@ -80,20 +81,9 @@ def _pro_rata_totals(ctx: Context, member_id: str, years: list[int], voluntary: 
     keys = keys.with_columns(pl.Series("total", [deductible_total(ctx, y, voluntary) for y in years], dtype=pl.Int64),
                              deductible_start(pl.col("birth"), pl.col("min_age")).alias("ded_from"))
     cov = ctx.world.coverages.filter(pl.col("member_id") == member_id)
-    if cov.height == 0:          # not in this world: the whole year's (nothing to prorate by)
-        return dict(zip(years, keys["total"].to_list()))
-    got = insured_days(cov, basic, keys).with_columns(pro_rata(pl.col("total")).alias("total"))
-    return dict(zip(got["ded_year"].to_list(), got["total"].to_list()))
-
-
-def _deductible_starts(ctx: Context, birth: dt.date | None, year: int) -> dt.date | None:
-    """The day the deductible starts to apply to a member born on `birth` (the first of the month
-    after the 18th birthday; see engine/pro_rata.py)."""
-    if birth is None:
-        return None
-    age = int(ctx.library.param("deductible_min_age", dt.date(year, 12, 31)))
-    y, m = divmod(birth.month, 12)
-    return dt.date(birth.year + age + y, m + 1, 1)
+    got = keys if cov.height == 0 else (   # not in this world: the whole year's (nothing to prorate by)
+        insured_days(cov, basic, keys).with_columns(pro_rata(pl.col("total")).alias("total")))
+    return {y: (t, d) for y, t, d in got.select("ded_year", "total", "ded_from").iter_rows()}
 
 
 def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | None = None,
@@ -117,9 +107,8 @@ def deductible_meter(ctx: Context, p: Principal, member_id: str, state: State | 
     out = []
     for year in years:
         mine = h.filter((pl.col("ded_year") == year) & (pl.col("deductible") != 0)).sort("service_date", "line_id")
-        total = totals[year]
+        total, starts = totals[year]
         used = int(mine["deductible"].sum())
-        starts = _deductible_starts(ctx, m.get("birth_date"), year)
         under_18 = starts is not None and starts > dt.date(year, 12, 31)
         out.append({"year": year, "total": total, "used": used, "left": max(total - used, 0),
                     "applies_from": starts if starts and starts > dt.date(year, 1, 1) else None,
