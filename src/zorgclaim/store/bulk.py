@@ -21,11 +21,7 @@ def bulk_insert(conn, table: Table, frame: pl.DataFrame) -> int:
         raise ValueError(f"{table.name} has no column(s) {', '.join(unknown)}")
     quoted = ", ".join(f'"{c}"' for c in cols)
     if conn.dialect.name == "postgresql":
-        buf = io.BytesIO()
-        frame.write_csv(buf, include_header=False, null_value="", quote_style="necessary")
-        cursor = conn.connection.cursor()
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT csv)') as copy:
-            copy.write(buf.getvalue())
+        _copy(conn, table.name, quoted, frame)
         return frame.height
     # SQLite: dates as the ISO text SQLAlchemy stores them as
     rows = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
@@ -46,6 +42,14 @@ def take_pending(conn, queue: Table, line_ids: list[str]) -> int:
     return conn.exec_driver_sql(f'DELETE FROM "{queue.name}" WHERE line_id = ?', [(i,) for i in line_ids]).rowcount
 
 
+def _copy(conn, table_name: str, quoted_columns: str, frame: pl.DataFrame) -> None:
+    """COPY the frame (written as CSV by polars) into a PostgreSQL table."""
+    buf = io.BytesIO()
+    frame.write_csv(buf, include_header=False, null_value="", quote_style="necessary")
+    with conn.connection.cursor().copy(f'COPY "{table_name}" ({quoted_columns}) FROM STDIN (FORMAT csv)') as copy:
+        copy.write(buf.getvalue())
+
+
 def bulk_add(conn, table: Table, keys: list[str], value: str, frame: pl.DataFrame) -> None:
     """Add `frame`'s `value` to the rows of `table` with the same `keys`, inserting the rows that
     are not there yet (an upsert that sums), in key order (two writers on PostgreSQL take the rows'
@@ -61,10 +65,7 @@ def bulk_add(conn, table: Table, keys: list[str], value: str, frame: pl.DataFram
         temp = f"_add_{table.name}"
         conn.exec_driver_sql(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{temp}" (LIKE "{table.name}") ON COMMIT DELETE ROWS')
         conn.exec_driver_sql(f'TRUNCATE "{temp}"')
-        buf = io.BytesIO()
-        frame.write_csv(buf, include_header=False, null_value="", quote_style="necessary")
-        with conn.connection.cursor().copy(f'COPY "{temp}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
-            copy.write(buf.getvalue())
+        _copy(conn, temp, cols, frame)
         conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{temp}" '
                              f'ORDER BY {", ".join(keys)} {conflict}')
         return
