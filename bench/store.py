@@ -131,7 +131,7 @@ def main() -> None:
 # the tables intake and process write, parents before children
 WRITTEN = ["intake_file", "claim_line", "intake_repeat", "batch", "explanation_source", "decision", "state_history", "state_share",
            "state_counter", "state_effect", "ledger_transaction", "transfer", "account_balance", "deductible_uninvoiced",
-           "provider_year_patient", "review_item", "audit_event"]
+           "provider_year_patient", "member_deductible", "review_item", "audit_event"]
 
 
 def written_rows(written) -> dict[str, pl.DataFrame]:

@@ -152,7 +152,7 @@ class StateEffect(Base):
     __tablename__ = "state_effect"
     __table_args__ = (UniqueConstraint("line_id", "counter_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    line_id: Mapped[str] = mapped_column(String(64), index=True)
+    line_id: Mapped[str] = mapped_column(String(64))      # found by the unique (line_id, counter_key) index
     member_id: Mapped[str] = mapped_column(String(64), index=True)
     counter_key: Mapped[str] = mapped_column(String(250))
     count: Mapped[int] = mapped_column(BigInteger)
@@ -191,6 +191,17 @@ class ProviderYearPatient(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     declared: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberDeductible(Base):
+    """The deductible a member used in a year (ded_year), over every history row: kept by the
+    engine-state writer in the same transaction as the rows, so a batch reads one row per
+    member-year instead of summing the member's whole history."""
+    __tablename__ = "member_deductible"
+    __table_args__ = {"sqlite_with_rowid": False}
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger)
 
 
 class AccountBalance(Base):
@@ -452,7 +463,7 @@ class Job(Base):
     return_file: Mapped[str | None] = mapped_column(Text)             # e.g. the PM305 message (latin-1 text)
 
 
-__all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "StateShare",
+__all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "MemberDeductible", "StateShare",
            "StateCounter", "StateEffect", "Boolean", "StoreLock", "LedgerTransaction", "Transfer", "PaymentRun", "Payment",
            "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent",
            "ReviewItem", "ReconsiderationRequest", "WatchEntry", "AppUser", "AccessLog", "IdempotencyRecord", "Job"]

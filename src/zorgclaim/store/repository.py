@@ -15,11 +15,12 @@ from zorgclaim.engine import State, adjudicate
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, DEDUCTIBLE_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA,
                                     SHARES_SCHEMA, service_key)
 from zorgclaim.store import explanations
-from zorgclaim.store.bulk import bulk_insert, take_pending
+from zorgclaim.store.bulk import bulk_add, bulk_insert, take_pending
 from zorgclaim.store.variance import count_decided
 from zorgclaim.store.ledger import post_decisions
-from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat, PendingLine,
-                                    ReviewItem, StateCounter, StateEffect, StateHistory, StateShare, WatchEntry)
+from zorgclaim.store.models import (AddedAuthorization, Batch, ClaimLine, Decision, IntakeFile, IntakeRepeat,
+                                    MemberDeductible, PendingLine, ReviewItem, StateCounter, StateEffect, StateHistory,
+                                    StateShare, WatchEntry)
 
 
 @dataclass(frozen=True)
@@ -155,14 +156,13 @@ def _history_for(conn, lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _deductible_rest(conn, members: list[str], history: pl.DataFrame) -> pl.DataFrame:
-    """Per member-year, the deductible of the history rows not in `history` (the sum over all rows,
-    from the (member, year, deductible) index, less that of the rows read)."""
-    h = StateHistory
+    """Per member-year, the deductible of the history rows not in `history`: the kept sum over all
+    rows (member_deductible) less that of the rows read."""
+    d = MemberDeductible
     rows = []
-    for where in where_in(conn, h.member_id, members):
-        rows += conn.execute(select(h.member_id, h.ded_year, func.sum(h.deductible)).where(where)
-                             .group_by(h.member_id, h.ded_year)).all()
-    total = pl.DataFrame([(m, int(y), int(d)) for m, y, d in rows], orient="row", schema=DEDUCTIBLE_SCHEMA)
+    for where in where_in(conn, d.member_id, members):
+        rows += conn.execute(select(d.member_id, d.year, d.used).where(where)).all()
+    total = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=DEDUCTIBLE_SCHEMA)
     read = history.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("r"))
     return (total.join(read, on=["member_id", "year"], how="left")
             .select("member_id", "year", (pl.col("used") - pl.col("r").fill_null(0)).alias("used"))
@@ -370,6 +370,9 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
 def _save_state(conn, before: State, after: State) -> None:
     new_hist = after.history.join(before.history.select("line_id"), on="line_id", how="anti")
     bulk_insert(conn, StateHistory.__table__, new_hist)
+    used = (new_hist.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("used"))
+            .filter(pl.col("used") != 0))
+    bulk_add(conn, MemberDeductible.__table__, ["member_id", "year"], "used", used)
     member_of = after.history.select("line_id", "member_id")
     for frame, table in ((after.shares, StateShare), (after.effects, StateEffect)):
         old = before.shares if table is StateShare else before.effects
