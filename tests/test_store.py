@@ -224,3 +224,13 @@ def test_the_migrations_give_the_models_schema(engine):
     from zorgclaim.store.models import Base
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_kept_sums_hold_on_each_backend(new_url):
+    """The sums the store keeps as it writes - the deductible per member-year, the provider-variance
+    sums and their per provider-year totals (kept by database triggers) - equal the sums over the
+    rows they summarize, on SQLite and on PostgreSQL (the triggers are written per dialect)."""
+    from zorgclaim.store.member_deductible_test import check_kept_deductible
+    from zorgclaim.store.variance_test import check_kept_sums
+    check_kept_deductible(new_url("d"))
+    check_kept_sums(new_url("v"))

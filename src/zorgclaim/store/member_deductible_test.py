@@ -28,9 +28,13 @@ def _frames(engine) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def test_kept_deductible_equals_the_history_sum(tmp_path):
+    check_kept_deductible(f"sqlite:///{tmp_path / 'd.db'}")     # on PostgreSQL: tests/test_store.py
+
+
+def check_kept_deductible(url: str) -> None:
     lib, ref = load_library(), load_reference()
     book = generate(lib, ref, members=120, lines=1500, seed=4)
-    engine = connect(f"sqlite:///{tmp_path / 'd.db'}")
+    engine = connect(url)
     intake(engine, book.lines, "book.parquet", "d1", dt.date(2026, 1, 31))
     process(engine, book.world, batch_size=400, max_batches=2, explain=False, booked=dt.date(2026, 1, 31))
     kept, summed = _frames(engine)
@@ -44,3 +48,4 @@ def test_kept_deductible_equals_the_history_sum(tmp_path):
     kept, summed = _frames(engine)
     assert kept.equals(summed)
     assert not kept.equals(before)          # the reconsideration moved a deductible
+    engine.dispose()

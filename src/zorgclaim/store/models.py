@@ -193,6 +193,18 @@ class ProviderYearPatient(Base):
     declared: Mapped[int] = mapped_column(BigInteger)
 
 
+class ProviderYear(Base):
+    """Per provider and year of service: how many patients and how much declared, over
+    provider_year_patient - kept by the database itself (triggers of migration 0016: a new patient
+    row adds a patient and its amount, an added amount adds the difference), so a refresh of the
+    variance list reads one row per provider-year."""
+    __tablename__ = "provider_year"
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patients: Mapped[int] = mapped_column(BigInteger)
+    declared: Mapped[int] = mapped_column(BigInteger)
+
+
 class MemberDeductible(Base):
     """The deductible a member used in a year (ded_year), over every history row: kept by the
     engine-state writer in the same transaction as the rows, so a batch reads one row per
@@ -463,7 +475,7 @@ class Job(Base):
     return_file: Mapped[str | None] = mapped_column(Text)             # e.g. the PM305 message (latin-1 text)
 
 
-__all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "MemberDeductible", "StateShare",
+__all__ = ["Base", "IntakeFile", "ClaimLine", "PendingLine", "IntakeRepeat", "Batch", "Decision", "StateHistory", "MemberDeductible", "ProviderYear", "StateShare",
            "StateCounter", "StateEffect", "Boolean", "StoreLock", "LedgerTransaction", "Transfer", "PaymentRun", "Payment",
            "DeductibleInvoice", "DeductibleInvoiceItem", "AddedAuthorization", "Reconsideration", "AuditEvent",
            "ReviewItem", "ReconsiderationRequest", "WatchEntry", "AppUser", "AccessLog", "IdempotencyRecord", "Job"]

@@ -36,9 +36,13 @@ def _same(engine) -> int:
 
 
 def test_kept_sums_equal_the_scan_of_the_stored_lines(tmp_path):
+    check_kept_sums(f"sqlite:///{tmp_path / 'v.db'}")     # on PostgreSQL: tests/test_store.py
+
+
+def check_kept_sums(url: str) -> None:
     lib, ref = load_library(), load_reference()
     book = generate(lib, ref, members=120, lines=1500, seed=3)
-    engine = connect(f"sqlite:///{tmp_path / 'v.db'}")
+    engine = connect(url)
     intake(engine, book.lines, "book.parquet", "d1", dt.date(2026, 1, 31))
     process(engine, book.world, batch_size=400, max_batches=2, explain=False, booked=dt.date(2026, 1, 31))
     with engine.connect() as conn:
@@ -51,3 +55,4 @@ def test_kept_sums_equal_the_scan_of_the_stored_lines(tmp_path):
     reconsider(engine, book.world, line_id, by="handler", reason="test", changes={"quantity": 1},
                booked=dt.date(2026, 2, 1))
     _same(engine)
+    engine.dispose()
