@@ -7,7 +7,6 @@ as data along the way (see `steps.py`, rendered by `explain.py`).
 
 from __future__ import annotations
 
-import datetime as dt
 
 import numpy as np
 import polars as pl
@@ -28,7 +27,6 @@ from zorgclaim.engine.state import (COUNTERS_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA
                                     State, service_key)
 from zorgclaim.engine.steps import build_steps
 
-EPOCH = dt.date(1970, 1, 1)
 
 
 def _days(col: pl.Series) -> np.ndarray:
@@ -90,7 +88,6 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         _candidate_arrays(cands, benefits), counters, books,
         kernel.GivenBack(value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(),
                          heff["pcount"].to_numpy(), heff["amount"].to_numpy(), _days(heff["period"])),
-        _calendar(df, ctr),
     )
     line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
     cands = cands.with_columns(
@@ -193,7 +190,13 @@ def _min_age(df: pl.DataFrame, world: World) -> np.ndarray:
             .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())
 
 
-WINDOW_CODE = {"calendar_year": 1, "12_months": 2, "lifetime": 3}
+def window_codes(window: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's window code per benefit (0 none, 1 calendar year, 2 a period of months from
+    its first treatment, 3 lifetime) and the period's months ("12_months": 12, "60_months": 60)."""
+    months = window.str.extract(r"^(\d+)_months$").cast(pl.Int64)
+    code = (pl.select(pl.when(months.is_not_null()).then(2).when(window == "calendar_year").then(1)
+                      .when(window == "lifetime").then(3).otherwise(0)).to_series())
+    return code.cast(pl.Int64).to_numpy(), months.fill_null(0).to_numpy()
 
 
 def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Candidates:
@@ -202,25 +205,16 @@ def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Can
 
     def benefit(col: str, null) -> np.ndarray:
         return benefits[col].fill_null(null).to_numpy()[cb]
+    window, months = memo("window_codes", (benefits,), lambda: window_codes(benefits["window"]))
     auth_after = benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
                                  ).to_series().fill_null(-1).to_numpy()[cb]
     return kernel.Candidates(
         cands["req_ok"].to_numpy(), cands["price"].fill_null(0).to_numpy(), cands["counter_no"].to_numpy(),
         benefit("from_nth", 0), benefit("max_count", -1),
-        benefits["window"].replace_strict(WINDOW_CODE, default=0, return_dtype=pl.Int64).to_numpy()[cb],
-        cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
+        window[cb], months[cb], cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
         cands["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
         benefit("from_year_amount", -1))
-
-
-def _calendar(df: pl.DataFrame, ctr: pl.DataFrame) -> kernel.Calendar:
-    """Day numbers from the earliest service date or period start: the last day of each day's 12 months."""
-    dates = [d for d in (df["service_date"].min(), ctr["pstart"].min()) if d is not None]
-    base = (min(dates) - EPOCH).days - 1 if dates else 0
-    top = max([(d - EPOCH).days for d in (df["service_date"].max(), ctr["pstart"].max()) if d is not None] + [base]) + 1
-    span = pl.DataFrame({"d": pl.date_range(EPOCH + dt.timedelta(days=base), EPOCH + dt.timedelta(days=top), eager=True)})
-    return kernel.Calendar(np.int64(base), _days(span.select(pl.col("d").dt.offset_by("12mo").dt.offset_by("-1d"))["d"]))
 
 
 def _last_days(df: pl.DataFrame) -> np.ndarray:

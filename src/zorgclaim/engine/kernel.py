@@ -1,6 +1,6 @@
 """The one sequential part of the engine: limits and the deductible, per member, in order.
 
-Why sequential: whether a line still fits a limit (12 treatments per 12 months, EUR 2,000 a year,
+Why sequential: whether a line still fits a limit (12 treatments per 12 months, one hearing aid per 5 years, EUR 2,000 a year,
 the 21st treatment) and how much deductible is left depend on the lines before it *that were
 paid*, and a credit gives back what its debit took. That is a running, bounded accumulator: a
 scan, not a map. Everything that can be decided per line (formal checks, matching, requirements,
@@ -39,6 +39,44 @@ NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_
     AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL, \
     START_TOO_LATE, BELOW_AMOUNT = range(18)
 OUTCOMES = 18
+
+
+@njit(cache=True)
+def _civil(z):
+    """Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar (H. Hinnant,
+    'chrono-Compatible Low-Level Date Algorithms')."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+
+
+@njit(cache=True)
+def _day_number(y, m, d):
+    """(year, month, day) -> days since 1970-01-01 (the inverse of _civil)."""
+    if m <= 2:
+        y -= 1
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m - 3 if m > 2 else m + 9) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+@njit(cache=True)
+def window_end(day, months):
+    """The last day of the `months` months that start on `day`: the same day `months` months on
+    (the month's last day when it has no such day: 29 February + 12 months is 28 February), less one."""
+    y, m, d = _civil(day)
+    total = y * 12 + (m - 1) + months
+    y2, m2 = total // 12, total % 12 + 1
+    last = 31 if m2 in (1, 3, 5, 7, 8, 10, 12) else 30 if m2 != 2 else (
+        29 if (y2 % 4 == 0 and (y2 % 100 != 0 or y2 % 400 == 0)) else 28)
+    return _day_number(y2, m2, min(d, last)) - 1
 
 
 @njit(cache=True)
@@ -84,7 +122,8 @@ class Candidates(NamedTuple):
     counter: np.ndarray
     from_nth: np.ndarray
     max_count: np.ndarray
-    window: np.ndarray
+    window: np.ndarray          # 1 calendar year, 2 a period of `months` months from its first treatment, 3 lifetime
+    months: np.ndarray
     term: np.ndarray
     per_year: np.ndarray
     auth_after: np.ndarray
@@ -122,26 +161,20 @@ class GivenBack(NamedTuple):
     period: np.ndarray
 
 
-class Calendar(NamedTuple):
-    """The day numbers from `base`: for each, the last day of the 12 months that start on it."""
-    base: np.int64
-    end12: np.ndarray
-
-
-def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters, books: Books, back: GivenBack,
-        cal: Calendar) -> tuple:
+def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters, books: Books,
+        back: GivenBack) -> tuple:
     """Walk the lines in order; returns per line its code (587) and deductible used after it, per
     candidate its amount, deductible, outcome, units, n-th treatment and its effects on its counter
     (count, period count, amount, period)."""
-    return _run(*lines, *reversed_, *cand, *counters, *books, *back, *cal)
+    return _run(*lines, *reversed_, *cand, *counters, *books, *back)
 
 
 @compiled
 def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
-        c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_term, c_cap, c_auth_after, c_auth_ok,
+        c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_months, c_term, c_cap, c_auth_after, c_auth_ok,
         c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
-        he_counter, he_count, he_pcount, he_amount, he_period, end12_base, end12):
+        he_counter, he_count, he_pcount, he_amount, he_period):
     n = mode.shape[0]
     m = c_ok.shape[0]
     line_code = np.zeros(n, np.int32)
@@ -245,8 +278,8 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                     units = avail
                     outcome = STAY_PARTIAL
             if c_max[c] >= 0:
-                if c_window[c] == 2 and (ps == NONE or d > end12[ps - end12_base]):
-                    ps = d  # a new 12-month period starts with this treatment
+                if c_window[c] == 2 and (ps == NONE or d > window_end(ps, c_months[c])):
+                    ps = d  # a new period (e.g. 12 months) starts with this treatment
                     pc = 0
                 avail = c_max[c] - pc
                 if avail <= 0:

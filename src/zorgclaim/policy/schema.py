@@ -7,9 +7,9 @@ deductible applies, and the source it rests on.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from zorgclaim.domain.money import euros_to_cents_any
 from zorgclaim.policy.dated import Dated
@@ -99,10 +99,15 @@ class StayLimit(_Strict):
     break_days: int = Field(ge=0)
 
 
+# a period of so many months from the first treatment in it: "12_months" (12 treatments per 12
+# months), "60_months" (one hearing aid per 5 years)
+MonthsWindow = Annotated[str, StringConstraints(pattern=r"^([1-9][0-9]?|1[0-1][0-9]|120)_months$")]
+
+
 class Limits(_Strict):
     from_nth: int | None = None                  # covered from the n-th treatment of the condition
     max_count: Dated[int] | None = None          # at most this many treatments per window
-    window: Literal["calendar_year", "12_months", "lifetime"] | None = None
+    window: Literal["calendar_year", "lifetime"] | MonthsWindow | None = None
     term: Literal["bijlage1"] | int | None = None  # maximum term in days after the first treatment
     per_year_amount: Dated[int] | None = None    # cents per calendar year
     counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
@@ -117,7 +122,7 @@ class Limits(_Strict):
     @model_validator(mode="after")
     def _window(self):
         if self.max_count is not None and self.window is None:
-            raise ValueError("max_count needs a window (calendar_year, 12_months or lifetime)")
+            raise ValueError("max_count needs a window (calendar_year, lifetime, or a number of months: 12_months)")
         if self.stay is not None and (self.max_count is not None or self.term is not None):
             raise ValueError("a stay limit counts days of one stay: not with max_count or term on the same benefit")
         return self
