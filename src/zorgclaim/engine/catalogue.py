@@ -240,11 +240,11 @@ CATALOGUE: tuple[Check, ...] = (
        "{product}/{benefit}: maximale termijn van {term_days} dagen na de eerste behandeling verstreken.",
        "{product}/{benefit}: maximum term of {term_days} days after the first treatment has passed."),
     _C("count-limit", "limits", "fail", "0584", None,
-       "{product}/{benefit}: maximum van {max_count} behandelingen per periode bereikt.",
-       "{product}/{benefit}: maximum of {max_count} treatments per period reached."),
+       "{product}/{benefit}: het maximum van {max_count} {window} is bereikt.",
+       "{product}/{benefit}: the maximum of {max_count} {window} is reached."),
     _C("count-partial", "limits", "partial", "0584", None,
-       "{product}/{benefit}: maximum van {max_count} behandelingen; nog {units} van {quantity} vergoed.",
-       "{product}/{benefit}: maximum of {max_count} treatments; {units} of {quantity} covered."),
+       "{product}/{benefit}: het maximum van {max_count} {window}; nog {units} van {quantity} vergoed.",
+       "{product}/{benefit}: the maximum of {max_count} {window}; {units} of {quantity} covered."),
     _C("stay-limit", "limits", "fail", "0584", "Bzv art. 2.12 (verblijf gedurende een onafgebroken periode van ten "
        "hoogste 1.095 dagen; een onderbreking van ten hoogste 30 dagen telt niet mee en onderbreekt niet)",
        "{product}/{benefit}: ten hoogste {stay_days} dagen onafgebroken verblijf; die zijn bereikt (een onderbreking "

@@ -25,6 +25,19 @@ WORDS = {"nl": {"provider": "de zorgaanbieder", "member": "de verzekerde", None:
 WORDED = {"payee", "queue", "reviewed_role"}    # values said in words
 
 
+def window_words(window: str | None, lang: str) -> str:
+    """A limit's window in words: "per kalenderjaar", "per 12 maanden", "in totaal"."""
+    nl = lang != "en"
+    if window == "calendar_year":
+        return "per kalenderjaar" if nl else "per calendar year"
+    if window == "lifetime":
+        return "in totaal" if nl else "in all"
+    if window and window.endswith("_months"):
+        n = window.removesuffix("_months")
+        return f"per {n} maanden" if nl else f"per {n} months"
+    return "per periode" if nl else "per period"
+
+
 def render_step(step: dict, lang: str = "nl") -> str:
     templates = T.get(lang, T["nl"])
     params = json.loads(step.get("params") or "{}")
@@ -32,6 +45,8 @@ def render_step(step: dict, lang: str = "nl") -> str:
     for k, v in params.items():
         if k in MONEY and isinstance(v, int):
             values[k] = fmt_eur(v)
+        elif k == "window":
+            values[k] = window_words(v, lang)
         elif k in WORDED:
             values[k] = WORDS[lang if lang in WORDS else "nl"].get(v, v)
         elif isinstance(v, list):
