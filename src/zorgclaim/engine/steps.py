@@ -64,19 +64,37 @@ def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
 
-def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.DataFrame | None:
-    """The step rows of the lines or candidates of `frame` where `cond` holds, or None when there
-    are none: the condition is a cheap select, so a step that no line of a small batch takes costs
-    no filter (polars' fixed cost per operation is what a batch of a few lines pays most)."""
+def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.LazyFrame | None:
+    """The step rows of the lines or candidates of `frame` where `cond` holds (a lazy part), or None
+    when there are none: the condition is a cheap select, so a step that no line of a small batch
+    takes adds nothing to the query."""
     mask = frame.select(cond.fill_null(False)).to_series()
     # (lazily: only the columns the step shows are filtered, not the whole frame)
-    return frame.lazy().filter(mask).select(*columns).collect() if mask.any() else None
+    return frame.lazy().filter(mask).select(*columns) if mask.any() else None
+
+
+# how the steps' one query is planned: on a large batch, with projection pushdown (each part filters
+# only the columns it shows: 0.2 s of 2 s at 1M lines); on a small one, as an eager operation is
+# (planning the pushdown through some twenty parts costs a batch of a few lines ~9 ms, more than
+# it saves). Measured in one process, alternating (docs/performance.md).
+PUSHDOWN_FROM_LINES = 20_000
+_SMALL_QUERY = pl.QueryOptFlags._eager()
+_LARGE_QUERY = pl.QueryOptFlags(predicate_pushdown=False, projection_pushdown=True, simplify_expression=True,
+                                slice_pushdown=False, comm_subplan_elim=False, comm_subexpr_elim=False,
+                                cluster_with_columns=False, check_order_observe=False, fast_projection=False,
+                                sort_collapse=False, pre_partition_hive=False, join_order=False, row_estimate=False)
+
+
+def _query_flags(lines: int) -> pl.QueryOptFlags:
+    return _LARGE_QUERY if lines >= PUSHDOWN_FROM_LINES else _SMALL_QUERY
 
 
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame,
                 rules: tuple = ()) -> pl.DataFrame:
     formal = formal_steps(df)
-    parts = [formal.with_columns(pl.lit(0, pl.Int64).alias("cand"), _st("formal"), _ck_of(pl.col("check")))]
+    # the parts are lazy and collected together once: one query (polars' fixed cost per operation is
+    # what a batch of a few lines pays most), its parts run side by side on a large batch
+    parts = [formal.lazy().with_columns(pl.lit(0, pl.Int64).alias("cand"), _st("formal"), _ck_of(pl.col("check")))]
     # the candidates with what their steps show of the line (by i) and of the benefit (by brow)
     ci, cb = cands["i"].to_numpy(), cands["brow"].to_numpy()
     c = pl.concat([
@@ -93,7 +111,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     d = d.select("i", "formal_ok", "line_code", "allowed", "deductible", "is_credit", "age", "min_age", "ded_from", "service_date", "ded_after", "ded_total",
                  "ded_year", "svc_key", "credits", "code", "care_kind", "basic_product", "paid", "payee", "payer",
                  "status", "review_no", "reviewed_action", "reviewed_by", "reviewed_role", "review_note", "cap")
-    parts.append(c.select("i", *_named("coverage", "benefit"),
+    parts.append(c.lazy().select("i", *_named("coverage", "benefit"),
                           named_value("outcome", "info"), named_value("code", None), "source",
                           _json("product", "benefit", "label").alias("params"), pl.lit(0).alias("seq"), "cand"))
     tried = pl.col("outcome") != kernel.NOT_TRIED
@@ -103,7 +121,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.lit(1).alias("seq"), "cand"))
     failed = c.filter(tried & ~pl.col("req_ok")).with_row_index("_t")
     if not failed.is_empty():
-        parts.append(_failed_requirements(failed))
+        parts.append(_failed_requirements(failed).lazy())
     reached = c.filter(tried & (pl.col("outcome") != kernel.REQUIREMENTS))
     parts.append(_pick(c, tried & pl.col("req_ok"),
         "i", *_named("coverage", "requirements-met"), named_value("outcome", "pass"),
@@ -111,7 +129,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         pl.lit(20).alias("seq"), "cand"))
     price_check = pl.concat_str([pl.lit("price-"), pl.col("price_basis")])
     # the price step shows the tariff before a statutory co-payment (its own step follows)
-    parts.append(reached.with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
+    parts.append(reached.lazy().with_columns(pl.when(pl.col("price") >= 0).then(pl.col("price") + pl.col("co_pay"))
                                       .otherwise(pl.col("price")).alias("price")).select(
         "i", named_value("stage", "pricing"), price_check.cast(pl.Categorical).alias("check"),
         pl.when(pl.col("price") < 0).then(pl.lit("fail"))
@@ -143,7 +161,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         named_value("code", catalogue.code("limit-ok")), "source",
         _json("product", "benefit", "nth", "units", "quantity", "amount").alias("params"), pl.lit(0).alias("seq"), "cand"))
     met = reached.filter(pl.col("outcome").is_in(_LIMITS["outcome"].implode()) & (pl.col("outcome") != kernel.PAID))
-    parts.append(attach(met, _LIMITS, "outcome").select(
+    parts.append(attach(met, _LIMITS, "outcome").lazy().select(
         "i", named_value("stage", "limits"), "check", pl.col("lim_outcome").alias("outcome"), pl.col("lim_code").alias("code"),
         "source", _json("product", "benefit", "nth", "from_nth", "max_count", "window", "term_days", "per_year_amount",
                         "from_year_amount",
@@ -175,20 +193,20 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", *_named("coverage", "no-benefit"), named_value("outcome", "fail"),
         named_value("code", "0613"), _source("no-benefit"),
         _json("code", "care_kind", "basic_product").alias("params"), pl.lit(0).alias("seq"), pl.lit(0, pl.Int64).alias("cand")))
-    parts += _review_steps(d, rules)
+    parts += [p.lazy() for p in _review_steps(d, rules)]
     payout_check = pl.when(pl.col("status") == "pended").then(pl.lit("payout-proposed")).otherwise(pl.lit("payout"))
-    parts.append(d.select(
+    parts.append(d.lazy().select(
         "i", named_value("stage", "payout"), payout_check.cast(pl.Categorical).alias("check"), _st("payout"), _ck_of(payout_check),
         named_value("outcome", "info"),
         named_value("code", None), payout_check.replace_strict(PAYOUT_SOURCES, return_dtype=pl.Categorical).alias("source"),
         _json("allowed", "deductible", "paid", "payee", "payer").alias("params"), pl.lit(0).alias("seq"),
         pl.lit(100, pl.Int64).alias("cand")))
     cols = ["i", "stage", "check", "outcome", "code", "source", "params", "seq", "cand", "_st", "_ck"]
-    # (the payout part, a row per line, is kept when all are empty: no lines)
     # (one concat by column name, its types widened, and one cast: not a select and a cast per part)
-    allsteps = pl.concat([p for p in parts if p is not None and not p.is_empty()] or parts[-1:], how="diagonal_relaxed")
+    allsteps = pl.concat([p for p in parts if p is not None], how="diagonal_relaxed")
     allsteps = allsteps.select(cols).cast({"seq": pl.Int64, "cand": pl.Int64, "i": pl.UInt32, "_st": pl.Int64, "_ck": pl.Int64,
-                                           **{k: pl.Categorical for k in ("stage", "check", "outcome", "code", "source")}})
+                                           **{k: pl.Categorical for k in ("stage", "check", "outcome", "code", "source")}}
+                                          ).collect(optimizations=_query_flags(d.height))
     # order within a line: formal checks first, then per candidate its coverage, pricing and limit
     # steps, then deductible and payout; ties by stage, candidate, sequence and check name (each
     # part carries its stage's and checks' ranks as integers, so no string is compared here)
