@@ -80,3 +80,17 @@ def test_the_deductible_meter_of_a_member_turning_18_and_of_a_child():
     # the meter says from when: the month after the birthday (M1), a later year for the child (M2)
     assert adult["applies_from"] == dt.date(2025, 7, 1) and child["applies_from"] == dt.date(2026, 7, 1)
     assert (adult["none_because"], child["none_because"]) == (None, "under-18")
+
+
+def test_the_hearing_aid_term_shows_what_is_left_until_five_years_after_the_first():
+    path = SCENARIO.parent / "aids_hearing_aid_term_of_use.yaml"
+    library, reference = library_and_reference()
+    sc = load_scenario(path)
+    world = scenario_world(sc, library, reference, path)
+    day = dt.date(2023, 6, 30)
+    _, state = run_batches(scenario_lines(sc).filter(scenario_lines(sc)["service_date"] <= day), world, day)
+    ctx = Context(None, world, clock=lambda: day)
+    aid = {x["benefit"]: x for x in remaining(ctx, SYSTEM, "M2", state=state, check=False, day=day)}["hoortoestel"]
+    # one aid on 2022-02-15, the other ear on 2023-05-10: both used until the 60 months end
+    assert (aid["window"], aid["limit"], aid["used"], aid["left"]) == ("60_months", 2, 2, 0)
+    assert (aid["period_start"], aid["resets_on"]) == (dt.date(2022, 2, 15), dt.date(2027, 2, 15))
