@@ -12,12 +12,19 @@ from zorgclaim.scenarios.runner import load_scenario, run_batches, scenario_line
 SCENARIO = Path(__file__).parents[3] / "tests" / "scenarios" / "pricing_gvs_co_payment_year_maximum.yaml"
 
 
-def _gvs_maximum(day: dt.date) -> dict:
+def _scenario_on(name: str, day: dt.date) -> tuple[Context, object]:
+    """A scenario's world and the engine's state after its lines up to `day`, seen on `day`."""
+    path = SCENARIO.parent / name
     library, reference = library_and_reference()
-    sc = load_scenario(SCENARIO)
-    world = scenario_world(sc, library, reference, SCENARIO)
-    _, state = run_batches(scenario_lines(sc), world, day)
-    ctx = Context(None, world, clock=lambda: day)
+    sc = load_scenario(path)
+    world = scenario_world(sc, library, reference, path)
+    lines = scenario_lines(sc)
+    _, state = run_batches(lines.filter(lines["service_date"] <= day), world, day)
+    return Context(None, world, clock=lambda: day), state
+
+
+def _gvs_maximum(day: dt.date) -> dict:
+    ctx, state = _scenario_on(SCENARIO.name, day)
     found = [x for x in remaining(ctx, SYSTEM, "M1", state=state, check=False, day=day)
              if x["benefit"] == "farmacie-eigen-bijdrage-maximum"]
     assert len(found) == 1
@@ -39,25 +46,17 @@ def test_the_gvs_maximum_starts_again_in_a_new_year():
 
 
 def test_a_yearly_limit_that_needs_an_indication_is_shown_only_once_used():
-    library, reference = library_and_reference()
-    sc = load_scenario(SCENARIO)
-    world = scenario_world(sc, library, reference, SCENARIO)
     day = dt.date(2025, 6, 30)
-    _, state = run_batches(scenario_lines(sc), world, day)
-    shown = {x["benefit"] for x in remaining(Context(None, world, clock=lambda: day), SYSTEM, "M1", state=state,
-                                             check=False, day=day)}
+    ctx, state = _scenario_on(SCENARIO.name, day)
+    shown = {x["benefit"] for x in remaining(ctx, SYSTEM, "M1", state=state, check=False, day=day)}
     assert "farmacie-eigen-bijdrage-maximum" in shown and "dietetiek" in shown
     assert "zittend-ziekenvervoer" not in shown          # no indication, no ride this year
 
 
 def test_a_provider_is_not_shown_what_the_member_paid_in_co_payments():
     from zorgclaim.app.access import Principal
-    library, reference = library_and_reference()
-    sc = load_scenario(SCENARIO)
-    world = scenario_world(sc, library, reference, SCENARIO)
     day = dt.date(2025, 6, 30)
-    _, state = run_batches(scenario_lines(sc), world, day)
-    ctx = Context(None, world, clock=lambda: day)
+    ctx, state = _scenario_on(SCENARIO.name, day)
     as_provider = {x["benefit"] for x in remaining(ctx, Principal("fysio", "provider", provider="04100001"), "M1",
                                                    state=state, check=False, day=day)}
     assert "farmacie-eigen-bijdrage-maximum" not in as_provider and "dietetiek" in as_provider
@@ -65,13 +64,7 @@ def test_a_provider_is_not_shown_what_the_member_paid_in_co_payments():
 
 def test_the_deductible_meter_of_a_member_turning_18_and_of_a_child():
     from zorgclaim.app.members import deductible_meter
-    path = SCENARIO.parent / "deductible_turning_18.yaml"
-    library, reference = library_and_reference()
-    sc = load_scenario(path)
-    world = scenario_world(sc, library, reference, path)
-    day = dt.date(2025, 12, 31)
-    ctx = Context(None, world, clock=lambda: day)
-    _, state = run_batches(scenario_lines(sc), world, day)
+    ctx, state = _scenario_on("deductible_turning_18.yaml", dt.date(2025, 12, 31))
     adult = {y["year"]: y for y in deductible_meter(ctx, SYSTEM, "M1", state=state, check=False)}[2025]
     # from 1 July 2025 (18 on 10 June): 184 of 365 days of EUR 385 is EUR 194, as the engine took it
     assert (adult["total"], adult["used"], adult["left"]) == (19400, 19400, 0)
@@ -83,13 +76,8 @@ def test_the_deductible_meter_of_a_member_turning_18_and_of_a_child():
 
 
 def test_the_hearing_aid_term_shows_what_is_left_until_five_years_after_the_first():
-    path = SCENARIO.parent / "aids_hearing_aid_term_of_use.yaml"
-    library, reference = library_and_reference()
-    sc = load_scenario(path)
-    world = scenario_world(sc, library, reference, path)
     day = dt.date(2023, 6, 30)
-    _, state = run_batches(scenario_lines(sc).filter(scenario_lines(sc)["service_date"] <= day), world, day)
-    ctx = Context(None, world, clock=lambda: day)
+    ctx, state = _scenario_on("aids_hearing_aid_term_of_use.yaml", day)
     aid = {x["benefit"]: x for x in remaining(ctx, SYSTEM, "M2", state=state, check=False, day=day)}["hoortoestel"]
     # one aid on 2022-02-15, the other ear on 2023-05-10: both used until the 60 months end
     assert (aid["window"], aid["limit"], aid["used"], aid["left"]) == ("60_months", 2, 2, 0)
