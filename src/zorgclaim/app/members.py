@@ -230,9 +230,9 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
                 return None
             used = int(r["pcount"] or 0)
             start, resets = dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1)
-        elif lim.window.endswith("_months"):          # e.g. 12 treatments per 12 months, 2 hearing aids per 60
+        elif lim.months:          # e.g. 12 treatments per 12 months, 2 hearing aids per 60
             start = r["pstart"]
-            end = _add_months(start, int(lim.window.removesuffix("_months"))) - dt.timedelta(days=1) if start else None
+            end = _add_months(start, lim.months) - dt.timedelta(days=1) if start else None
             if start is None or day > end:
                 used, start, resets = 0, None, None     # a new period starts with the next treatment
             else:

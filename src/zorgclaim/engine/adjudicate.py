@@ -190,13 +190,14 @@ def _min_age(df: pl.DataFrame, world: World) -> np.ndarray:
             .sort("i")["value"].fill_null(ages["value"][0]).to_numpy())
 
 
-def window_codes(window: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The kernel's window code per benefit (0 none, 1 calendar year, 2 a period of months from
-    its first treatment, 3 lifetime) and the period's months ("12_months": 12, "60_months": 60)."""
-    months = window.str.extract(r"^(\d+)_months$").cast(pl.Int64)
-    code = (pl.select(pl.when(months.is_not_null()).then(2).when(window == "calendar_year").then(1)
-                      .when(window == "lifetime").then(3).otherwise(0)).to_series())
-    return code.cast(pl.Int64).to_numpy(), months.fill_null(0).to_numpy()
+WINDOW_CODE = {"calendar_year": 1, "lifetime": 3}
+
+
+def _window_codes(benefits: pl.DataFrame) -> np.ndarray:
+    """The kernel's window code per benefit: 0 none, 1 calendar year, 2 a period of `window_months`
+    months from its first treatment, 3 lifetime."""
+    return np.where(benefits["window_months"].is_not_null().to_numpy(), 2,
+                    benefits["window"].replace_strict(WINDOW_CODE, default=0, return_dtype=pl.Int64).to_numpy())
 
 
 def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Candidates:
@@ -205,13 +206,13 @@ def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Can
 
     def benefit(col: str, null) -> np.ndarray:
         return benefits[col].fill_null(null).to_numpy()[cb]
-    window, months = memo("window_codes", (benefits,), lambda: window_codes(benefits["window"]))
     auth_after = benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
                                  ).to_series().fill_null(-1).to_numpy()[cb]
     return kernel.Candidates(
         cands["req_ok"].to_numpy(), cands["price"].fill_null(0).to_numpy(), cands["counter_no"].to_numpy(),
         benefit("from_nth", 0), benefit("max_count", -1),
-        window[cb], months[cb], cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
+        memo("window_codes", (benefits,), lambda: _window_codes(benefits))[cb], benefit("window_months", 0),
+        cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
         cands["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
         benefit("from_year_amount", -1))

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from zorgclaim.domain.money import fmt_eur
 from zorgclaim.engine.catalogue import CATALOGUE
+from zorgclaim.policy.schema import window_months
 
 # the sentence of every check, from the catalogue (one home per check)
 T: dict[str, dict[str, str]] = {"nl": {c.name: c.nl for c in CATALOGUE}, "en": {c.name: c.en for c in CATALOGUE}}
@@ -32,8 +33,8 @@ def window_words(window: str | None, lang: str) -> str:
         return "per kalenderjaar" if nl else "per calendar year"
     if window == "lifetime":
         return "in totaal" if nl else "in all"
-    if window and window.endswith("_months"):
-        n = window.removesuffix("_months")
+    n = window_months(window)
+    if n is not None:
         return f"per {n} maanden" if nl else f"per {n} months"
     return "per periode" if nl else "per period"
 

@@ -79,10 +79,7 @@ def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.LazyFrame | None:
 # it saves). Measured in one process, alternating (docs/performance.md).
 PUSHDOWN_FROM_LINES = 20_000
 _SMALL_QUERY = pl.QueryOptFlags._eager()
-_LARGE_QUERY = pl.QueryOptFlags(predicate_pushdown=False, projection_pushdown=True, simplify_expression=True,
-                                slice_pushdown=False, comm_subplan_elim=False, comm_subexpr_elim=False,
-                                cluster_with_columns=False, check_order_observe=False, fast_projection=False,
-                                sort_collapse=False, pre_partition_hive=False, join_order=False, row_estimate=False)
+_LARGE_QUERY = pl.QueryOptFlags.none(projection_pushdown=True, simplify_expression=True)
 
 
 def _query_flags(lines: int) -> pl.QueryOptFlags:

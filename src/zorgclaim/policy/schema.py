@@ -104,6 +104,11 @@ class StayLimit(_Strict):
 MonthsWindow = Annotated[str, StringConstraints(pattern=r"^([1-9][0-9]?|1[0-1][0-9]|120)_months$")]
 
 
+def window_months(window: str | None) -> int | None:
+    """The months of a window of months ("60_months": 60); None for any other window."""
+    return int(window.removesuffix("_months")) if window and window.endswith("_months") else None
+
+
 class Limits(_Strict):
     from_nth: int | None = None                  # covered from the n-th treatment of the condition
     max_count: Dated[int] | None = None          # at most this many treatments per window
@@ -118,6 +123,10 @@ class Limits(_Strict):
     from_year_amount: Dated[int] | None = None
 
     _cents = field_validator("per_year_amount", "from_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
+
+    @property
+    def months(self) -> int | None:
+        return window_months(self.window)
 
     @model_validator(mode="after")
     def _window(self):
