@@ -155,6 +155,11 @@ def _history_for(conn, lines: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([found, credits]).unique("line_id", keep="first", maintain_order=True)
 
 
+def _deductible_per_year(history: pl.DataFrame) -> pl.DataFrame:
+    """member_id, year, used: the deductible of history rows per member and deductible year."""
+    return history.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("used"))
+
+
 def _deductible_rest(conn, members: list[str], history: pl.DataFrame) -> pl.DataFrame:
     """Per member-year, the deductible of the history rows not in `history`: the kept sum over all
     rows (member_deductible) less that of the rows read."""
@@ -163,7 +168,7 @@ def _deductible_rest(conn, members: list[str], history: pl.DataFrame) -> pl.Data
     for where in where_in(conn, d.member_id, members):
         rows += conn.execute(select(d.member_id, d.year, d.used).where(where)).all()
     total = pl.DataFrame([tuple(r) for r in rows], orient="row", schema=DEDUCTIBLE_SCHEMA)
-    read = history.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("r"))
+    read = _deductible_per_year(history).rename({"used": "r"})
     return (total.join(read, on=["member_id", "year"], how="left")
             .select("member_id", "year", (pl.col("used") - pl.col("r").fill_null(0)).alias("used"))
             .filter(pl.col("used") != 0))
@@ -370,8 +375,7 @@ def _one_batch(engine: Engine, world: World, batch_size: int, explain: bool, boo
 def _save_state(conn, before: State, after: State) -> None:
     new_hist = after.history.join(before.history.select("line_id"), on="line_id", how="anti")
     bulk_insert(conn, StateHistory.__table__, new_hist)
-    used = (new_hist.group_by("member_id", pl.col("ded_year").alias("year")).agg(pl.col("deductible").sum().alias("used"))
-            .filter(pl.col("used") != 0))
+    used = _deductible_per_year(new_hist).filter(pl.col("used") != 0)
     bulk_add(conn, MemberDeductible.__table__, ["member_id", "year"], "used", used)
     member_of = after.history.select("line_id", "member_id")
     for frame, table in ((after.shares, StateShare), (after.effects, StateEffect)):
