@@ -74,9 +74,9 @@ def window_end(day, months):
     y, m, d = _civil(day)
     total = y * 12 + (m - 1) + months
     y2, m2 = total // 12, total % 12 + 1
-    last = 31 if m2 in (1, 3, 5, 7, 8, 10, 12) else 30 if m2 != 2 else (
-        29 if (y2 % 4 == 0 and (y2 % 100 != 0 or y2 % 400 == 0)) else 28)
-    return _day_number(y2, m2, min(d, last)) - 1
+    first = _day_number(y2, m2, 1)
+    days_in_month = _day_number(y2 + m2 // 12, m2 % 12 + 1, 1) - first
+    return first + min(d, days_in_month) - 2
 
 
 @njit(cache=True)
