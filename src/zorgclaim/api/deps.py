@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from zorgclaim.api.security import BadToken
@@ -17,16 +18,22 @@ bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
 _ACTIVE_TTL = 30.0      # seconds an embedded token's user is taken as active without asking the store again
 
 
-def ctx(request: Request) -> Context:
+# Both are async: FastAPI runs a plain `def` dependency on a worker thread, and two thread hops per
+# request were a measurable share of the server's time under load. What may wait on I/O (an
+# external issuer's key set, the store) still goes to a thread.
+async def ctx(request: Request) -> Context:
     return request.app.state.ctx
 
 
-def caller(request: Request, token: str | None = Depends(bearer)) -> Principal:
+async def caller(request: Request, token: str | None = Depends(bearer)) -> Principal:
     """The principal of a valid bearer token: an active embedded user, or an external one."""
     if not token:
         raise BadToken("this needs a bearer token: POST /api/v1/token with username and password")
     tokens = request.app.state.tokens
-    kind, claims = tokens.verify(token)
+    if tokens.external is None:         # HS256 with our own secret: no I/O
+        kind, claims = tokens.verify(token)
+    else:                               # an external token may fetch its issuer's key set
+        kind, claims = await run_in_threadpool(tokens.verify, token)
     if kind == "external":
         return tokens.external_principal(claims)
     cache = request.app.state.users
@@ -35,7 +42,7 @@ def caller(request: Request, token: str | None = Depends(bearer)) -> Principal:
     if hit and time.monotonic() - hit[0] < _ACTIVE_TTL:
         p = hit[1]
     else:
-        p = principal_of(request.app.state.ctx, name)
+        p = await run_in_threadpool(principal_of, request.app.state.ctx, name)
         cache[name] = (time.monotonic(), p)
     if p is None:
         raise BadToken("the token's user is unknown or no longer active")

@@ -11,6 +11,7 @@ fails, each of its submissions is tried alone, so one bad submission never sinks
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
@@ -38,6 +39,12 @@ class Batcher:
         f: Future = Future()
         self._q.put((sub, f))
         return f.result(timeout)
+
+    async def submit_async(self, sub: Submission, timeout: float | None = 120) -> Answer:
+        """`submit` for a coroutine: waits for the batch without holding a worker thread."""
+        f: Future = Future()
+        self._q.put((sub, f))
+        return await asyncio.wait_for(asyncio.wrap_future(f), timeout)
 
     def close(self) -> None:
         self._stop.set()

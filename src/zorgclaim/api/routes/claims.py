@@ -24,6 +24,7 @@ from zorgclaim.domain.schema import LINE_SCHEMA
 
 router = APIRouter(tags=["claims"])
 MAX_UPLOAD = 200 * 1024 * 1024
+INLINE_ITEMS = 20           # a FHIR Claim of at most this many items is read without a worker thread
 
 
 class LineIn(BaseModel):
@@ -116,12 +117,14 @@ def decision_rows(c: Context, decisions: pl.DataFrame, lines: pl.DataFrame) -> l
     return out
 
 
-def _submit(request: Request, c: Context, p: Principal, lines: pl.DataFrame, name: str, body: bytes,
-            key: str | None, render) -> app_claims.Answer:
+async def _submit(request: Request, c: Context, p: Principal, lines: pl.DataFrame, name: str, body: bytes,
+                  key: str | None, render) -> app_claims.Answer:
+    """Hand the lines to the micro-batcher and wait for their batch (the checks before are a few
+    vectorized filters: no I/O, so they run here rather than on a worker thread)."""
     app_claims.own_lines(p, lines)
     app_claims.check_receipt(c, p, lines)
     sub = app_claims.Submission(p, lines, name, render, key=key, request_hash=app_claims.request_hash(body))
-    return request.app.state.batcher.submit(sub)
+    return await request.app.state.batcher.submit_async(sub)
 
 
 @router.post("/api/v1/claims", summary="Lines as JSON (decided now) or a file upload (a background job)",
@@ -170,7 +173,7 @@ async def post_claims(request: Request, c: Context = Depends(ctx), p: Principal 
 
     def render(decisions: pl.DataFrame, repeats: list[str]) -> tuple[int, dict]:
         return 201, {"decided": decision_rows(c, decisions, lines), "sent_before": repeats}
-    answer = await run_in_threadpool(_submit, request, c, p, lines, "api:lines", body, idempotency_key, render)
+    answer = await _submit(request, c, p, lines, "api:lines", body, idempotency_key, render)
     return JSONResponse(answer.body, status_code=answer.status_code, media_type=MEDIA if answer.status_code >= 400
                         else None, headers={"Idempotent-Replay": "true"} if answer.replayed else None)
 
@@ -306,7 +309,12 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
     if not isinstance(doc, dict) or doc.get("resourceType") != "Claim":
         return _outcome(422, "not-supported", "Claim/$submit takes one Claim resource", "resourceType")
     today = c.today()
-    inp = await run_in_threadpool(read_fhir, doc, today, ("claim", "predetermination", "preauthorization"))
+    uses = ("claim", "predetermination", "preauthorization")
+    # a usual Claim (a few items) is read here, faster than the hop to a worker thread; a long one
+    # on a worker thread, so it does not hold up the other requests
+    items = doc.get("item")
+    inp = (read_fhir(doc, today, uses) if not isinstance(items, list) or len(items) <= INLINE_ITEMS
+           else await run_in_threadpool(read_fhir, doc, today, uses))
     if doc.get("use") == "predetermination" and inp.lines.height:
         return await run_in_threadpool(_predetermination, c, p, inp, today)
     if doc.get("use") == "preauthorization" and inp.lines.height:
@@ -331,7 +339,7 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
                                                                 "not decided again"))
         return 200, claim_response(inp, decisions, c.reference, today)
     try:
-        answer = await run_in_threadpool(_submit, request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)
+        answer = await _submit(request, c, p, inp.lines, "fhir:Claim", body, idempotency_key, render)
     except Forbidden as e:
         return _outcome(403, "forbidden", str(e))
     except Invalid as e:
