@@ -150,7 +150,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                                                 "iban": pl.String})
     kind_codes = {
         "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
-        "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],
+        "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/12011", "huisarts/12001"],
         "ziekenhuis": ["msr/199299010", "msr/199299020", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/199299010", "msr/199299020", "msr/VERBLIJF", "gr/GR-DAG"],
         "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"],
