@@ -18,12 +18,12 @@ HEADER = "line_id,member_id,provider,received,service_date,code,quantity,amount\
 def test_csv_lines_bad_rows_are_reported_and_good_rows_kept(tmp_path):
     f = tmp_path / "lines.csv"
     f.write_text(HEADER
-                 + "L1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
-                 + "L2,M1,01100001,2025-03-10,03-03-2025,huisarts/13001,1,11.50\n"
-                 + "L3,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.505\n"
-                 + "L4,,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
-                 + "L5,M1,01100001,2025-03-10,2025-03-04,huisarts/13001,twee,11.50\n"
-                 + "L6,M1,01100001,2025-03-10,2025-03-05,huisarts/13001,1,\"12,25\"\n")
+                 + "L1,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n"
+                 + "L2,M1,01100001,2025-03-10,03-03-2025,huisarts/12011,1,11.50\n"
+                 + "L3,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.505\n"
+                 + "L4,,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n"
+                 + "L5,M1,01100001,2025-03-10,2025-03-04,huisarts/12011,twee,11.50\n"
+                 + "L6,M1,01100001,2025-03-10,2025-03-05,huisarts/12011,1,\"12,25\"\n")
     df, errors = read_lines(f)
     assert df["line_id"].to_list() == ["L1", "L6"]
     assert df["declared"].to_list() == [1150, 1225]
@@ -108,7 +108,7 @@ def test_unverified_needs_no_silence(library):
     """Everything marked unverified is findable: the benefit table keeps the flag."""
     unverified = library.benefit_table.filter(~pl.col("verified"))
     assert unverified.height > 0
-    assert set(unverified["benefit"]) >= {"fysio-aanvullend", "fysio-copd-a-1"}
+    assert set(unverified["benefit"]) >= {"fysio-aanvullend", "fysio-copd-b1-1"}
 
 
 def test_broken_reference_row(tmp_path):
@@ -150,17 +150,17 @@ def test_world_file_with_only_a_header(tmp_path, library, reference):
 def test_an_amount_out_of_range_is_a_row_error_and_the_other_rows_stay(tmp_path):
     f = tmp_path / "big.csv"
     f.write_text(HEADER
-                 + "B1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,99999999999999999\n"
-                 + "B2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,12000000.00\n"
-                 + "B3,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n")
+                 + "B1,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,99999999999999999\n"
+                 + "B2,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,12000000.00\n"
+                 + "B3,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n")
     df, errors = read_lines(f)
     assert df["line_id"].to_list() == ["B3"]
     assert [(e.line, e.field) for e in errors] == [(2, "amount"), (3, "amount")]
     assert "10,000,000" in str(errors[1]) and "InvalidOperation" not in str(errors)
     g = tmp_path / "cents.csv"
     g.write_text("line_id,member_id,provider,received,service_date,code,declared\n"
-                 "C1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,5000000000\n"
-                 "C2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1150\n")
+                 "C1,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,5000000000\n"
+                 "C2,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1150\n")
     df, errors = read_lines(g)
     assert df["line_id"].to_list() == ["C2"] and [(e.line, e.field) for e in errors] == [(2, "declared")]
 
@@ -168,7 +168,7 @@ def test_an_amount_out_of_range_is_a_row_error_and_the_other_rows_stay(tmp_path)
 def test_a_dutch_excel_export_semicolons_decimal_commas_and_windows_1252_is_read(tmp_path):
     f = tmp_path / "excel.csv"
     f.write_bytes("line_id;member_id;provider;received;service_date;code;amount;diagnosis\r\n"
-                  "E1;M1;01100001;2025-03-10;2025-03-03;huisarts/13001;11,50;caf\u00e9\r\n".encode("cp1252"))
+                  "E1;M1;01100001;2025-03-10;2025-03-03;huisarts/12011;11,50;caf\u00e9\r\n".encode("cp1252"))
     df, errors = read_lines(f)
     assert not errors
     assert df["declared"].to_list() == [1150] and df["diagnosis"].to_list() == ["caf\u00e9"]
@@ -194,8 +194,8 @@ def test_a_member_whose_world_row_is_bad_has_its_lines_held_not_refused(tmp_path
     assert world.unreadable_members == frozenset({"M2"})
     assert "YYYY-MM-DD" in str(errors[0])
     lines = tmp_path / "lines.csv"
-    lines.write_text(HEADER + "H1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
-                     + "H2,M2,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n")
+    lines.write_text(HEADER + "H1,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n"
+                     + "H2,M2,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n")
     import datetime as dt
     ctx = Context(connect(f"sqlite:///{tmp_path}/z.db"), world, tmp_path / "data", lambda: dt.date(2025, 12, 31))
     run = adjudicate_file(ctx, lines, tmp_path / "out")
@@ -206,10 +206,10 @@ def test_a_member_whose_world_row_is_bad_has_its_lines_held_not_refused(tmp_path
 def test_a_row_with_too_many_fields_is_reported_and_the_others_kept_with_their_own_lines(tmp_path):
     f = tmp_path / "ragged.csv"
     f.write_text(HEADER
-                 + "R1,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11.50\n"
-                 + "R2,M1,01100001,2025-03-10,2025-03-03,huisarts/13001,1,11,50\n"          # an unquoted decimal comma
-                 + "R3,M1,01100001,2025-03-10,2025-03-04,huisarts/13001,1,abc\n"
-                 + "R4,M1,01100001,2025-03-10,2025-03-05,huisarts/13001,1,12.00\n")
+                 + "R1,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11.50\n"
+                 + "R2,M1,01100001,2025-03-10,2025-03-03,huisarts/12011,1,11,50\n"          # an unquoted decimal comma
+                 + "R3,M1,01100001,2025-03-10,2025-03-04,huisarts/12011,1,abc\n"
+                 + "R4,M1,01100001,2025-03-10,2025-03-05,huisarts/12011,1,12.00\n")
     df, errors = read_lines(f)
     assert df["line_id"].to_list() == ["R1", "R4"]
     assert [(e.line, e.field) for e in errors] == [(3, "-"), (4, "amount")]
@@ -219,7 +219,7 @@ def test_a_row_with_too_many_fields_is_reported_and_the_others_kept_with_their_o
 def test_an_upload_without_a_received_column_is_received_today(tmp_path):
     import datetime as dt
     f = tmp_path / "noreceived.csv"
-    f.write_text("line_id,member_id,provider,service_date,code,amount\nN1,M1,01100001,2025-03-03,huisarts/13001,11.50\n")
+    f.write_text("line_id,member_id,provider,service_date,code,amount\nN1,M1,01100001,2025-03-03,huisarts/12011,11.50\n")
     with pytest.raises(InputError, match="received"):
         read_lines(f)                                     # a batch on the command line must say when it came
     df, errors = read_lines(f, default_received=dt.date(2025, 3, 10))

@@ -150,7 +150,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                                                 "iban": pl.String})
     kind_codes = {
         "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
-        "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/13001", "huisarts/13002"],
+        "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/12011", "huisarts/12001"],
         "ziekenhuis": ["msr/199299010", "msr/199299020", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/199299010", "msr/199299020", "msr/VERBLIJF", "gr/GR-DAG"],
         "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"],
@@ -221,8 +221,8 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     diag = np.full(L, None, dtype=object)
     csi = np.full(L, None, dtype=object)
     g = para & (groups == "artrose"); diag[g] = rng.choice(["6223", "7023"], g.sum()); csi[g] = "012"
-    g = para & (groups == "copd"); diag[g] = "2554"; csi[g] = rng.choice(["021", "022", "023", "025", "026"], g.sum())
-    g = para & (groups == "claud"); diag[g] = "9248"; csi[g] = "031"
+    g = para & (groups == "copd"); diag[g] = "2554"; csi[g] = rng.choice(["013", "014", "015", "016", "017"], g.sum())
+    g = para & (groups == "claud"); diag[g] = "9248"; csi[g] = "011"
     g = para & (groups == "bekken"); diag[g] = "3441"; code[g & (pk == "fysiotherapie")] = "fysio/1030"
     g = para & (groups == "chronic"); diag[g] = rng.choice(["4501", "4605", "4607", "7500", "1340"], g.sum())
     g = para & (groups == "other"); diag[g] = rng.choice(["3432", "1939"], g.sum())
