@@ -156,10 +156,10 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"],
         "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK", "hulpmiddel/HOORT",
                          "hulpmiddel/OSCHN"],
-        "apotheek": ["farmacie/GVS-B", "farmacie/GVS-B", "farmacie/GVS-A"], "ggz": ["ggz/CO0042", "ggz/CO0312", "ggz/CO0312"],
+        "apotheek": ["farmacie/GVS-B", "farmacie/GVS-B", "farmacie/GVS-A"], "ggz": ["ggz/CO0562", "ggz/CO0627", "ggz/CO0627"],
         "wijkverpleging": ["wijkverpleging/WV-UUR"], "tandarts": ["mondzorg/C002", "mondzorg/V92"],
-        "ambulance": ["ambulance/AMB-RIT"], "vervoerder": ["zittend_vervoer/TAXI-RIT"], "kraamzorg": ["kraamzorg/KZ-UUR"],
-        "verloskunde": ["verloskunde/VK-ZORG"],
+        "ambulance": ["ambulance/I010"], "vervoerder": ["zittend_vervoer/TAXI-RIT"], "kraamzorg": ["kraamzorg/KZ-UUR"],
+        "verloskunde": ["verloskunde/1001"],
     }
     # the hospitals bill DBC-zorgproducten of hospital care beside the revalidation products
     kind_codes["ziekenhuis"] = kind_codes["ziekenhuis"] + ["msz/990004001"] * 60 + ["msz/990004002"] * 40
