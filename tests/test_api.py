@@ -309,7 +309,7 @@ def test_authorization_request_holds_then_grant_decides(api, service_book):
     assert asked.status_code == 201, asked.text
     auth = asked.json()
     line = {"line_id": f"R-{uuid.uuid4().hex[:8]}", "member_id": member, "provider": agb, "service_date": day.isoformat(),
-            "code": "msr/199299010", "amount": "1850.00", "referral_by": "01100001", "indication_kind": "msr"}
+            "code": "msr/990027199", "amount": "1850.00", "referral_by": "01100001", "indication_kind": "msr"}
     d = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, "handler")).json()["decided"][0]
     assert d["status"] == "pended" and d["review"] == "authorization-requested", d
     adv = token(api, "adviser")

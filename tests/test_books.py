@@ -177,7 +177,7 @@ def test_reconsideration_after_adding_an_authorization(new_url, library, referen
     assert before["status"] == "rejected" and before["codes"] == "0550"
     provider_before = trial_balance(engine).filter(pl.col("account") == "provider:07100001")["balance"].item()
     with pytest.raises(ReconsiderError, match="no line"):
-        reconsider(engine, world, "L99", by="x", reason="y", changes={"code": "msr/199299020"})
+        reconsider(engine, world, "L99", by="x", reason="y", changes={"code": "msr/990027142"})
     r = reconsider(engine, world, "L1", by="behandelaar J. Jansen", reason="machtiging alsnog verleend",
                    authorization=NewAuthorization("A-NEW", "msr", D(2025, 1, 1), D(2025, 12, 31)),
                    booked=D(2026, 1, 6))
@@ -194,7 +194,7 @@ def test_reconsideration_after_adding_an_authorization(new_url, library, referen
     assert tb["balance"].sum() == 0 and (
         tb.filter(pl.col("account") == "provider:07100001")["balance"].item() == provider_before + r.new["paid"])
     with pytest.raises(ReconsiderError, match="reconsidered before"):
-        reconsider(engine, world, "L1", by="x", reason="y", changes={"code": "msr/199299020"})
+        reconsider(engine, world, "L1", by="x", reason="y", changes={"code": "msr/990027142"})
     # the added authorization stays in the world for later claims: a new line without a number finds it
     later = scenario_lines(sc).filter(pl.col("line_id") == "L1").with_columns(
         pl.lit("L6").alias("line_id"), pl.lit(None, pl.String).alias("authorization"), pl.lit(D(2025, 3, 3)).alias("service_date"))

@@ -45,7 +45,7 @@ def test_clinic_export_round_trip(library, reference):
 
 def _small() -> str:
     lines = pl.DataFrame({"line_id": ["D1"], "member_id": ["M1"], "service_date": [dt.date(2024, 3, 1)],
-                          "end_date": [dt.date(2024, 4, 12)], "code": ["msr/199299010"], "quantity": [1],
+                          "end_date": [dt.date(2024, 4, 12)], "code": ["msr/990027199"], "quantity": [1],
                           "declared": [185000], "diagnosis": ["HAND-01"], "referral_by": ["01100001"],
                           "referral_date": [None], "authorization": [None], "credits": [None]},
                          schema_overrides={"referral_date": pl.Date, "authorization": pl.String, "credits": pl.String})

@@ -24,7 +24,7 @@ def test_25_minutes_show_as_five_units_and_one_visit_gets_the_full_product_price
     b = bill(pl.DataFrame([activity(1, dt.date(2024, 4, 2))]), T)
     assert b.lines.height == 5 and set(b.lines["unit_minutes"]) == {5}
     (row,) = b.table.iter_rows(named=True)
-    assert row["code"] == "msr/199299001" and row["nza_tariff"] == 33000  # the whole product's tariff for one visit
+    assert row["code"] == "msr/990027198" and row["nza_tariff"] == 27877  # the whole product's tariff for one visit
     assert row["invoice_units"] == 5
 
 
@@ -37,11 +37,11 @@ def test_team_and_dossier_time_are_on_the_invoice_no_shows_are_not():
 
 
 def test_weighted_hours_pick_the_band():
-    # 4 x 60 min revalidatiearts (weight 2) = 8 weighted hours -> the 1.5-10 band
+    # 4 x 60 min revalidatiearts (weight 3) = 12 weighted hours -> the 9-58 band
     acts = pl.DataFrame([activity(k, dt.date(2024, 4, 1) + dt.timedelta(days=7 * k), 60, discipline="revalidatiearts")
                          for k in range(1, 5)])
     (row,) = bill(acts, T).table.iter_rows(named=True)
-    assert row["weighted_hours"] == 8.0 and row["code"] == "msr/199299010"
+    assert row["weighted_hours"] == 12.0 and row["code"] == "msr/990027142"
 
 
 def test_seed_example_dbc_over_the_year_end_goes_to_the_start_date_insurer():
@@ -96,16 +96,16 @@ def test_a_brand_is_billed_as_its_contracting_insurer():
 
 def test_the_product_depends_on_the_diagnosis_and_the_weighted_hours():
     """Xpert Clinics Revalidatie - Vergoeding (2024): the weighted hours, together with the
-    diagnosis, decide the product. 8 weighted hours of a hand complaint and of another diagnosis
+    diagnosis, decide the product. 12 weighted hours of a hand complaint and of another diagnosis
     are two different products."""
     def dbc(diagnosis):
         rows = [dict(activity(k, dt.date(2024, 4, 1) + dt.timedelta(days=7 * k), 60, discipline="revalidatiearts"),
                      diagnosis=diagnosis) for k in range(1, 5)]
         (row,) = bill(pl.DataFrame(rows), T).table.iter_rows(named=True)
         return row["weighted_hours"], row["diagnosis_group"], row["code"]
-    assert dbc("HAND-02") == (8.0, "hand", "msr/199299010")
-    assert dbc("POLS-01") == (8.0, "hand", "msr/199299010")
-    assert dbc("CVA-01") == (8.0, "*", "msr/199399010")
+    assert dbc("HAND-02") == (12.0, "hand", "msr/990027142")
+    assert dbc("POLS-01") == (12.0, "hand", "msr/990027142")
+    assert dbc("CVA-01") == (12.0, "*", "msr/199399020")
 
 
 def test_the_invoice_asks_the_agreed_price_under_a_payment_agreement_else_the_nza_tariff():
@@ -117,7 +117,7 @@ def test_the_invoice_asks_the_agreed_price_under_a_payment_agreement_else_the_nz
     pats = patients(("P1", "onvz", dt.date(2024, 1, 1), None), ("P2", "cz", dt.date(2024, 1, 1), None),
                     ("P3", "menzis", dt.date(2024, 1, 1), None))
     rows = {r["patient"]: r for r in bill(acts, T, pats, CONTRACTS, prices=prices).table.iter_rows(named=True)}
-    assert (rows["P1"]["code"], rows["P1"]["invoice_amount"], rows["P1"]["price_basis"]) == ("msr/199299010", 172000, "contract")
+    assert (rows["P1"]["code"], rows["P1"]["invoice_amount"], rows["P1"]["price_basis"]) == ("msr/990027142", 295000, "contract")
     assert (rows["P2"]["invoice_amount"], rows["P2"]["price_basis"]) == (rows["P2"]["nza_tariff"], "nza")  # billed to the patient
     assert (rows["P3"]["invoice_amount"], rows["P3"]["price_basis"]) == (rows["P3"]["nza_tariff"], "nza")  # no agreed price known
 

@@ -5,7 +5,7 @@ band, with its tariff (the NZa maximum, or the insurer's contracted price when t
 code (`data/diagnosis_groups.csv`, by prefix; a diagnosis no prefix names is in group '*', other
 diagnoses), the band from the hours.
 
-Weights per discipline are dated data (`data/weights.csv`, unverified until sourced): a
+Weights per discipline are dated data (`data/weights.csv`; from 2021 the arts counts three times): a
 revalidatiearts's minute weighs more than a physiotherapist's (Xpert Clinics Revalidatie - Vergoeding (2024)).
 """
 

@@ -151,8 +151,8 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     kind_codes = {
         "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/12011", "huisarts/12001"],
-        "ziekenhuis": ["msr/199299010", "msr/199299020", "msr/199299030", "msr/VERBLIJF"],
-        "revalidatiecentrum": ["msr/199299010", "msr/199299020", "msr/VERBLIJF", "gr/GR-DAG"],
+        "ziekenhuis": ["msr/990027199", "msr/990027142", "msr/199299030", "msr/VERBLIJF"],
+        "revalidatiecentrum": ["msr/990027199", "msr/990027142", "msr/VERBLIJF", "gr/GR-DAG"],
         "verpleeghuis": ["gr/GR-DAG", "gr/GR-BEH", "gr/EXTRA"],
         "hulpmiddelen": ["hulpmiddel/ORTHES", "hulpmiddel/SPALK", "hulpmiddel/KRUK", "hulpmiddel/HOORT",
                          "hulpmiddel/OSCHN"],
