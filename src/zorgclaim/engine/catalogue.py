@@ -88,7 +88,7 @@ CATALOGUE: tuple[Check, ...] = (
        "Diagnosis code unknown or not valid on the service date (DCSPH)."),
     _C("csi-unknown", "formal", "fail", "3102", "Vektis COD321 (code soort indicatie paramedische hulp); "
        + VEKTIS.format("3102"),
-       "CSI-code onbekend.", "CSI code unknown."),
+       "CSI-code onbekend of niet geldig op de behandeldatum.", "CSI code unknown or not valid on the date of treatment."),
     _C("diagnosis-csi", "formal", "fail", "8058", ONVZ_PHYSIO + ": CSI-012 met diagnosecode 6223 of 7023; "
        + VEKTIS.format("8058"),
        "Combinatie van diagnosecode en CSI is niet toegestaan.", "This combination of diagnosis and CSI is not allowed."),

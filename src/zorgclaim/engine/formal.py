@@ -105,9 +105,16 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         .join(dcsph, on="diagnosis", how="inner")
         .filter(period_holds("valid_from", "valid_to", "service_date"))
         .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
-    csi_known, combos = memo("formal_csi", (ref,), lambda: (
-        ref.csi.select(pl.col("code").alias("csi")).unique().with_columns(pl.lit(True).alias("_csi_known")),
+    csi_dates, combos = memo("formal_csi", (ref,), lambda: (
+        ref.csi.select(pl.col("code").alias("csi"), "valid_from", "valid_to").unique("csi"),
         ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))))
+    # a CSI code is known when the list has it and it is valid on the service date (Vektis COD321
+    # gives each code a start and, for a withdrawn one, an expiry date)
+    csi_known = _none_found(df, "_csi_known") if df["csi"].null_count() == df.height else (
+        df.select("i", "csi", "service_date").filter(pl.col("csi").is_not_null())
+        .join(csi_dates, on="csi", how="inner")
+        .filter(period_holds("valid_from", "valid_to", "service_date", open_start=True))
+        .select("i", pl.lit(True).alias("_csi_known")))
     combo_ok = _none_found(df, "_combo_ok") if df["csi"].null_count() == df.height else (
         df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
         .join(combos, on="csi", how="inner")
@@ -131,7 +138,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
                     .drop("is_credit", "_resent")
                     .unique("credits", keep="first"))
     # attach, not join: a join would gather every column of the wide line frame again
-    for right, key in ((diag_ok, "i"), (csi_known, "csi"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
+    for right, key in ((diag_ok, "i"), (csi_known, "i"), (combo_ok, "i"), (wlz, "i"), (batch_debits, "credits"),
                        (hist_debits, "credits"),
                        (credited_before.rename({"_ref": "credits"}), "credits")):
         df = attach(df, right, key)

@@ -73,6 +73,8 @@ class CsiRow(_Row):
     code: str
     label: str
     diagnoses: str  # ';'-separated DCSPH codes, or '*' for any
+    valid_from: dt.date | None = None     # the list's Datum ingang (none: not known, taken as always)
+    valid_to: dt.date | None = None       # the last day the code may be used (its expiry date less a day)
 
 
 class Bijlage1Row(_Row):
@@ -173,7 +175,8 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
                    {"source": s, "verified": pl.Boolean, "code": s, "label": s, "valid_from": d, "valid_to": d,
                     "successor": s})
     csi_rows = read_csv_rows(data_dir / "csi.csv", CsiRow)
-    csi = _frame(csi_rows, {"source": s, "verified": pl.Boolean, "code": s, "label": s, "diagnoses": s})
+    csi = _frame(csi_rows, {"source": s, "verified": pl.Boolean, "code": s, "label": s, "diagnoses": s,
+                            "valid_from": d, "valid_to": d})
     csi = csi.with_columns(pl.col("diagnoses").str.split(";")).explode("diagnoses").rename({"diagnoses": "diagnosis"})
     bijlage1 = _frame(read_csv_rows(data_dir / "bijlage1.csv", Bijlage1Row),
                       {"source": s, "verified": pl.Boolean, "diagnosis": s, "label": s, "max_term_days": pl.Int64})
