@@ -20,6 +20,8 @@ from concurrent.futures import Future
 from zorgclaim.app.claims import Answer, Submission, submit_many
 from zorgclaim.app.context import Context
 
+INLINE_RENDER_LINES = 20    # an answer of at most this many lines is rendered without a worker thread
+
 
 class Batcher:
     def __init__(self, ctx: Context, gather_ms: float = 4.0, max_lines: int = 2000, explain: bool = True,
@@ -38,13 +40,18 @@ class Batcher:
         """Decide one submission (blocks until its batch is written)."""
         f: Future = Future()
         self._q.put((sub, f))
-        return f.result(timeout)
+        return f.result(timeout).finished(sub)
 
     async def submit_async(self, sub: Submission, timeout: float | None = 120) -> Answer:
         """`submit` for a coroutine: waits for the batch without holding a worker thread."""
         f: Future = Future()
         self._q.put((sub, f))
-        return await asyncio.wait_for(asyncio.wrap_future(f), timeout)
+        answer = await asyncio.wait_for(asyncio.wrap_future(f), timeout)
+        # rendered on the request's side, so the batcher goes on with the next batch meanwhile:
+        # a usual answer here, a long one on a worker thread (not to hold up the other requests)
+        if sub.lines.height <= INLINE_RENDER_LINES:
+            return answer.finished(sub)
+        return await asyncio.to_thread(answer.finished, sub)
 
     def close(self) -> None:
         self._stop.set()

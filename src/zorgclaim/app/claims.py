@@ -126,6 +126,22 @@ class Answer:
     body: dict
     replayed: bool = False            # the first answer to the same Idempotency-Key
     members: list[str] = field(default_factory=list)
+    # what a submission without an Idempotency-Key is answered from (the batch's decisions, its own
+    # line ids, the ids sent before): it is rendered after the commit by `finished`, so the write
+    # lock is not held while answers are built
+    unrendered: tuple | None = None
+
+    def finished(self, sub: Submission) -> Answer:
+        """This answer with its body rendered (itself when it already has one)."""
+        if self.unrendered is None:
+            return self
+        decisions, own, sent_before = self.unrendered
+        status, body = sub.render(_own_decisions(decisions, own), sent_before)
+        return Answer(status, body, self.replayed, self.members)
+
+
+def _own_decisions(decisions: pl.DataFrame, own: list[str]) -> pl.DataFrame:
+    return decisions.filter(pl.col("line_id").is_in(own)) if decisions.height else decisions
 
 
 def request_hash(body: bytes) -> str:
@@ -185,7 +201,8 @@ def _still_holds(conn, subs: list[Submission], plan: _Plan) -> bool:
 
 
 def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> list[Answer]:
-    """Decide several submissions now, in one engine call and one transaction: their lines are
+    """(Answers of submissions without an Idempotency-Key come unrendered: `Answer.finished`.)
+    Decide several submissions now, in one engine call and one transaction: their lines are
     taken in together (one intake record; a line id sent before, or earlier in this batch, is a
     repeat: 8021), decided against the members' state, each submission answered, and each answer
     kept under its Idempotency-Key in the same transaction - so a retry gets the first answer and
@@ -227,12 +244,14 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> l
             sent_before = list(dict.fromkeys(i for n, i in enumerate(ids) if i not in taken or i in ids[:n]
                                              or _taken_earlier(i, k, plan.fresh, subs)))
             own = [i for i in ids if i not in sent_before]
-            mine = decisions.filter(pl.col("line_id").is_in(own)) if decisions.height else decisions
-            status, body = s.render(mine, sent_before)
-            answers[k] = Answer(status, body, members=s.lines["member_id"].unique().sort().to_list())
-            if s.key:
+            members = s.lines["member_id"].unique().sort().to_list()
+            if s.key:       # the answer is kept under its key in this transaction: rendered now
+                status, body = s.render(_own_decisions(decisions, own), sent_before)
+                answers[k] = Answer(status, body, members=members)
                 record(conn, s.principal.name, s.key, s.request_hash, status, json.dumps(body, default=str))
-            log_access(conn, s.principal, "claim-submitted", "member", answers[k].members)
+            else:           # rendered by the caller after the commit (Answer.finished)
+                answers[k] = Answer(0, {}, members=members, unrendered=(decisions, own, sent_before))
+            log_access(conn, s.principal, "claim-submitted", "member", members)
     return answers
 
 
