@@ -137,3 +137,11 @@ def test_the_patient_pays_after_the_insurer_within_the_payment_term():
     paid = patient_share(100000, 70000, 0, insurer_paid_on=dt.date(2024, 6, 3), term_days=T.param("payment_term_days",
                                                                                                    dt.date(2024, 6, 3)))
     assert paid["due"] == dt.date(2024, 7, 3) and not paid["waiting_for_insurer"]
+
+
+def test_an_activity_before_its_disciplines_first_weight_is_an_error_not_zero_hours():
+    import pytest
+    from zorgclaim.dbc.grouping import GroupingError
+    first = T.weights.filter(pl.col("discipline") == "fysiotherapeut")["from_"].min()
+    with pytest.raises(GroupingError, match="before the first weight of its discipline"):
+        bill(pl.DataFrame([activity(1, first - dt.timedelta(days=1))]), T)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from zorgclaim.app import dbc
 from zorgclaim.app.access import Forbidden, NotFound
 from zorgclaim.app.lines import STATUS
+from zorgclaim.dbc.grouping import GroupingError
 from zorgclaim.formats.tabular import InputError
 from zorgclaim.web import session
 from zorgclaim.web.pages import render
@@ -62,7 +63,7 @@ async def upload(request: Request):
         if "activities" not in paths:
             raise InputError("activities: choose the activity log (CSV)")
         result = await run_in_threadpool(_run, request, p.provider, paths, folder)
-    except InputError as e:
+    except (InputError, GroupingError) as e:      # a file the grouper cannot weigh: said, not a 500
         return render(request, "dbc.html", "dbc", p, status=422, result=None, message=str(e))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
