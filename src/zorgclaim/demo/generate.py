@@ -226,7 +226,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     g = para & (groups == "copd"); diag[g] = "2554"; csi[g] = rng.choice(["013", "014", "015", "016", "017"], g.sum())
     g = para & (groups == "claud"); diag[g] = "9248"; csi[g] = "011"
     g = para & (groups == "bekken"); diag[g] = "3441"; code[g & (pk == "fysiotherapie")] = "fysio/1030"
-    g = para & (groups == "chronic"); diag[g] = rng.choice(["4501", "4605", "4607", "7500", "1340"], g.sum())
+    g = para & (groups == "chronic"); diag[g] = rng.choice(["4501", "4605", "9374", "7500", "1340"], g.sum())
     g = para & (groups == "other"); diag[g] = rng.choice(["3432", "1939"], g.sum())
     g = para & (groups == "closed"); diag[g] = rng.choice(["3499", "1999"], g.sum())
     # referrals, indications, authorizations
