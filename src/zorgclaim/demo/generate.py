@@ -151,7 +151,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                                                 "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String),
                                                 "iban": pl.String})
     kind_codes = {
-        "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
+        "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1700", "fysio/1030", "fysio/1870"],
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/12011", "huisarts/12001"],
         "ziekenhuis": ["msr/990027199", "msr/990027142", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/990027199", "msr/990027142", "msr/VERBLIJF", "gr/GR-DAG"],
