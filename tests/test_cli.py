@@ -93,8 +93,8 @@ def test_state_carries_the_deductible_between_batches(tmp_path):
     world.mkdir()
     (world / "members.csv").write_text("member_id,birth_date\nM1,1941-02-02\n")
     (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
-    (world / "providers.csv").write_text("agb,name,kind\n08100001,Verpleeghuis,verpleeghuis\n")
-    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n08100001,onvz,2025-01-01,2025-12-31,gr/GR-BEH,300.00\n")
+    (world / "providers.csv").write_text("agb,name,kind\n47100001,Verpleeghuis,verpleeghuis\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n47100001,onvz,2025-01-01,2025-12-31,gr/GR-BEH,300.00\n")
     head = "line_id,member_id,provider,received,service_date,code,amount,indication_kind\n"
     (tmp_path / "a.csv").write_text(head + "L1,M1,47100001,2025-02-10,2025-02-03,gr/GR-BEH,300.00,gr\n")
     (tmp_path / "b.csv").write_text(head + "L2,M1,47100001,2025-03-10,2025-03-03,gr/GR-BEH,300.00,gr\n")
