@@ -302,7 +302,7 @@ def test_authorization_request_holds_then_grant_decides(api, service_book):
               .sort("member_id")["member_id"][0])
     contracted = w.contracts.filter((pl.col("insurer") == "onvz") & (pl.col("from") <= day) & (pl.col("to") >= day))["provider"]
     free = w.providers.filter((pl.col("kind") == "revalidatiecentrum") & ~pl.col("agb").is_in(contracted.implode()))["agb"]
-    agb = free[0] if free.len() else "07999999"      # not in the world: its kind from the AGB prefix 07
+    agb = free[0] if free.len() else "23999999"      # not in the world: its kind from the AGB prefix 23
     asked = api.post("/api/v1/authorizations", json={"member_id": member, "benefit": "msr", "from": "2026-11-01",
                                                      "to": "2026-12-31", "note": "interdisciplinaire revalidatie"},
                      headers=token(api, "handler"))

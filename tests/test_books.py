@@ -175,7 +175,7 @@ def test_reconsideration_after_adding_an_authorization(new_url, library, referen
     process(engine, world, booked=sc.today)
     before = decisions_frame(engine).filter(pl.col("line_id") == "L1").row(0, named=True)
     assert before["status"] == "rejected" and before["codes"] == "0550"
-    provider_before = trial_balance(engine).filter(pl.col("account") == "provider:07100001")["balance"].item()
+    provider_before = trial_balance(engine).filter(pl.col("account") == "provider:23100001")["balance"].item()
     with pytest.raises(ReconsiderError, match="no line"):
         reconsider(engine, world, "L99", by="x", reason="y", changes={"code": "msr/990027142"})
     r = reconsider(engine, world, "L1", by="behandelaar J. Jansen", reason="machtiging alsnog verleend",
@@ -192,7 +192,7 @@ def test_reconsideration_after_adding_an_authorization(new_url, library, referen
     assert all(e[1] == "behandelaar J. Jansen" and e[5] == "machtiging alsnog verleend" for e in hist["audit"])
     tb = trial_balance(engine)
     assert tb["balance"].sum() == 0 and (
-        tb.filter(pl.col("account") == "provider:07100001")["balance"].item() == provider_before + r.new["paid"])
+        tb.filter(pl.col("account") == "provider:23100001")["balance"].item() == provider_before + r.new["paid"])
     with pytest.raises(ReconsiderError, match="reconsidered before"):
         reconsider(engine, world, "L1", by="x", reason="y", changes={"code": "msr/990027142"})
     # the added authorization stays in the world for later claims: a new line without a number finds it

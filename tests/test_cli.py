@@ -93,11 +93,11 @@ def test_state_carries_the_deductible_between_batches(tmp_path):
     world.mkdir()
     (world / "members.csv").write_text("member_id,birth_date\nM1,1941-02-02\n")
     (world / "coverages.csv").write_text("member_id,product,from,to\nM1,onvz/vrije-keuze-basis,2025-01-01,2025-12-31\n")
-    (world / "providers.csv").write_text("agb,name,kind\n08100001,Verpleeghuis,verpleeghuis\n")
-    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n08100001,onvz,2025-01-01,2025-12-31,gr/GR-BEH,300.00\n")
+    (world / "providers.csv").write_text("agb,name,kind\n47100001,Verpleeghuis,verpleeghuis\n")
+    (world / "contract_tariffs.csv").write_text("provider,insurer,from,to,code,tariff\n47100001,onvz,2025-01-01,2025-12-31,gr/GR-BEH,300.00\n")
     head = "line_id,member_id,provider,received,service_date,code,amount,indication_kind\n"
-    (tmp_path / "a.csv").write_text(head + "L1,M1,08100001,2025-02-10,2025-02-03,gr/GR-BEH,300.00,gr\n")
-    (tmp_path / "b.csv").write_text(head + "L2,M1,08100001,2025-03-10,2025-03-03,gr/GR-BEH,300.00,gr\n")
+    (tmp_path / "a.csv").write_text(head + "L1,M1,47100001,2025-02-10,2025-02-03,gr/GR-BEH,300.00,gr\n")
+    (tmp_path / "b.csv").write_text(head + "L2,M1,47100001,2025-03-10,2025-03-03,gr/GR-BEH,300.00,gr\n")
     state = tmp_path / "state"
     for f in ("a.csv", "b.csv"):
         r = run("adjudicate", tmp_path / f, "--world", world, "--out", tmp_path / f"out-{f}", "--state", state, "-q")
@@ -222,7 +222,7 @@ def test_dbc_precheck_checks_a_dbc_only_against_the_insurer_of_its_start(tmp_pat
     import datetime as dt
     dbc.demo(20, 2024, tmp_path)
     contracts = Path(__file__).resolve().parent.parent / "src/zorgclaim/dbc/data/clinic_contracts_example.csv"
-    r = dbc.precheck(tmp_path / "activities.csv", tmp_path / "patients.csv", contracts, "07999999", tmp_path / "pc",
+    r = dbc.precheck(tmp_path / "activities.csv", tmp_path / "patients.csv", contracts, "23999999", tmp_path / "pc",
                      dt.date(2026, 11, 26))
     assert r.decisions.height > 0 and r.skipped > 0
     assert not any("0320" in codes for codes in r.decisions["codes"].to_list())

@@ -27,16 +27,16 @@ def _clinic(library):
 
 def test_clinic_export_round_trip(library, reference):
     table, pats = _clinic(library)
-    lines = claim_lines(table, pats, "07999999").filter(pl.col("submitted_by") == "provider")
+    lines = claim_lines(table, pats, "23999999").filter(pl.col("submitted_by") == "provider")
     members = pats.select("member_id", pl.lit("111222333").alias("bsn"), "birth_date").unique("member_id")
     lines = lines.with_columns(pl.lit("111222333").alias("bsn"))
-    text = write_zh308(lines, members, "INV-1", dt.date(2025, 7, 1), "07999999")
+    text = write_zh308(lines, members, "INV-1", dt.date(2025, 7, 1), "23999999")
     assert is_zh308(text)
     f = read_zh308(text, "clinic.zh308", received=None)
     assert f.file_codes == [] and f.messages == [], f.messages[:3]
     back = f.lines.select(COMPARE).sort("line_id")
     assert back.equals(lines.select(COMPARE).sort("line_id"))
-    world = clinic_world(pats, table, "07999999", library, reference)
+    world = clinic_world(pats, table, "23999999", library, reference)
     a, _ = adjudicate(lines, world)
     b, _ = adjudicate(f.lines.sort("line_id").with_columns(pl.Series("received", lines.sort("line_id")["received"])), world)
     key = ["line_id", "status", "allowed", "deductible", "paid"]
@@ -50,7 +50,7 @@ def _small() -> str:
                           "referral_date": [None], "authorization": [None], "credits": [None]},
                          schema_overrides={"referral_date": pl.Date, "authorization": pl.String, "credits": pl.String})
     members = pl.DataFrame({"member_id": ["M1"], "bsn": ["111222333"], "birth_date": [dt.date(1970, 1, 1)]})
-    return write_zh308(lines, members, "INV-9", dt.date(2024, 5, 1), "07999999")
+    return write_zh308(lines, members, "INV-9", dt.date(2024, 5, 1), "23999999")
 
 
 def test_zh308_file_checks():

@@ -101,7 +101,7 @@ def dbc_precheck(
     patients: Path = typer.Option(..., help="Patients with member_id, birth_date, product, referral_by"),
     contracts: Path = typer.Option(..., help="Clinic contracts"),
     prices: Optional[Path] = typer.Option(None, help="Prices agreed with insurers (else the NZa tariff)"),
-    agb: str = typer.Option("07999999", help="The clinic's AGB code"),
+    agb: str = typer.Option("23999999", help="The clinic's AGB code"),
     out: Path = typer.Option(HOME / "dbc", "--out", "-o", help="Where claim_lines.csv, the ZH308 files and precheck/ go"),
 ):
     """Run the closed DBC invoices through the insurer's engine before sending; show refusals;

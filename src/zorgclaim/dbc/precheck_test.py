@@ -20,10 +20,10 @@ def test_precheck_shows_what_the_insurer_would_refuse():
         {"patient": "P2", "insurer": "onvz", "from": dt.date(2024, 1, 1), "to": None, "member_id": "M2",
          "birth_date": dt.date(1970, 1, 1), "product": "onvz/vrije-keuze-basis", "referral_by": None}])
     b = bill(acts, load_dbc_tables(), pats, load_clinic_contracts(DATA_DIR / "clinic_contracts_example.csv"))
-    lines = claim_lines(b.table, pats, "07999999")
+    lines = claim_lines(b.table, pats, "23999999")
     assert lines["service_date"].to_list() == [dt.date(2024, 3, 11)] * 2
     assert lines["submitted_by"].to_list() == ["provider", "provider"]
-    d = precheck(b.table, pats, "07999999", load_library(), load_reference()).sort("member_id")
+    d = precheck(b.table, pats, "23999999", load_library(), load_reference()).sort("member_id")
     assert d["status"].to_list() == ["accepted", "rejected"]
     assert d["codes"].to_list()[1] == ["0613"]  # no referral
     assert d["deductible"].to_list()[0] == 38500

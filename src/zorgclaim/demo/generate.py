@@ -130,13 +130,15 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     wlz = pl.DataFrame({"member_id": mid[wlz_m], "from": _dates(np.full(wlz_m.sum(), _days(dt.date(2024, 6, 1)))),
                         "to": _dates(np.full(wlz_m.sum(), _days(dt.date(2026, 12, 31))))})
 
-    # providers by kind: (AGB prefix, kind, how many, share contracted)
-    kinds = [("04", "fysiotherapie", 120, .8), ("24", "oefentherapie", 20, .8), ("01", "huisarts", 60, .95),
-             ("06", "ziekenhuis", 10, 1.0), ("07", "revalidatiecentrum", 8, .85), ("08", "verpleeghuis", 15, .9),
-             ("31", "zorghotel", 6, .0), ("47", "hulpmiddelen", 15, .6), ("99", "overig", 5, .0),
+    # providers by kind: (AGB prefix, kind, how many, share contracted); the prefixes are the AGB
+    # zorgverlenersoorten of Vektis COD016-VEKT (see reference/data/provider_kinds.csv; 48 is Vektis's
+    # group of overige instellingen, where zorghotels (4805) are)
+    kinds = [("04", "fysiotherapie", 120, .8), ("07", "oefentherapie", 20, .8), ("01", "huisarts", 60, .95),
+             ("06", "ziekenhuis", 10, 1.0), ("23", "revalidatiecentrum", 8, .85), ("47", "verpleeghuis", 15, .9),
+             ("48", "zorghotel", 6, .0), ("76", "hulpmiddelen", 15, .6), ("99", "overig", 5, .0),
              ("02", "apotheek", 30, .95), ("94", "ggz", 20, .85), ("75", "wijkverpleging", 12, .9),
-             ("12", "tandarts", 30, .8), ("61", "ambulance", 3, 1.0), ("63", "vervoerder", 4, 1.0),
-             ("50", "kraamzorg", 6, .9), ("05", "verloskunde", 10, .9)]
+             ("12", "tandarts", 30, .8), ("36", "ambulance", 3, 1.0), ("85", "vervoerder", 4, 1.0),
+             ("33", "kraamzorg", 6, .9), ("08", "verloskunde", 10, .9)]
     prov_rows, by_kind = [], {}
     for prefix, kind, count, _ in kinds:
         agbs = [f"{prefix}{i + 100001:06d}" for i in range(count)]
@@ -149,7 +151,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
                                                 "qualifications": pl.List(pl.String), "recognized_by": pl.List(pl.String),
                                                 "iban": pl.String})
     kind_codes = {
-        "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1200", "fysio/1030", "fysio/1870"],
+        "fysiotherapie": ["fysio/1000", "fysio/1000", "fysio/1000", "fysio/1700", "fysio/1030", "fysio/1870"],
         "oefentherapie": ["oefen/2000"], "huisarts": ["huisarts/12011", "huisarts/12001"],
         "ziekenhuis": ["msr/990027199", "msr/990027142", "msr/199299030", "msr/VERBLIJF"],
         "revalidatiecentrum": ["msr/990027199", "msr/990027142", "msr/VERBLIJF", "gr/GR-DAG"],
@@ -224,7 +226,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     g = para & (groups == "copd"); diag[g] = "2554"; csi[g] = rng.choice(["013", "014", "015", "016", "017"], g.sum())
     g = para & (groups == "claud"); diag[g] = "9248"; csi[g] = "011"
     g = para & (groups == "bekken"); diag[g] = "3441"; code[g & (pk == "fysiotherapie")] = "fysio/1030"
-    g = para & (groups == "chronic"); diag[g] = rng.choice(["4501", "4605", "4607", "7500", "1340"], g.sum())
+    g = para & (groups == "chronic"); diag[g] = rng.choice(["4501", "4605", "9374", "7500", "1340"], g.sum())
     g = para & (groups == "other"); diag[g] = rng.choice(["3432", "1939"], g.sum())
     g = para & (groups == "closed"); diag[g] = rng.choice(["3499", "1999"], g.sum())
     # referrals, indications, authorizations
