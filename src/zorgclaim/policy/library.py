@@ -146,7 +146,8 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
     for rank, b in enumerate(benefits):
         dated = [product.non_contracted_percentage, b.pricing.per_day, b.pricing.percentage, b.pricing.co_payment,
                  b.pricing.co_payment_percentage,
-                 b.limits.max_count, b.limits.per_year_amount, b.limits.from_year_amount]
+                 b.limits.max_count, b.limits.per_year_amount, b.limits.from_year_amount,
+                 b.deductible if isinstance(b.deductible, Dated) else None]
         start = max(product.valid_from, b.valid_from or product.valid_from)
         end = min(product.valid_to, b.valid_to or product.valid_to)
         if end < start:
@@ -181,7 +182,8 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
                 "stay_days": b.limits.stay.days if b.limits.stay else None,
                 "stay_break_days": b.limits.stay.break_days if b.limits.stay else None,
                 "start_by": b.limits.start_by,
-                "deductible": b.deductible, "not_covered": b.not_covered, "tops_up": b.tops_up,
+                "deductible": at(b.deductible) if isinstance(b.deductible, Dated) else b.deductible,
+                "not_covered": b.not_covered, "tops_up": b.tops_up,
                 "source": b.source.ref, "verified": b.source.verified,
             })
     return rows

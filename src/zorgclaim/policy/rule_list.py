@@ -7,6 +7,7 @@ dated parameters and the review rules. Built from the data itself, so it cannot 
 from __future__ import annotations
 
 from zorgclaim.engine.catalogue import CATALOGUE
+from zorgclaim.policy.dated import Dated
 from zorgclaim.policy.library import PolicyLibrary
 
 
@@ -38,7 +39,9 @@ def _benefit_terms(b) -> str:
                         ("from", b.valid_from), ("until", b.valid_to)):
         if value not in (None, False, []):
             terms.append(name if value is True else f"{name}: {', '.join(value) if isinstance(value, list) else value}")
-    if not b.deductible:
+    if isinstance(b.deductible, Dated):
+        terms.append("deductible: " + ", ".join(f"{'yes' if v else 'no'} from {d}" for d, v in b.deductible.values))
+    elif not b.deductible:
         terms.append("no deductible")
     return "; ".join(terms)
 

@@ -144,7 +144,8 @@ class Benefit(_Strict):
     requires: Requires = Requires()
     pricing: Pricing = Pricing()
     limits: Limits = Limits()
-    deductible: bool = True
+    # the deductible applies (dated: `{2019-01-01: true, 2026-01-01: false}` when an insurer drops it)
+    deductible: bool | Dated[bool] = True
     not_covered: bool = False                    # an explicit exclusion: matches, and always refuses
     tops_up: bool = False                        # may pay what an earlier benefit left of the declared amount
     valid_from: dt.date | None = None            # the benefit holds from (a new benefit in the package) ...
