@@ -26,7 +26,8 @@ from zorgclaim.store.models import ClaimLine, Decision, StateHistory, Transfer
 
 
 def _fresh_member(book) -> str:
-    """An ONVZ member, alive, not a Wlz resident, on no watch list, with no line in 2026."""
+    """An ONVZ member of 18 or older (the deductible applies), alive, not a Wlz resident, on no
+    watch list, with no line in 2026."""
     w = book.ctx.world
     day = dt.date(2026, 11, 1)
     with book.ctx.engine.connect() as conn:
@@ -34,7 +35,8 @@ def _fresh_member(book) -> str:
     watched = set(w.watch["id"].to_list())
     candidates = (w.coverages.filter((pl.col("product") == "onvz/vrije-keuze-basis") & (pl.col("from") <= day)
                                      & (pl.col("to") >= day))
-                  .join(w.members.filter(pl.col("death_date").is_null()), on="member_id")
+                  .join(w.members.filter(pl.col("death_date").is_null()
+                                         & (pl.col("birth_date") <= dt.date(day.year - 18, 1, 1))), on="member_id")
                   .filter(~pl.col("member_id").is_in(list(busy | watched | set(w.wlz["member_id"]))))
                   .sort("member_id"))
     assert candidates.height, "no fresh ONVZ member in the book"
