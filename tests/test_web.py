@@ -288,6 +288,29 @@ def test_a_clinic_groups_its_activity_log_into_dbcs_prechecks_them_and_opens_an_
     assert "Factuur" in invoice.content() or "factuur" in invoice.content()
 
 
+def test_a_clinic_log_with_an_activity_before_its_weights_is_refused_with_a_message(site, browser, tmp_path):
+    """The grouper's error (an activity dated before its discipline's first weight) is shown on the
+    page as a 422 message naming the activity, not a server error."""
+    import polars as pl
+
+    from zorgclaim.app import dbc
+    _, server, _ = site
+    dbc.demo(5, 3, tmp_path)
+    acts = pl.read_csv(tmp_path / "activities.csv", infer_schema_length=0)
+    acts = acts.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("2020-06-01"))
+                             .otherwise(pl.col("date")).alias("date"))
+    acts.write_csv(tmp_path / "early.csv")
+    page = _login(browser, server, "provider-a")
+    page.goto(server.base + "/zorgaanbieder/dbc")
+    page.get_by_label("Activiteitenlog (CSV)").set_input_files(str(tmp_path / "early.csv"))
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.get_by_role("button", name="Groeperen en controleren").click()
+    assert answered.value.status == 422
+    alert = page.get_by_role("alert").inner_text()
+    assert "before the first weight of its discipline" in alert and f"activity {acts['activity_id'][0]} " in alert
+    _shot(page, "2-clinic-grouping-error")
+
+
 def test_finance_runs_a_payment_and_downloads_the_pain001_and_a_provider_sees_it(site, browser):
     book, server, _ = site
     page = _login(browser, server, "finance")
