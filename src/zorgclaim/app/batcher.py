@@ -20,7 +20,9 @@ from concurrent.futures import Future
 from zorgclaim.app.claims import Answer, Submission, submit_many
 from zorgclaim.app.context import Context
 
-INLINE_RENDER_LINES = 20    # an answer of at most this many lines is rendered without a worker thread
+# a request of at most this many lines (a FHIR Claim's items, an answer's lines) is read or rendered
+# on the event loop: quicker than the hop to a worker thread, and too little to hold up the others
+INLINE_LINES = 20
 
 
 class Batcher:
@@ -38,20 +40,21 @@ class Batcher:
 
     def submit(self, sub: Submission, timeout: float | None = 120) -> Answer:
         """Decide one submission (blocks until its batch is written)."""
-        f: Future = Future()
-        self._q.put((sub, f))
-        return f.result(timeout).finished(sub)
+        return self._enqueue(sub).result(timeout).finished(sub)
 
     async def submit_async(self, sub: Submission, timeout: float | None = 120) -> Answer:
         """`submit` for a coroutine: waits for the batch without holding a worker thread."""
-        f: Future = Future()
-        self._q.put((sub, f))
-        answer = await asyncio.wait_for(asyncio.wrap_future(f), timeout)
+        answer = await asyncio.wait_for(asyncio.wrap_future(self._enqueue(sub)), timeout)
         # rendered on the request's side, so the batcher goes on with the next batch meanwhile:
         # a usual answer here, a long one on a worker thread (not to hold up the other requests)
-        if sub.lines.height <= INLINE_RENDER_LINES:
+        if sub.lines.height <= INLINE_LINES:
             return answer.finished(sub)
         return await asyncio.to_thread(answer.finished, sub)
+
+    def _enqueue(self, sub: Submission) -> Future:
+        f: Future = Future()
+        self._q.put((sub, f))
+        return f
 
     def close(self) -> None:
         self._stop.set()

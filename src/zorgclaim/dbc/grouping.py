@@ -47,9 +47,9 @@ def group(dbcs: list[Dbc], activities: pl.DataFrame, tables: DbcTables) -> pl.Da
     undated = acts.filter(pl.col("weight").is_null())
     if undated.height:      # an activity before its discipline's first weight would count as 0 hours
         a = undated.row(0, named=True)
-        firsts = w.group_by("discipline").agg(pl.col("from_").min()).filter(pl.col("discipline") == a["discipline"])
+        first = w.filter(pl.col("discipline") == a["discipline"])["from_"].min()
         raise GroupingError(f"activity {a['activity_id']} of DBC {a['dbc_id']} ({a['discipline']}, {a['date']}) is "
-                            f"before the first weight of its discipline ({firsts['from_'][0]}); "
+                            f"before the first weight of its discipline ({first}); "
                             f"{undated.height} activit{'y' if undated.height == 1 else 'ies'} cannot be weighed")
     hours = acts.group_by("dbc_id").agg((pl.col("weighted_minutes").sum() / 60).round(4).alias("weighted_hours"),
                                         pl.col("minutes").sum().alias("minutes"))

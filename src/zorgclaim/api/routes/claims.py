@@ -19,12 +19,12 @@ from zorgclaim.api.problems import MEDIA, problem
 from zorgclaim.app import claims as app_claims
 from zorgclaim.app import jobs as app_jobs
 from zorgclaim.app.access import Forbidden, Invalid, NotFound, Principal
+from zorgclaim.app.batcher import INLINE_LINES
 from zorgclaim.app.context import Context
 from zorgclaim.domain.schema import LINE_SCHEMA
 
 router = APIRouter(tags=["claims"])
 MAX_UPLOAD = 200 * 1024 * 1024
-INLINE_ITEMS = 20           # a FHIR Claim of at most this many items is read without a worker thread
 
 
 class LineIn(BaseModel):
@@ -313,7 +313,7 @@ async def fhir_submit(request: Request, c: Context = Depends(ctx), p: Principal 
     # a usual Claim (a few items) is read here, faster than the hop to a worker thread; a long one
     # on a worker thread, so it does not hold up the other requests
     items = doc.get("item")
-    inp = (read_fhir(doc, today, uses) if not isinstance(items, list) or len(items) <= INLINE_ITEMS
+    inp = (read_fhir(doc, today, uses) if not isinstance(items, list) or len(items) <= INLINE_LINES
            else await run_in_threadpool(read_fhir, doc, today, uses))
     if doc.get("use") == "predetermination" and inp.lines.height:
         return await run_in_threadpool(_predetermination, c, p, inp, today)
