@@ -330,7 +330,7 @@ def read_fhir(doc: dict, received: dt.date | None = None, uses: tuple[str, ...] 
     estimate passes it); any other use is answered with an error, never paid."""
     from fhir.resources.R4B.claim import Claim
     resources, raw_claims, outcomes = _entries(doc)
-    inp = FhirInput([], pl.DataFrame(schema=LINE_SCHEMA), {}, outcomes)
+    inp = FhirInput([], None, {}, outcomes)       # its lines are built once, at the end
     rows, keys_seen = [], set()
     for path, raw, url in raw_claims:
         try:
