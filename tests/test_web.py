@@ -164,6 +164,36 @@ def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, brow
     _shot(page, "1-member-line")
 
 
+def test_a_nota_from_abroad_is_held_at_the_dutch_tariff_for_a_handler(site, browser, tmp_path):
+    from sqlalchemy import select
+
+    from zorgclaim.store.models import ClaimLine, Decision, ReviewItem
+    book, server, extra = site
+    page = _login(browser, server, "member-room")
+    page.get_by_role("link", name="Nota insturen").click()
+    page.get_by_label("Land waar de zorg is gegeven").select_option("ES")
+    assert page.get_by_label("Land waar de zorg is gegeven").locator("option").first.inner_text() == "Nederland"
+    page.get_by_label("AGB-code van de zorgverlener").fill("ES-ORTOPEDIA-1")
+    page.get_by_label("Naam van de zorgverlener (zoals op de nota)").fill("Ortopedia Marbella")
+    page.get_by_label("Datum zorg").fill((TODAY - dt.timedelta(days=12)).isoformat())
+    page.get_by_label("Prestatie").select_option("hulpmiddel/ORTHES")
+    page.get_by_label("Bedrag (euro)").fill("400,00")
+    pdf = tmp_path / "factura.pdf"
+    pdf.write_bytes(PDF)
+    page.get_by_label("De nota (PDF, JPG of PNG, ten hoogste 10 MB)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Insturen").click()
+    page.wait_for_load_state()
+    text = page.get_by_role("region", name="Beslissing").inner_text()
+    assert "in behandeling" in text and "Tarief: zorg in het buitenland" in text
+    _shot(page, "1-member-nota-abroad-held")
+    with book.ctx.engine.connect() as conn:
+        country, status, review, allowed = conn.execute(
+            select(ClaimLine.country, Decision.status, ReviewItem.rule, Decision.allowed)
+            .join(Decision, Decision.line_id == ClaimLine.line_id).join(ReviewItem, ReviewItem.line_id == ClaimLine.line_id)
+            .where((ClaimLine.member_id == extra["room"]) & (ClaimLine.provider == "ES-ORTOPEDIA-1"))).one()
+    assert (country, status, review) == ("ES", "pended", "care-abroad") and 0 < allowed < 40000
+
+
 def test_provider_uploads_a_pm304_sees_returns_and_downloads_the_pm305(site, browser, tmp_path):
     from zorgclaim.domain.schema import conform_lines
     from zorgclaim.formats.vektis.write import write_pm304

@@ -27,6 +27,7 @@ NOTE = {"nl": "Dit is een schatting: de regels toegepast op wat nu bekend is. Er
 def estimate(ctx: Context, p: Principal, line: dict, lang: str = "nl") -> dict:
     """`line`: member_id, provider, code, service_date, declared (cents) and optionally quantity,
     end_date, diagnosis, csi, referral_by, referral_date, indication_by, indication_kind, onset_date,
+    country (where the care will be given; empty: the Netherlands),
     authorization, submitted_by (provider: billed directly, the default; member: a nota)."""
     from zorgclaim.store.repository import with_added_facts
     member_id = line["member_id"]

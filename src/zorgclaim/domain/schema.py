@@ -14,6 +14,7 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "bsn": pl.String,              # optional BSN as sent on the line
     "provider": pl.String,         # AGB code of the provider that delivered the care
     "provider_name": pl.String,    # optional: the practice's name as a member's nota gives it (checked against the register)
+    "country": pl.String,          # optional: ISO 3166-1 alpha-2 code of the country the care was given in (empty: NL)
     "submitted_by": pl.String,     # provider | member
     "channel": pl.String,          # vecozo | online | post
     "received": pl.Date,           # date the insurer received the claim

@@ -40,6 +40,10 @@ ONVZ_PHYSIO = 'ONVZ, "Fysiotherapie en oefentherapie", pagina voor zorgverleners
 VGZ_BAN = 'VGZ, "Cessieverbod en strikter betaalbeleid", vragen en antwoorden voor zorgverleners (2023)'
 VGZ_DECLAREREN = 'VGZ, "Declareren", pagina voor zorgverleners'
 XPERT = 'Xpert Clinics Revalidatie, "Vergoeding" (2024)'
+ABROAD = ('Zorginstituut Nederland, "Zvw-zorg in het buitenland" (de vergoeding hangt af van de tarieven die in '
+          'Nederland gelden); Zorgverzekeraars Nederland in Zorgkrant, "De Nederlandse Zorgverzekeringswet is wereldwijd '
+          'van toepassing" (vergoed tot het tarief dat in Nederland marktconform is; het eigen risico geldt); IK, "Zorg in '
+          'het buitenland" (ten hoogste 100% van het tarief in Nederland)')
 
 _C = Check
 CATALOGUE: tuple[Check, ...] = (
@@ -213,6 +217,15 @@ CATALOGUE: tuple[Check, ...] = (
     _C("price-above_limit", "pricing", "pass", None, None,
        "Tarief: het deel van {unit_rate} x {quantity} boven de vergoedingslimiet: {price}.",
        "Price: the part of {unit_rate} x {quantity} above the reimbursement limit: {price}."),
+    _C("price-abroad", "pricing", "pass", "0611", ABROAD,
+       "Tarief: zorg in het buitenland, tot het Nederlandse marktconforme tarief {unit_rate} x {quantity} = {price} "
+       "(gedeclareerd {declared}).",
+       "Price: care abroad, up to the Dutch market rate {unit_rate} x {quantity} = {price} (declared {declared})."),
+    _C("price-abroad_unknown", "pricing", "fail", "0611", ABROAD,
+       "Tarief: zorg in het buitenland: geen Nederlands tarief bekend voor deze prestatie op deze datum; er wordt niets "
+       "vergoed tot de verzekeraar het vaststelt (gedeclareerd {declared}).",
+       "Price: care abroad: no Dutch tariff is known for this service on this date; nothing is covered until the "
+       "insurer sets it (declared {declared})."),
 
     _C("co-payment", "pricing", "partial", "0613", "Zvw art. 19 lid 2 en Bzv art. 2.11 (kraamzorg); Regeling "
        "zorgverzekering (wettelijke eigen bijdrage per uur kraamzorg); " + VGZ_DECLAREREN + " (een ingehouden "

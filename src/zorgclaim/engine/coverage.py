@@ -62,6 +62,7 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
         pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(bt["term_days"].gather(b)).alias("term_days"),
     ).drop("bij_term", "diag_bijlage1")
     tariff, contracted = _contracted(df, i, bt, b, world)
+    contracted &= ~df["abroad"].to_numpy()[i]          # a contract is with a Dutch provider, by its AGB
     problem, auth_ok = _authorization(df, i, bt, b, contracted, world)
     fails = _requirements(df, i, bt, b, world, problem)
     req_bits = np.zeros(len(i), np.int64)
@@ -102,6 +103,9 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
     referral_given = df["referral_by"].is_not_null().to_numpy()[i]
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
     unlisted, unmet = _restricted(df, i, bt, b, world)
+    # a provider abroad is in no Dutch register: its kind, recognition and qualifications are judged
+    # by a person (the review rule of kind care_abroad holds the line), not refused here
+    home = ~df["abroad"].to_numpy()[i]
     fails = {
         "excluded": benefit("not_covered"),
         "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b, bt, "req_diagnoses"))
@@ -115,10 +119,10 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
         "indication-setter": _setter_not_allowed(df, i, bt, b, world),
         "indication-excludes": benefit("not_with_indication") & _in_list(bt["not_with_indication"], df["indication_kind"],
                                                                          i, b, bt, "not_with_indication"),
-        "provider-kind": benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b,
-                                                               bt, "provider_kinds"),
-        "provider-not-recognised": _lacks(df, i, bt, b, "recognized_by", provider.select("provider", "recognized_by")),
-        "provider-qualification": _lacks(df, i, bt, b, "qualification", provider.select("provider", "qualifications")),
+        "provider-kind": home & benefit("provider_kinds") & ~_in_list(bt["provider_kinds"], df["provider_kind"], i, b,
+                                                                      bt, "provider_kinds"),
+        "provider-not-recognised": home & _lacks(df, i, bt, b, "recognized_by", provider.select("provider", "recognized_by")),
+        "provider-qualification": home & _lacks(df, i, bt, b, "qualification", provider.select("provider", "qualifications")),
     }
     for k, name in enumerate(AUTH_PROBLEMS):
         fails[name] = auth_problem == k

@@ -153,7 +153,8 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
          & (pl.int_range(pl.len()).over("credits", "provider", "member_id") > 0)).alias("_credited_in_batch"),
     )
     paramedic = pl.col("care_kind").is_in(PARAMEDIC)
-    nota = (pl.col("submitted_by") == "member").fill_null(False)
+    # a member's nota is checked against the AGB register; a foreign provider is not in it
+    nota = (pl.col("submitted_by") == "member").fill_null(False) & ~pl.col("abroad")
     deceased = pl.col("death_date").is_not_null() & (pl.col("service_date") > pl.col("death_date"))
     fails = {
         "member-unknown": ~pl.col("member_known"),

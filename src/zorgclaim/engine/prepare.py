@@ -126,6 +126,8 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
         age_on(pl.col("birth_date"), pl.col("service_date")).alias("age"),
         pl.col("service_date").dt.year().cast(pl.Int64).alias("year"),
         (pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("is_credit"),
+        # care given abroad: priced at the Dutch tariff, its provider judged by a person (no AGB register)
+        (pl.col("country").is_not_null() & (pl.col("country").str.to_uppercase() != "NL")).alias("abroad"),
         pl.col("member_known").fill_null(False), pl.col("provider_known").fill_null(False),
         pl.col("code_no").cast(pl.Int64).fill_null(-1),
     ).sort("i")

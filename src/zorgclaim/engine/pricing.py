@@ -5,7 +5,9 @@
 - non-contracted on an in-kind policy: the product's percentage of the average contracted tariff;
   where no average is known for the code and date, no price (UNKNOWN: the line is refused with
   0611, or held for a person by the review rule `no_reference_tariff`, who then sets it);
-- non-contracted on a restitution policy, and supplementary modules: up to the market rate.
+- non-contracted on a restitution policy, and supplementary modules: up to the market rate;
+- care given abroad, on any policy: up to the Dutch tariff, the market rate (where none is known,
+  no price: a person sets it, as the review rule of kind care_abroad holds every such line).
 A benefit with a statutory co-payment per unit (kraamzorg) covers its price less the co-payment
 times the quantity (`co_pay`, never more than the price), one with a co-payment percentage (hearing
 aids) its price less that share; one with a reimbursement limit (the GVS
@@ -68,7 +70,8 @@ def _rate_table(world: World) -> tuple:
 
 
 # how a candidate is priced (price_basis), in the order the rules are tried
-BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_unknown", "market", "declared", "person", "above_limit"]
+BASES = ["per_day", "percentage", "contract", "in_kind", "in_kind_unknown", "market", "declared", "person", "above_limit",
+         "abroad", "abroad_unknown"]
 ABOVE_LIMIT = BASES.index("above_limit")
 # the price of a candidate whose tariff nobody knows: the kernel refuses it (tariff missing, 0611)
 UNKNOWN = -1
@@ -95,11 +98,16 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
         pl.Series("in_kind", (bt["product_kind"] == "basic").fill_null(False).to_numpy()[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
         rates["reimbursement_limit"].alias("limit_rate"), pl.Series("limited", bt["reimbursement_limit"].fill_null(False).to_numpy()[b]),
-        (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"))
+        (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"),
+        df["abroad"].gather(i))
     q = pl.col("quantity")
     basis = (pl.when(pl.col("price_method") == "per_day").then(0)
              .when(pl.col("price_method") == "percentage").then(1)
              .when(pl.col("contracted")).then(2)
+             # care abroad: the Dutch tariff on any policy; none known: a person's amount or nothing
+             .when(pl.col("abroad") & pl.col("market_rate").is_not_null()).then(9)
+             .when(pl.col("abroad") & pl.col("person_cap")).then(7)
+             .when(pl.col("abroad")).then(10)
              .when(pl.col("in_kind") & pl.col("avg_rate").is_not_null()).then(3)
              # no average contracted tariff known: not the declared amount, but a person's amount or nothing
              .when(pl.col("in_kind") & pl.col("person_cap")).then(7)
@@ -112,13 +120,14 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
               .when(b_ == 2).then(pl.col("contract_tariff") * q)
               .when(b_ == 3).then(_pct(pl.col("avg_rate"), pl.col("nc_pct")) * q)
               .when(b_ == 4).then(UNKNOWN)
-              .when(b_ == 5).then(pl.col("market_rate") * q)
+              .when((b_ == 5) | (b_ == 9)).then(pl.col("market_rate") * q)
+              .when(b_ == 10).then(UNKNOWN)
               .when(b_ == 7).then(pl.col("cap"))
               .otherwise(pl.col("declared")))
     unit_rate = (pl.when(b_ == 0).then(pl.col("per_day"))
                  .when(b_ == 2).then(pl.col("contract_tariff"))
                  .when(b_ == 3).then(pl.col("avg_rate"))
-                 .when(b_ == 5).then(pl.col("market_rate")))
+                 .when((b_ == 5) | (b_ == 9)).then(pl.col("market_rate")))
     x = x.with_columns(basis.alias("price_basis")).with_columns(
         amount.cast(pl.Int64).alias("_full"), unit_rate.cast(pl.Int64).alias("unit_rate"))
     # the part of the price above the reimbursement limit (none where no limit is known)

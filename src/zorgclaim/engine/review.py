@@ -98,6 +98,8 @@ def _selects(rule: ReviewRule, df: pl.DataFrame, cands: pl.DataFrame, world: Wor
         return _authorization_requested(df, cands, world)
     if rule.kind == "no_reference_tariff":
         return _unknown_tariff(df, cands)
+    if rule.kind == "care_abroad":
+        return df["abroad"].to_numpy()
     if rule.kind in ("watch_list", "provider_variance"):
         return _listed(df, world.watch.filter(pl.col("rule") == rule.id))
     if rule.kind == "amount":

@@ -216,8 +216,21 @@ def read_lines(path: Path, data: bytes | None = None,
     errors += [RowError(str(path), int(typed_rows[i]) + offset, "declared", "more than EUR 10,000,000 (in cents) for "
                         "one line: check the amount and its unit") for i in too_big.arg_true().to_list()]
     typed = typed.filter(~too_big)
+    if "country" in typed.columns:
+        typed, errs = _countries(typed, typed_rows.filter(~too_big), str(path), offset)
+        errors += errs
     errors.sort(key=lambda e: (e.line, e.field))
     return typed, errors
+
+
+def _countries(typed: pl.DataFrame, rows: pl.Series, file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
+    """The country codes upper-cased; a row whose code is no ISO 3166-1 country is left out (RowError)."""
+    from zorgclaim.domain.countries import is_country
+    bad = pl.Series([c is not None and not is_country(c) for c in typed["country"].to_list()], dtype=pl.Boolean)
+    errors = [RowError(file, int(rows[i]) + offset, "country", f"{str(typed['country'][i])[:20]!r} is not a country "
+                       "code (ISO 3166-1 alpha-2, e.g. BE, DE, ES; empty for the Netherlands)")
+              for i in bad.arg_true().to_list()]
+    return typed.filter(~bad).with_columns(pl.col("country").str.to_uppercase()), errors
 
 
 WORLD_FILES = {"members": "members", "coverages": "coverages", "wlz": "wlz", "providers": "providers",

@@ -11,6 +11,8 @@ Kinds:
 - `no_reference_tariff`: a benefit would pay the line at a percentage of the average contracted
   tariff (an in-kind policy, a provider without a contract) and no average is known for the code
   and date: a person sets what is paid instead of the line being refused (0611);
+- `care_abroad`: care given abroad (the line's `country` is not NL): the engine proposes the Dutch
+  tariff, and a person checks the foreign bill and its provider, which no Dutch register lists;
 - `watch_list`: the line's provider or member is on the watch list (`World.watch`, rule = this id);
 - `provider_variance`: the provider's declared amount per patient deviates from its peers
   (computed outside the engine from the books, `engine.review.provider_variance`, and put on
@@ -18,7 +20,7 @@ Kinds:
 - `amount`: the declared amount is at least the threshold for the line's care kind;
 - `sample`: a fixed share of lines, chosen by a stable hash of the line id (a random sample that
   the same lines always give the same way).
-Only lines that some benefit could pay are selected by `watch_list`, `provider_variance`,
+Only lines that some benefit could pay are selected by `care_abroad`, `watch_list`, `provider_variance`,
 `amount` and `sample`: a line the rules refuse anyway needs no person.
 """
 
@@ -32,7 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from zorgclaim.domain.money import to_cents
 
-KINDS = ("authorization_requested", "no_reference_tariff", "watch_list", "provider_variance", "amount", "sample")
+KINDS = ("authorization_requested", "no_reference_tariff", "care_abroad", "watch_list", "provider_variance", "amount",
+         "sample")
 
 
 class ReviewSource(BaseModel):
@@ -45,7 +48,8 @@ class ReviewRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    kind: Literal["authorization_requested", "no_reference_tariff", "watch_list", "provider_variance", "amount", "sample"]
+    kind: Literal["authorization_requested", "no_reference_tariff", "care_abroad", "watch_list", "provider_variance",
+                  "amount", "sample"]
     queue: Literal["handler", "medical"] = "handler"
     reason_nl: str = Field(min_length=3)
     reason_en: str = Field(min_length=3)

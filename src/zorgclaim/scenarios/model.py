@@ -112,6 +112,7 @@ class ClaimIn(_M):
     received: dt.date
     provider: str
     provider_name: str | None = None       # the practice's name as a member's nota gives it
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")   # where the care was given (ISO 3166-1); none: NL
     lines: list[LineIn]
 
     @field_validator("provider", mode="before")

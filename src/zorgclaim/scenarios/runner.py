@@ -82,7 +82,7 @@ def scenario_lines(sc: Scenario) -> pl.DataFrame:
         for ln in c.lines:
             rows.append({
                 "line_id": ln.id, "claim_id": c.id, "member_id": ln.member, "bsn": ln.bsn, "provider": c.provider,
-                "provider_name": c.provider_name,
+                "provider_name": c.provider_name, "country": c.country,
                 "submitted_by": c.submitted_by, "channel": c.channel, "received": c.received,
                 "service_date": ln.date, "end_date": ln.end_date, "code": ln.code, "quantity": ln.quantity,
                 "declared": to_cents(ln.amount), "diagnosis": ln.diagnosis, "csi": ln.csi,

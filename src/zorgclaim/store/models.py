@@ -53,6 +53,7 @@ class ClaimLine(Base):
     indication_kind: Mapped[str | None] = mapped_column(String(32))
     onset_date: Mapped[dt.date | None] = mapped_column(Date)
     provider_name: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))      # where the care was given (ISO 3166-1); none: NL
     authorization: Mapped[str | None] = mapped_column(String(64))
     credits: Mapped[str | None] = mapped_column(String(64))
 

@@ -29,7 +29,7 @@ from zorgclaim.store.variance import count_decided
 CHANGEABLE = {"code": pl.String, "quantity": pl.Int64, "declared": pl.Int64, "diagnosis": pl.String,
               "csi": pl.String, "referral_by": pl.String, "referral_date": pl.Date, "indication_by": pl.String,
               "indication_kind": pl.String, "onset_date": pl.Date, "provider_name": pl.String,
-              "authorization": pl.String}
+              "country": pl.String, "authorization": pl.String}
 
 
 class ReconsiderError(ValueError):

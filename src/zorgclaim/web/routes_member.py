@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -12,16 +13,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from zorgclaim.app import attachments, books, lines as app_lines, members
+from zorgclaim.app import attachments, books, members
 from zorgclaim.app import claims as app_claims
+from zorgclaim.app import lines as app_lines
 from zorgclaim.app.access import Forbidden, Invalid, Principal
 from zorgclaim.app.estimate import estimate
 from zorgclaim.app.lines import STATUS
+from zorgclaim.domain.countries import HOME, choices, is_country
 from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.provider_id import PROVIDER_ID
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.web import session
-from zorgclaim.web.pages import render, steps_for_page
 from zorgclaim.web.i18n import words
+from zorgclaim.web.pages import render, steps_for_page
 
 router = APIRouter(prefix="/mijn", include_in_schema=False)
 PAGE = 20
@@ -108,19 +112,25 @@ def _form_line(form, p: Principal, lang: str) -> dict:
     except ValueError:
         raise Invalid("het aantal is geen geheel getal" if lang == "nl" else "the quantity is not a whole number",
                       "quantity") from None
+    country = str(form.get("country") or HOME).strip().upper()
+    if not is_country(country):
+        raise Invalid("kies een land uit de lijst" if lang == "nl" else "choose a country from the list", "country")
     provider = str(form.get("provider", "")).strip()
-    if not (len(provider) == 8 and provider.isdigit()):
+    if country == HOME and not (len(provider) == 8 and provider.isdigit()):
         raise Invalid("een AGB-code is 8 cijfers" if lang == "nl" else "an AGB code is 8 digits", "provider")
+    if not re.match(PROVIDER_ID, provider):
+        raise Invalid("het kenmerk van de zorgverlener: letters en cijfers, ten hoogste 16" if lang == "nl"
+                      else "the provider's identifier: letters and digits, at most 16", "provider")
     return {"member_id": p.member_id, "provider": provider, "provider_name": (str(form.get("provider_name") or "").strip()
-            or None), "service_date": service_date, "code": str(form.get("code", "")), "quantity": quantity,
-            "declared": to_cents(amount)}
+            or None), "country": None if country == HOME else country, "service_date": service_date,
+            "code": str(form.get("code", "")), "quantity": quantity, "declared": to_cents(amount)}
 
 
 @router.get("/nota")
 def nota_form(request: Request):
     p = member(request)
     return render(request, "member_nota.html", "send_nota", p, codes=code_choices(request, "member"), form={},
-                  result=None, message=None)
+                  countries=choices(session.lang(request)), result=None, message=None)
 
 
 @router.post("/nota")
@@ -131,7 +141,7 @@ async def nota(request: Request):
     session.check_csrf(request, form.get("csrf"))
     upload = form.get("invoice")
     content = await upload.read() if hasattr(upload, "read") else b""
-    shown = {k: form.get(k) for k in ("provider", "provider_name", "service_date", "code", "quantity", "amount")}
+    shown = {k: form.get(k) for k in ("provider", "provider_name", "country", "service_date", "code", "quantity", "amount")}
     try:
         line = _form_line(form, p, lang)
         if not content:
@@ -140,9 +150,9 @@ async def nota(request: Request):
         result, repeats = await run_in_threadpool(_send, request, p, line, upload.filename or "nota", content, lang)
     except Invalid as e:
         return render(request, "member_nota.html", "send_nota", p, status=422, codes=code_choices(request, "member"),
-                      form=shown, result=None, message=str(e))
+                      form=shown, countries=choices(lang), result=None, message=str(e))
     return render(request, "member_nota.html", "send_nota", p, codes=code_choices(request, "member"), form={},
-                  result=result, repeats=repeats, message=None)
+                  countries=choices(lang), result=result, repeats=repeats, message=None)
 
 
 def _send(request: Request, p: Principal, line: dict, filename: str, content: bytes, lang: str):

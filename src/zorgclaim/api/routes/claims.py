@@ -11,7 +11,14 @@ import polars as pl
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
@@ -21,6 +28,7 @@ from zorgclaim.app import jobs as app_jobs
 from zorgclaim.app.access import Forbidden, Invalid, NotFound, Principal
 from zorgclaim.app.batcher import INLINE_LINES
 from zorgclaim.app.context import Context
+from zorgclaim.domain.provider_id import PROVIDER_ID, checked_country, checked_provider
 from zorgclaim.domain.schema import LINE_SCHEMA
 
 router = APIRouter(tags=["claims"])
@@ -33,7 +41,12 @@ class LineIn(BaseModel):
     claim_id: str | None = Field(None, max_length=64)
     member_id: str = Field(min_length=1, max_length=64)
     bsn: str | None = Field(None, max_length=16, description="Optional; checked, never shown back")
-    provider: str = Field(pattern=r"^\d{8}$", description="AGB code of the provider that gave the care")
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Where the care was given, ISO 3166-1 "
+                                "alpha-2 (e.g. BE, DE, ES); empty: the Netherlands. Care abroad is paid up to the Dutch "
+                                "tariff and held for a claims handler")
+    provider: str = Field(pattern=PROVIDER_ID, description="AGB code of the provider that gave the care; for care "
+                                                          "abroad (`country`), the foreign provider's identifier as on "
+                                                          "its invoice (at most 16 characters)")
     provider_name: str | None = Field(None, max_length=200, description="The practice's name as the nota gives it "
                                       "(a member's nota: it must be the name in the AGB register)")
     submitted_by: Literal["provider", "member"] | None = None
@@ -55,6 +68,14 @@ class LineIn(BaseModel):
     indication_kind: str | None = Field(None, max_length=32)
     authorization: str | None = Field(None, max_length=64)
     credits: str | None = Field(None, max_length=64, description="The line this credit reverses")
+
+
+    _country = field_validator("country")(checked_country)
+
+    @field_validator("provider")
+    @classmethod
+    def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
+        return checked_provider(v, info.data.get("country"))
 
 
 class LinesIn(BaseModel):

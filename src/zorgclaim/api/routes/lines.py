@@ -84,6 +84,8 @@ class ReconsiderIn(BaseModel):
     indication_kind: str | None = None
     onset_date: dt.date | None = None
     provider_name: str | None = Field(None, max_length=200, description="The provider's name as the nota gives it")
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Where the care was given (ISO 3166-1 "
+                                "alpha-2; NL for the Netherlands)")
     authorization: str | None = None
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
@@ -14,6 +14,7 @@ from zorgclaim.app import estimate as app_estimate
 from zorgclaim.app import members
 from zorgclaim.app.access import Principal
 from zorgclaim.app.context import Context
+from zorgclaim.domain.provider_id import PROVIDER_ID, checked_country, checked_provider
 
 router = APIRouter(prefix="/api/v1", tags=["members"])
 AMOUNTS = ("total", "used", "left", "deductible", "limit", "allowed", "declared", "paid", "amount", "member_pays",
@@ -49,7 +50,9 @@ def remaining(member_id: str, c: Context = Depends(ctx), p: Principal = Depends(
 class EstimateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
-    provider: str = Field(pattern=r"^\d{8}$")
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Where the care will be given (ISO 3166-1 "
+                                "alpha-2); empty: the Netherlands")
+    provider: str = Field(pattern=PROVIDER_ID, description="AGB code; for care abroad the provider's own identifier")
     code: str = Field(description='Service code "<list>/<code>" (a DBC-zorgproduct: msr/<product>)')
     service_date: dt.date
     end_date: dt.date | None = None
@@ -64,6 +67,13 @@ class EstimateIn(BaseModel):
     onset_date: dt.date | None = Field(None, description="When the condition began, where a rule counts from it")
     authorization: str | None = None
     submitted_by: Literal["provider", "member"] = "provider"
+
+    _country = field_validator("country")(checked_country)
+
+    @field_validator("provider")
+    @classmethod
+    def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
+        return checked_provider(v, info.data.get("country"))
 
 
 @router.post("/estimate", summary="What will this cost me? A hypothetical line decided now, nothing booked")

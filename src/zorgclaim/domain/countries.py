@@ -1,0 +1,24 @@
+"""Countries where care can be given, by their ISO 3166-1 alpha-2 codes (pycountry's list), with
+their names in Dutch or English: for care abroad, paid up to the Dutch tariff."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+
+import pycountry
+
+HOME = "NL"
+
+
+def is_country(code: str | None) -> bool:
+    """An ISO 3166-1 alpha-2 code of a country (any case)."""
+    return bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+@functools.cache
+def choices(lang: str = "nl") -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country, the Netherlands first and the others by name in `lang`."""
+    names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True).gettext
+    named = sorted(((c.alpha_2, names(c.name)) for c in pycountry.countries if c.alpha_2 != HOME), key=lambda x: x[1])
+    return ((HOME, names(pycountry.countries.get(alpha_2=HOME).name)), *named)

@@ -1,0 +1,13 @@
+from zorgclaim.domain.countries import choices, is_country
+
+
+def test_iso_codes_are_countries_and_other_text_is_not():
+    assert is_country("ES") and is_country("be")
+    assert not is_country("XX") and not is_country("Spanje") and not is_country("") and not is_country(None)
+
+
+def test_choices_start_with_the_netherlands_and_are_named_in_the_language():
+    nl, en = dict(choices("nl")), dict(choices("en"))
+    assert choices("nl")[0] == ("NL", "Nederland")
+    assert nl["ES"] == "Spanje" and en["ES"] == "Spain"
+    assert len(nl) == len(en) > 240
