@@ -150,7 +150,9 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=4)
     ap.add_argument("--rate", type=float, default=None, help="Offered claims per second over all clients (default: "
                     "each client sends as soon as it has its answer)")
-    ap.add_argument("--lanes", type=int, default=1, help="Engine calls the server runs at once")
+    ap.add_argument("--lanes", type=int, default=None, help="Engine calls the server runs at once (default: the "
+                    "server's: 2 with planner processes)")
+    ap.add_argument("--no-plan-process", action="store_true", help="Decide in the server's own process")
     ap.add_argument("--workers", type=int, default=1, help="Server processes")
     ap.add_argument("--lines", type=int, default=100_000, help="Size of the book taken through the store first")
     ap.add_argument("--gather-ms", type=float, default=4.0)
@@ -183,7 +185,8 @@ def main() -> None:
     pairs = [(rng.choice(members), rng.choice(agbs)) for _ in range(5000)]
     plan = ([(int(a), float(b) or None) for a, b in (p.split("@") for p in args.plan.split(","))] if args.plan
             else [(args.items, args.rate)])
-    server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes, workers=args.workers)
+    server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes, workers=args.workers,
+                    plan_process=not args.no_plan_process)
     loads = []
     try:
         token = server.token("handler")
@@ -203,7 +206,7 @@ def main() -> None:
         server.stop()
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "db": args.db, "machine": machine(),
            "book_lines": args.lines, "book_setup_s": round(setup, 1), "gather_ms": args.gather_ms, "lanes": args.lanes,
-           "workers": args.workers,
+           "workers": args.workers, "plan_process": not args.no_plan_process,
            "clients": args.clients, "loads": loads, "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
     (ROOT / "results").mkdir(exist_ok=True)
     path = ROOT / "results" / f"api-{args.db}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

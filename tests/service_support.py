@@ -101,14 +101,16 @@ def free_port() -> int:
 class Server:
     """`zorgclaim serve` in a subprocess on a loopback port, on a book's store and world."""
 
-    def __init__(self, book: Book, gather_ms: float = 4.0, lanes: int = 1, workers: int = 1):
+    def __init__(self, book: Book, gather_ms: float = 4.0, lanes: int | None = None, workers: int = 1,
+                 plan_process: bool = True):
         self.book, self.port = book, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).parent / "zorgclaim"
         env = dict(os.environ, ZORGCLAIM_DATABASE_URL=book.url, ZORGCLAIM_HOME=str(book.folder / "data"),
                    ZORGCLAIM_TODAY=TODAY.isoformat())
         self.proc = subprocess.Popen([str(exe), "serve", "--port", str(self.port), "--world", str(book.folder / "world"),
-                                      "--gather-ms", str(gather_ms), "--lanes", str(lanes), "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
+                                      "--gather-ms", str(gather_ms), *(["--lanes", str(lanes)] if lanes else []), "--workers", str(workers),
+                                      "--plan-process" if plan_process else "--no-plan-process"], env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

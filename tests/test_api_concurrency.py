@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import polars as pl
@@ -90,6 +91,19 @@ def test_64_concurrent_submissions_for_one_member(server, service_book):
     assert int(trial_balance(service_book.ctx.engine)["balance"].sum()) == 0
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux: /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 def test_a_killed_server_leaves_whole_submissions(service_book):
     member = _fresh_member(service_book)
     server = Server(service_book, gather_ms=20)
@@ -108,6 +122,9 @@ def test_a_killed_server_leaves_whole_submissions(service_book):
                 answered[key] = r
         except httpx.HTTPError:
             pass        # the server was killed under this request
+
+    planners = _children(server.proc.pid)
+    assert planners, "the server decides in a planner process (app/planner.py)"
 
     def killer():
         while len(answered) < 8:
@@ -133,6 +150,11 @@ def test_a_killed_server_leaves_whole_submissions(service_book):
         if have:
             landed.add(key)
     assert 0 < len(landed) < len(subs), "the kill should come in the middle of the submissions"
+    # the planner of the killed server ends itself: no process is left holding the store
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in planners) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in planners), "the killed server's planner lives on"
     # retry everything with the same keys on a new server: each line decided once
     again = Server(service_book)
     try:

@@ -22,7 +22,7 @@ Authenticate with `POST /api/v1/token` (form fields `username`, `password`) and 
 problem details naming the field. See docs/api.md for the roles and what each may do."""
 
 
-def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
+def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1, planner=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from zorgclaim.app.dashboard import warm
@@ -33,7 +33,7 @@ def create_app(ctx: Context, gather_ms: float = 4.0, lanes: int = 1) -> FastAPI:
     app = FastAPI(title="zorgclaim", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     app.state.tokens = Tokens(embedded_secret(ctx.data_dir), External.from_env())
-    app.state.batcher = Batcher(ctx, gather_ms=gather_ms, lanes=lanes)
+    app.state.batcher = Batcher(ctx, gather_ms=gather_ms, lanes=lanes, planner=planner)
     app.state.users = {}
     app.state.limiter = LoginLimiter()        # failed logins, per name and per client, in this process
     problems.install(app)

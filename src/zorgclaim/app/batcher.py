@@ -27,8 +27,9 @@ INLINE_LINES = 20
 
 class Batcher:
     def __init__(self, ctx: Context, gather_ms: float = 4.0, max_lines: int = 2000, explain: bool = True,
-                 lanes: int = 1):
+                 lanes: int = 1, planner=None):
         self.ctx, self.gather, self.max_lines, self.explain = ctx, gather_ms / 1000, max_lines, explain
+        self.planner = planner            # app.planner.Planner: the engine in a process of its own
         self._q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"zorgclaim-batcher-{k}", daemon=True)
@@ -62,6 +63,8 @@ class Batcher:
             self._q.put(None)
         for t in self._threads:
             t.join(timeout=10)
+        if self.planner is not None:
+            self.planner.close()
 
     def _take(self) -> list:
         first = self._q.get()
@@ -92,7 +95,7 @@ class Batcher:
     def _run(self, batch: list) -> None:
         subs = [s for s, _ in batch]
         try:
-            answers = submit_many(self.ctx, subs, explain=self.explain)
+            answers = submit_many(self.ctx, subs, explain=self.explain, planner=self.planner)
             self.batches += 1
             self.submissions += len(subs)
             for (_, f), a in zip(batch, answers):

@@ -161,7 +161,7 @@ class _Plan:
     versions: dict
 
 
-def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
+def _plan(conn, ctx: Context, subs: list[Submission], explain: bool, planner=None) -> _Plan:
     from zorgclaim.store.jobs import recorded
     today = ctx.today()
     replies, fresh = {}, []
@@ -183,7 +183,9 @@ def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
     lines = batch.filter(batch["line_id"].is_first_distinct() & ~batch["line_id"].is_in(list(known)))
     members = lines["member_id"].unique().sort().to_list()
     versions = member_versions(conn, members)
-    computed = compute(conn, lines, ctx.world, explain) if lines.height else None
+    computed = None
+    if lines.height:        # in the planner process if there is one (app/planner.py), else here
+        computed = planner.compute(lines, ctx.world, explain) if planner else compute(conn, lines, ctx.world, explain)
     return _Plan(replies, fresh, lines, known, computed, versions)
 
 
@@ -200,7 +202,7 @@ def _still_holds(conn, subs: list[Submission], plan: _Plan) -> bool:
     return member_versions(conn, plan.lines["member_id"].unique().sort().to_list()) == plan.versions
 
 
-def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> list[Answer]:
+def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, planner=None) -> list[Answer]:
     """(Answers of submissions without an Idempotency-Key come unrendered: `Answer.finished`.)
     Decide several submissions now, in one engine call and one transaction: their lines are
     taken in together (one intake record; a line id sent before, or earlier in this batch, is a
@@ -215,7 +217,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> l
     only their writes wait for each other."""
     from zorgclaim.store.jobs import record
     with ctx.engine.connect() as conn:
-        plan = _plan(conn, ctx, subs, explain)
+        plan = _plan(conn, ctx, subs, explain, planner)
     answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
     today = ctx.today()
     with ctx.engine.begin() as conn:
@@ -224,7 +226,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True) -> l
         lock_keys(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))
                                | {f"idempotency|{s.principal.name}|{s.key}" for s in subs if s.key}))
         if not _still_holds(conn, subs, plan):
-            plan = _plan(conn, ctx, subs, explain)
+            plan = _plan(conn, ctx, subs, explain, planner)
             answers = [plan.replies.get(k) for k in range(len(subs))]
         lines = plan.lines
         decisions = pl.DataFrame()
