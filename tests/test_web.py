@@ -131,6 +131,20 @@ def _accept_if_sampled(book, member: str) -> None:
         review.decide(book.ctx, handler, line_id, "accept", "the random sample held the test's nota")
 
 
+def _send_nota(page, pdf, provider: str, name: str, day: dt.date, code: str, amount: str) -> None:
+    """Fill in the member's nota form (its country chosen before) and send it with a PDF."""
+    page.get_by_label("AGB-code van de zorgverlener").fill(provider)
+    page.get_by_label("Naam van de zorgverlener (zoals op de nota)").fill(name)
+    page.get_by_label("Datum zorg").fill(day.isoformat())
+    page.get_by_label("Prestatie").select_option(code)
+    page.get_by_label("Aantal").fill("1")
+    page.get_by_label("Bedrag (euro)").fill(amount)
+    pdf.write_bytes(PDF)
+    page.get_by_label("De nota (PDF, JPG of PNG, ten hoogste 10 MB)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Insturen").click()
+    page.wait_for_load_state()
+
+
 def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, browser, tmp_path):
     book, server, extra = site
     page = _login(browser, server, "member-room")
@@ -138,17 +152,8 @@ def test_member_sends_a_nota_with_a_pdf_and_sees_why_and_the_bar_move(site, brow
     before = _bar(page, TODAY.year)
     supplier = book.ctx.world.providers.filter(pl.col("kind") == "hulpmiddelen").row(0, named=True)
     page.get_by_role("link", name="Nota insturen").click()
-    page.get_by_label("AGB-code van de zorgverlener").fill(supplier["agb"])
-    page.get_by_label("Naam van de zorgverlener (zoals op de nota)").fill(supplier["name"])
-    page.get_by_label("Datum zorg").fill((TODAY - dt.timedelta(days=10)).isoformat())
-    page.get_by_label("Prestatie").select_option("hulpmiddel/ORTHES")
-    page.get_by_label("Aantal").fill("1")
-    page.get_by_label("Bedrag (euro)").fill("45,00")
-    pdf = tmp_path / "nota.pdf"
-    pdf.write_bytes(PDF)
-    page.get_by_label("De nota (PDF, JPG of PNG, ten hoogste 10 MB)").set_input_files(str(pdf))
-    page.get_by_role("button", name="Insturen").click()
-    page.wait_for_load_state()
+    _send_nota(page, tmp_path / "nota.pdf", supplier["agb"], supplier["name"], TODAY - dt.timedelta(days=10),
+               "hulpmiddel/ORTHES", "45,00")
     result = page.get_by_role("region", name="Beslissing")
     assert result.is_visible()
     text = result.inner_text()
@@ -173,25 +178,24 @@ def test_a_nota_from_abroad_is_held_at_the_dutch_tariff_for_a_handler(site, brow
     page.get_by_role("link", name="Nota insturen").click()
     page.get_by_label("Land waar de zorg is gegeven").select_option("ES")
     assert page.get_by_label("Land waar de zorg is gegeven").locator("option").first.inner_text() == "Nederland"
-    page.get_by_label("AGB-code van de zorgverlener").fill("ES-ORTOPEDIA-1")
-    page.get_by_label("Naam van de zorgverlener (zoals op de nota)").fill("Ortopedia Marbella")
-    page.get_by_label("Datum zorg").fill((TODAY - dt.timedelta(days=12)).isoformat())
-    page.get_by_label("Prestatie").select_option("hulpmiddel/ORTHES")
-    page.get_by_label("Bedrag (euro)").fill("400,00")
-    pdf = tmp_path / "factura.pdf"
-    pdf.write_bytes(PDF)
-    page.get_by_label("De nota (PDF, JPG of PNG, ten hoogste 10 MB)").set_input_files(str(pdf))
-    page.get_by_role("button", name="Insturen").click()
-    page.wait_for_load_state()
+    _send_nota(page, tmp_path / "factura.pdf", "ES-ORTOPEDIA-1", "Ortopedia Marbella", TODAY - dt.timedelta(days=12),
+               "hulpmiddel/ORTHES", "400,00")
     text = page.get_by_role("region", name="Beslissing").inner_text()
     assert "in behandeling" in text and "Tarief: zorg in het buitenland" in text
     _shot(page, "1-member-nota-abroad-held")
     with book.ctx.engine.connect() as conn:
-        country, status, review, allowed = conn.execute(
-            select(ClaimLine.country, Decision.status, ReviewItem.rule, Decision.allowed)
+        line_id, country, status, review, allowed = conn.execute(
+            select(ClaimLine.line_id, ClaimLine.country, Decision.status, ReviewItem.rule, Decision.allowed)
             .join(Decision, Decision.line_id == ClaimLine.line_id).join(ReviewItem, ReviewItem.line_id == ClaimLine.line_id)
             .where((ClaimLine.member_id == extra["room"]) & (ClaimLine.provider == "ES-ORTOPEDIA-1"))).one()
     assert (country, status, review) == ("ES", "pended", "care-abroad") and 0 < allowed < 40000
+    # the claims handler sees where the care was given and who gave it, with the rule's reason
+    page = _login(browser, server, "handler")
+    page.goto(f"{server.base}/beheer/regels/{line_id}")
+    facts = page.locator("dl.facts").inner_text()
+    assert "Spanje" in facts and "ES-ORTOPEDIA-1 (Ortopedia Marbella)" in facts
+    assert any("care-abroad" in h for h in page.get_by_role("heading", level=2).all_inner_texts())
+    _shot(page, "3-handler-abroad-line")
 
 
 def test_provider_uploads_a_pm304_sees_returns_and_downloads_the_pm305(site, browser, tmp_path):

@@ -82,7 +82,8 @@ def view(ctx: Context, p: Principal, line_id: str, lang: str = "nl") -> dict:
     review = item(ctx.engine, line_id)
     with ctx.engine.connect() as conn:
         line = conn.execute(select(ClaimLine.claim_id, ClaimLine.service_date, ClaimLine.received, ClaimLine.code,
-                                   ClaimLine.quantity, ClaimLine.declared, ClaimLine.submitted_by, ClaimLine.channel)
+                                   ClaimLine.quantity, ClaimLine.declared, ClaimLine.submitted_by, ClaimLine.channel,
+                                   ClaimLine.provider_name, ClaimLine.country)
                             .where(ClaimLine.line_id == line_id)).first()
         decided = conn.execute(select(Decision.line_id).where(Decision.line_id == line_id)).first() is not None
     chain = []
@@ -98,7 +99,7 @@ def view(ctx: Context, p: Principal, line_id: str, lang: str = "nl") -> dict:
         "line_id": line_id, "member_id": member_id, "provider": provider, "claim_id": line.claim_id,
         "service_date": line.service_date, "received": line.received, "code": line.code, "quantity": line.quantity,
         "declared": line.declared, "submitted_by": line.submitted_by, "channel": line.channel,
-        "decided": decided, "decisions": chain,
+        "provider_name": line.provider_name, "country": line.country, "decided": decided, "decisions": chain,
         "review": None if review is None else {k: review[k] for k in (
             "rule", "queue", "state", "pended_at", "taken_by", "decided_by", "decided_role", "decided_at", "action",
             "allowed_max", "reason", "proposal")},

@@ -16,6 +16,11 @@ def is_country(code: str | None) -> bool:
     return bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
+def country_name(code: str | None, lang: str = "nl") -> str:
+    """The country's name in `lang` (the code itself if it is none)."""
+    return dict(choices(lang)).get((code or "").upper(), code or "")
+
+
 @functools.cache
 def choices(lang: str = "nl") -> tuple[tuple[str, str], ...]:
     """(code, name) of every country, the Netherlands first and the others by name in `lang`."""

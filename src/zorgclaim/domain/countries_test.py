@@ -1,4 +1,4 @@
-from zorgclaim.domain.countries import choices, is_country
+from zorgclaim.domain.countries import choices, country_name, is_country
 
 
 def test_iso_codes_are_countries_and_other_text_is_not():
@@ -11,3 +11,8 @@ def test_choices_start_with_the_netherlands_and_are_named_in_the_language():
     assert choices("nl")[0] == ("NL", "Nederland")
     assert nl["ES"] == "Spanje" and en["ES"] == "Spain"
     assert len(nl) == len(en) > 240
+
+
+def test_a_country_is_named_in_the_language_and_anything_else_shown_as_given():
+    assert country_name("es", "nl") == "Spanje" and country_name("ES", "en") == "Spain"
+    assert country_name("XX") == "XX" and country_name(None) == ""

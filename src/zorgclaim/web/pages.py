@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from zorgclaim.app.access import Principal
+from zorgclaim.domain.countries import country_name
 from zorgclaim.engine.explain import render_step
 from zorgclaim.web import session
 from zorgclaim.web.format import day, euro
@@ -19,6 +20,7 @@ HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 ENV.filters["euro"] = euro
 ENV.filters["day"] = pass_context(lambda context, value: day(value, context.get("lang", "nl")))
+ENV.filters["country"] = pass_context(lambda context, code: country_name(code, context.get("lang", "nl")))
 PREFIXES = ("/mijn", "/zorgaanbieder", "/beheer", "/login", "/logout")
 
 
