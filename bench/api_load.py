@@ -206,7 +206,7 @@ def main() -> None:
         server.stop()
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "db": args.db, "machine": machine(),
            "book_lines": args.lines, "book_setup_s": round(setup, 1), "gather_ms": args.gather_ms, "lanes": args.lanes,
-           "workers": args.workers, "plan_process": not args.no_plan_process,
+           "workers": args.workers, "plan_process": not args.no_plan_process and args.workers == 1,
            "clients": args.clients, "loads": loads, "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
     (ROOT / "results").mkdir(exist_ok=True)
     path = ROOT / "results" / f"api-{args.db}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

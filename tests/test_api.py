@@ -495,3 +495,39 @@ def test_a_fhir_preauthorization_becomes_an_authorization_request_and_pays_nothi
     assert any(a["id"] == cr["preAuthRef"] and a["status"] == "requested" for a in listed["authorizations"])
     with ctx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Transfer)).scalar_one() == before
+
+
+def test_care_abroad_comes_from_a_member_not_from_a_providers_agb(api, service_book):
+    """A provider's AGB code names care given in the Netherlands: its lines cannot say abroad
+    (they would skip its contract and the register checks). A member's own nota from abroad is
+    taken and held for a claims handler at the Dutch tariff; one whose foreign provider looks like
+    an AGB code is refused, naming the field (it would be shown as that Dutch provider's)."""
+    book = service_book
+    member, agb = book.members["A"], book.providers["A"]
+    bsn = book.ctx.world.members.filter(pl.col("member_id") == member)["bsn"][0]
+    line = {"line_id": f"AB-{uuid.uuid4().hex[:8]}", "member_id": member, "bsn": bsn, "provider": agb, "country": "BE",
+            "service_date": "2026-11-02", "code": "fysio/1000", "amount": "39.00"}
+    for who in ("provider-a", "handler"):
+        r = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, who))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lines.0.provider"
+    foreign = line | {"line_id": f"AB-{uuid.uuid4().hex[:8]}", "provider": "BE-KINE-0042", "submitted_by": "member",
+                      "channel": "online"}
+    r = api.post("/api/v1/claims", json={"lines": [foreign]}, headers=token(api, "member-a"))
+    assert r.status_code == 201, r.text
+    assert r.json()["decided"][0]["status"] == "pended"
+
+
+def test_a_providers_own_lines_are_care_in_the_netherlands():
+    """(Behind the input checks, which already refuse an AGB code for a provider abroad.)"""
+    import datetime as dt
+
+    from zorgclaim.app.access import Invalid, Principal
+    from zorgclaim.app.claims import own_lines
+    from zorgclaim.domain.schema import conform_lines
+    lines = conform_lines(pl.DataFrame({"line_id": ["X1"], "member_id": ["M1"], "bsn": ["111222333"],
+                                        "provider": ["04100026"], "country": ["BE"], "received": [dt.date(2026, 11, 3)],
+                                        "service_date": [dt.date(2026, 11, 2)], "code": ["fysio/1000"], "declared": [3900]}))
+    provider = Principal("p", "provider", provider="04100026")
+    with pytest.raises(Invalid, match="abroad"):
+        own_lines(provider, lines)
+    own_lines(provider, lines.with_columns(pl.lit("NL").alias("country")))       # in the Netherlands: fine

@@ -53,6 +53,8 @@ def _cases(tmp: Path) -> list[dict]:
     lines_case("amount-thousands", "l.csv", HEADER + GOOD + row.format('"1.234,56"'), 1, ["l.csv:3", "amount"], ["L1"])
     lines_case("country-not-iso", "l.csv", HEADER.replace("csi\n", "csi,country\n") + GOOD.replace("012\n", "012,\n")
                + row.format("38.50").replace("012\n", "012,Spanje\n"), 1, ["l.csv:3", "country", "ISO 3166"], ["L1"])
+    lines_case("abroad-agb-like", "l.csv", HEADER.replace("csi\n", "csi,country\n") + GOOD.replace("012\n", "012,\n")
+               + row.format("38.50").replace("012\n", "012,ES\n"), 1, ["l.csv:3", "provider", "AGB"], ["L1"])
     lines_case("amount-text", "l.csv", HEADER + GOOD + row.format("veertig"), 1, ["l.csv:3", "amount"], ["L1"])
     lines_case("amount-empty", "l.csv", HEADER + GOOD + row.format(""), 1, ["l.csv:3", "amount"], ["L1"])
     lines_case("latin-1", "l.csv", (HEADER + GOOD + row.format("38.50").replace("7023,012", "7023,012")).encode("cp1252")

@@ -82,7 +82,7 @@ class Tokens:
         if hit is None:
             return None
         if hit[1]["exp"] <= time.time():
-            del self._verified[token]
+            self._verified.pop(token, None)
             raise BadToken("the token has expired; ask a new one")
         return hit
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +32,9 @@ def _start(world_dir: str | None, url: str) -> None:
     global _ctx
     from zorgclaim.app.context import open_context
     _ctx = open_context(Path(world_dir) if world_dir else None, url)
+    # Ctrl-C reaches the whole process group: the server stops its planners itself, after its
+    # requests are answered (a planner ended first would fail the batches still being decided)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -54,6 +58,7 @@ class Planner:
 
     def __init__(self, world_dir: Path | None, url: str, processes: int = 1):
         self._args, self._processes = (str(world_dir) if world_dir else None, url), processes
+        self._lock = threading.Lock()
         self._pool = self._started()
 
     def _started(self) -> ProcessPoolExecutor:
@@ -66,13 +71,17 @@ class Planner:
 
     def compute(self, lines: pl.DataFrame, world, explain: bool = True):
         """`store.repository.compute`, the engine run in the planner process. `world` (the server's)
-        is what the writing needs: the providers, contracts and review rules, restricted to the
-        batch's members."""
+        is what the writing needs: the contracts, the library and the review rules, restricted to
+        the batch's members - not the facts the store adds (authorizations, watch list, a person's
+        review), which the planner read for the engine and `persist` does not use."""
         from zorgclaim.store.repository import Computed
+        pool = self._pool
         try:
-            before, after, decisions = self._pool.submit(_compute, lines, explain).result()
-        except BrokenProcessPool:       # the planner died (killed, out of memory): a new one, once
-            self._pool = self._started()
+            before, after, decisions = pool.submit(_compute, lines, explain).result()
+        except BrokenProcessPool:       # a planner died (killed, out of memory): new ones, once
+            with self._lock:            # (both lanes see it; the first starts them, the other uses them)
+                if self._pool is pool:
+                    self._pool = self._started()
             before, after, decisions = self._pool.submit(_compute, lines, explain).result()
         members = lines["member_id"].unique().sort().to_list()
         return Computed(lines, members, world.restrict_to_members(pl.Series(members)), before, after, decisions)

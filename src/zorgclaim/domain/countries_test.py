@@ -16,3 +16,15 @@ def test_choices_start_with_the_netherlands_and_are_named_in_the_language():
 def test_a_country_is_named_in_the_language_and_anything_else_shown_as_given():
     assert country_name("es", "nl") == "Spanje" and country_name("ES", "en") == "Spain"
     assert country_name("XX") == "XX" and country_name(None) == ""
+
+
+def test_care_abroad_names_its_provider_by_an_identifier_that_is_no_agb_code():
+    import pytest
+
+    from zorgclaim.domain.provider_id import checked_country, checked_provider
+    assert checked_provider("04100026", None) == "04100026" and checked_provider("ES-MARBELLA-01", "ES")
+    for provider, country in (("ES-MARBELLA-01", None), ("12345678", "ES"), ("a name far too long for it", "ES")):
+        with pytest.raises(ValueError):
+            checked_provider(provider, country)
+    with pytest.raises(ValueError):
+        checked_country("XX")

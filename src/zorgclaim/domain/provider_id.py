@@ -21,8 +21,13 @@ def checked_country(country: str | None) -> str | None:
 
 def checked_provider(provider: str, country: str | None) -> str:
     """`provider` if it names the provider as care in `country` must: in the Netherlands (None or
-    NL) by its AGB code; ValueError otherwise."""
-    if country in (None, HOME) and not _AGB.match(provider):
+    NL) by its AGB code; abroad by an identifier that is no AGB code (8 digits would name a Dutch
+    provider, whose lines and patients it would then be shown as); ValueError otherwise."""
+    home = country in (None, HOME)
+    if home and not _AGB.match(provider):
         raise ValueError("care in the Netherlands is identified by the provider's AGB code (8 digits); for care "
                          "abroad give the country")
+    if not home and (_AGB.match(provider) or not re.match(PROVIDER_ID, provider)):
+        raise ValueError("a provider abroad is identified by its own identifier from the invoice (letters and "
+                         "digits, at most 16, not 8 digits alone: that is a Dutch AGB code), e.g. ES-12345678")
     return provider

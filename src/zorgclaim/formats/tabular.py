@@ -215,22 +215,40 @@ def read_lines(path: Path, data: bytes | None = None,
     too_big = (typed["declared"].abs() > MAX_LINE_CENTS).fill_null(False)
     errors += [RowError(str(path), int(typed_rows[i]) + offset, "declared", "more than EUR 10,000,000 (in cents) for "
                         "one line: check the amount and its unit") for i in too_big.arg_true().to_list()]
-    typed = typed.filter(~too_big)
+    too_long = (typed["provider"].str.len_chars() > 16).fill_null(False) & ~too_big
+    errors += [RowError(str(path), int(typed_rows[i]) + offset, "provider", "more than 16 characters: a provider is "
+                        "named by its AGB code (8 digits), or abroad by its own identifier of at most 16")
+               for i in too_long.arg_true().to_list()]
+    typed_rows = typed_rows.filter(~(too_big | too_long))
+    typed = typed.filter(~(too_big | too_long))
     if "country" in typed.columns:
-        typed, errs = _countries(typed, typed_rows.filter(~too_big), str(path), offset)
+        typed, errs = _countries(typed, typed_rows, str(path), offset)
         errors += errs
     errors.sort(key=lambda e: (e.line, e.field))
     return typed, errors
 
 
 def _countries(typed: pl.DataFrame, rows: pl.Series, file: str, offset: int) -> tuple[pl.DataFrame, list[RowError]]:
-    """The country codes upper-cased; a row whose code is no ISO 3166-1 country is left out (RowError)."""
+    """The country codes upper-cased; a row whose code is no ISO 3166-1 country, or whose care abroad
+    names its provider by something else than an identifier of its own, is left out (RowError)."""
     from zorgclaim.domain.countries import is_country
-    bad = pl.Series([c is not None and not is_country(c) for c in typed["country"].to_list()], dtype=pl.Boolean)
-    errors = [RowError(file, int(rows[i]) + offset, "country", f"{str(typed['country'][i])[:20]!r} is not a country "
-                       "code (ISO 3166-1 alpha-2, e.g. BE, DE, ES; empty for the Netherlands)")
-              for i in bad.arg_true().to_list()]
-    return typed.filter(~bad).with_columns(pl.col("country").str.to_uppercase()), errors
+    from zorgclaim.domain.provider_id import checked_provider
+    errors, bad = [], []
+    for i, (country, provider) in enumerate(zip(typed["country"].to_list(), typed["provider"].to_list())):
+        if country is None:
+            continue
+        if not is_country(country):
+            errors.append(RowError(file, int(rows[i]) + offset, "country", f"{country[:20]!r} is not a country code "
+                                   "(ISO 3166-1 alpha-2, e.g. BE, DE, ES; empty for the Netherlands)"))
+            bad.append(i)
+            continue
+        try:
+            checked_provider(provider, country.upper())
+        except ValueError as e:
+            errors.append(RowError(file, int(rows[i]) + offset, "provider", str(e)))
+            bad.append(i)
+    keep = ~pl.Series([i in set(bad) for i in range(typed.height)], dtype=pl.Boolean)
+    return typed.filter(keep).with_columns(pl.col("country").str.to_uppercase()), errors
 
 
 WORLD_FILES = {"members": "members", "coverages": "coverages", "wlz": "wlz", "providers": "providers",

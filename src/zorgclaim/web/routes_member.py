@@ -118,9 +118,11 @@ def _form_line(form, p: Principal, lang: str) -> dict:
     provider = str(form.get("provider", "")).strip()
     if country == HOME and not (len(provider) == 8 and provider.isdigit()):
         raise Invalid("een AGB-code is 8 cijfers" if lang == "nl" else "an AGB code is 8 digits", "provider")
-    if not re.match(PROVIDER_ID, provider):
-        raise Invalid("het kenmerk van de zorgverlener: letters en cijfers, ten hoogste 16" if lang == "nl"
-                      else "the provider's identifier: letters and digits, at most 16", "provider")
+    if not re.match(PROVIDER_ID, provider) or (country != HOME and provider.isdigit() and len(provider) == 8):
+        raise Invalid("het kenmerk van de zorgverlener in het buitenland: letters en cijfers, ten hoogste 16, niet "
+                      "alleen 8 cijfers (dat is een Nederlandse AGB-code)" if lang == "nl"
+                      else "the provider's identifier abroad: letters and digits, at most 16, not 8 digits alone "
+                      "(that is a Dutch AGB code)", "provider")
     return {"member_id": p.member_id, "provider": provider, "provider_name": (str(form.get("provider_name") or "").strip()
             or None), "country": None if country == HOME else country, "service_date": service_date,
             "code": str(form.get("code", "")), "quantity": quantity, "declared": to_cents(amount)}

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from zorgclaim.domain.provider_id import checked_country
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
 from zorgclaim.app import books, lines
@@ -87,6 +88,8 @@ class ReconsiderIn(BaseModel):
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Where the care was given (ISO 3166-1 "
                                 "alpha-2; NL for the Netherlands)")
     authorization: str | None = None
+
+    _country = field_validator("country")(checked_country)
 
 
 @router.post("/lines/{line_id}/reconsider", tags=["reconsideration"],
