@@ -43,10 +43,10 @@ def test_a_planner_that_died_is_started_again(service_book):
     lines = _lines(service_book)
     planner = Planner(service_book.folder / "world", service_book.url)
     try:
-        first = next(iter(planner._pool._processes))
+        first = planner.pids[0]
         os.kill(first, signal.SIGKILL)
         again = planner.compute(lines, service_book.ctx.world)
         assert again.decisions.height == 12
-        assert next(iter(planner._pool._processes)) != first
+        assert planner.pids[0] != first
     finally:
         planner.close()
