@@ -21,7 +21,6 @@ import os
 import queue
 import signal
 import threading
-import time
 from pathlib import Path
 
 import polars as pl
