@@ -510,6 +510,8 @@ def test_care_abroad_comes_from_a_member_not_from_a_providers_agb(api, service_b
     for who in ("provider-a", "handler"):
         r = api.post("/api/v1/claims", json={"lines": [line]}, headers=token(api, who))
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lines.0.provider"
+    r = api.post("/api/v1/claims", json={"lines": [line | {"country": "XX"}]}, headers=token(api, "handler"))
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["lines.0.country"]
     foreign = line | {"line_id": f"AB-{uuid.uuid4().hex[:8]}", "provider": "BE-KINE-0042", "submitted_by": "member",
                       "channel": "online"}
     r = api.post("/api/v1/claims", json={"lines": [foreign]}, headers=token(api, "member-a"))

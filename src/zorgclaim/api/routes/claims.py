@@ -75,7 +75,9 @@ class LineIn(BaseModel):
     @field_validator("provider")
     @classmethod
     def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
-        return checked_provider(v, info.data.get("country"))
+        if "country" not in info.data:      # the country itself was refused: that is the error to show
+            return v
+        return checked_provider(v, info.data["country"])
 
 
 class LinesIn(BaseModel):

@@ -73,7 +73,9 @@ class EstimateIn(BaseModel):
     @field_validator("provider")
     @classmethod
     def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
-        return checked_provider(v, info.data.get("country"))
+        if "country" not in info.data:      # the country itself was refused: that is the error to show
+            return v
+        return checked_provider(v, info.data["country"])
 
 
 @router.post("/estimate", summary="What will this cost me? A hypothetical line decided now, nothing booked")
