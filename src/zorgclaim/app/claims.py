@@ -15,7 +15,7 @@ import polars as pl
 
 from zorgclaim.app.access import Forbidden, Invalid, Principal, log_access, require
 from zorgclaim.app.context import Context
-from zorgclaim.domain.schema import LINE_SCHEMA
+from zorgclaim.domain.schema import LINE_SCHEMA, abroad
 from zorgclaim.formats.registry import ClaimInput, read_claims
 from sqlalchemy import insert, select
 
@@ -42,9 +42,9 @@ def own_lines(p: Principal, lines: pl.DataFrame) -> None:
         other = lines.filter(pl.col("provider").is_null() | (pl.col("provider") != p.provider))
         if other.height:
             raise Forbidden(f"line {other['line_id'][0]!r} names another provider than yours ({p.provider})")
-        abroad = lines.filter(pl.col("country").is_not_null() & (pl.col("country") != "NL"))
-        if abroad.height:
-            raise Invalid(f"line {abroad['line_id'][0]!r} gives care abroad: a provider's AGB code names care "
+        elsewhere = lines.filter(abroad())
+        if elsewhere.height:
+            raise Invalid(f"line {elsewhere['line_id'][0]!r} gives care abroad: a provider's AGB code names care "
                           "given in the Netherlands (care abroad comes as the member's nota)", field="country")
         nameless = lines.filter(pl.col("bsn").is_null() | (pl.col("bsn").str.strip_chars() == ""))
         if nameless.height:

@@ -34,6 +34,11 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "credits": pl.String,          # optional: line_id of the debit this credit reverses
 }
 
+def abroad(country: pl.Expr = pl.col("country")) -> pl.Expr:
+    """A line's care was given abroad: a country other than the Netherlands (none given: NL)."""
+    return country.is_not_null() & (country.str.to_uppercase() != "NL")
+
+
 REQUIRED_LINE_COLUMNS = ("line_id", "member_id", "provider", "received", "service_date", "code", "declared")
 
 SHARE_TYPE = pl.Struct({"product": pl.String, "benefit": pl.String, "amount": pl.Int64, "deductible": pl.Int64})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from zorgclaim.domain.schema import conform_lines
+from zorgclaim.domain.schema import abroad, conform_lines
 from zorgclaim.domain.world import World
 from zorgclaim.engine.frames import memo, period_holds, value_ids
 
@@ -127,7 +127,7 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
         pl.col("service_date").dt.year().cast(pl.Int64).alias("year"),
         (pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("is_credit"),
         # care given abroad: priced at the Dutch tariff, its provider judged by a person (no AGB register)
-        (pl.col("country").is_not_null() & (pl.col("country").str.to_uppercase() != "NL")).alias("abroad"),
+        abroad().alias("abroad"),
         pl.col("member_known").fill_null(False), pl.col("provider_known").fill_null(False),
         pl.col("code_no").cast(pl.Int64).fill_null(-1),
     ).sort("i")

@@ -11,15 +11,9 @@ import polars as pl
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from zorgclaim.api.care_place import CarePlaceChecks
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
 from zorgclaim.api.problems import MEDIA, problem
@@ -28,14 +22,14 @@ from zorgclaim.app import jobs as app_jobs
 from zorgclaim.app.access import Forbidden, Invalid, NotFound, Principal
 from zorgclaim.app.batcher import INLINE_LINES
 from zorgclaim.app.context import Context
-from zorgclaim.domain.provider_id import PROVIDER_ID, checked_country, checked_provider
+from zorgclaim.domain.provider_id import PROVIDER_ID
 from zorgclaim.domain.schema import LINE_SCHEMA
 
 router = APIRouter(tags=["claims"])
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
-class LineIn(BaseModel):
+class LineIn(CarePlaceChecks):
     model_config = ConfigDict(extra="forbid")
     line_id: str = Field(min_length=1, max_length=64, description="Unique per line, as the sender numbers it")
     claim_id: str | None = Field(None, max_length=64)
@@ -69,15 +63,6 @@ class LineIn(BaseModel):
     authorization: str | None = Field(None, max_length=64)
     credits: str | None = Field(None, max_length=64, description="The line this credit reverses")
 
-
-    _country = field_validator("country")(checked_country)
-
-    @field_validator("provider")
-    @classmethod
-    def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
-        if "country" not in info.data:      # the country itself was refused: that is the error to show
-            return v
-        return checked_provider(v, info.data["country"])
 
 
 class LinesIn(BaseModel):

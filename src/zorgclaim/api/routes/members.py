@@ -6,15 +6,16 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from zorgclaim.api.care_place import CarePlaceChecks
 from zorgclaim.api.deps import caller, ctx
 from zorgclaim.api.money import Euros, cents, eur
 from zorgclaim.app import estimate as app_estimate
 from zorgclaim.app import members
 from zorgclaim.app.access import Principal
 from zorgclaim.app.context import Context
-from zorgclaim.domain.provider_id import PROVIDER_ID, checked_country, checked_provider
+from zorgclaim.domain.provider_id import PROVIDER_ID
 
 router = APIRouter(prefix="/api/v1", tags=["members"])
 AMOUNTS = ("total", "used", "left", "deductible", "limit", "allowed", "declared", "paid", "amount", "member_pays",
@@ -47,7 +48,7 @@ def remaining(member_id: str, c: Context = Depends(ctx), p: Principal = Depends(
     return {"member_id": member_id, "on": c.today(), "limits": euros(members.remaining(c, p, member_id))}
 
 
-class EstimateIn(BaseModel):
+class EstimateIn(CarePlaceChecks):
     model_config = ConfigDict(extra="forbid")
     member_id: str
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Where the care will be given (ISO 3166-1 "
@@ -67,15 +68,6 @@ class EstimateIn(BaseModel):
     onset_date: dt.date | None = Field(None, description="When the condition began, where a rule counts from it")
     authorization: str | None = None
     submitted_by: Literal["provider", "member"] = "provider"
-
-    _country = field_validator("country")(checked_country)
-
-    @field_validator("provider")
-    @classmethod
-    def _agb_at_home(cls, v: str, info: ValidationInfo) -> str:
-        if "country" not in info.data:      # the country itself was refused: that is the error to show
-            return v
-        return checked_provider(v, info.data["country"])
 
 
 @router.post("/estimate", summary="What will this cost me? A hypothetical line decided now, nothing booked")
