@@ -189,6 +189,10 @@ def test_a_nota_from_abroad_is_held_at_the_dutch_tariff_for_a_handler(site, brow
             .join(Decision, Decision.line_id == ClaimLine.line_id).join(ReviewItem, ReviewItem.line_id == ClaimLine.line_id)
             .where((ClaimLine.member_id == extra["room"]) & (ClaimLine.provider == "ES-ORTOPEDIA-1"))).one()
     assert (country, status, review) == ("ES", "pended", "care-abroad") and 0 < allowed < 40000
+    # the member's own line page says where the care was given (the provider is shown to staff)
+    page.goto(f"{server.base}/mijn/regels/{line_id}")
+    assert "Spanje" in page.locator("dl.facts").inner_text()
+    _shot(page, "1-member-abroad-line")
     # the claims handler sees where the care was given and who gave it, with the rule's reason
     page = _login(browser, server, "handler")
     page.goto(f"{server.base}/beheer/regels/{line_id}")
