@@ -88,7 +88,12 @@ class PolicyLibrary:
         )
 
 
-def _resolve(product: Product, packages: dict[str, Package], path: Path) -> list[Benefit]:
+def _resolve(product: Product, packages: dict[str, Package], raw: dict[str, dict[str, dict]],
+             path: Path) -> list[Benefit]:
+    """The product's benefits: its package's, each override merged into the package benefit's
+    fields as written in the YAML (`raw`: package id -> benefit id -> its mapping), then its own.
+    The override is merged into what was written, not into the validated benefit: validation turns
+    euros into cents, and a second validation would read those cents as euros."""
     benefits: list[Benefit] = []
     if product.includes:
         if product.includes not in packages:
@@ -98,8 +103,7 @@ def _resolve(product: Product, packages: dict[str, Package], path: Path) -> list
     for bid, changes in product.overrides.items():
         if bid not in by_id:
             raise PolicyError(f"{path}: field 'overrides.{bid}': no such benefit in '{product.includes}'")
-        merged = benefits[by_id[bid]].model_dump(by_alias=True, exclude_none=True)
-        merged.update(changes)
+        merged = {**raw[product.includes][bid], **changes}
         try:
             benefits[by_id[bid]] = Benefit.model_validate(merged)
         except ValidationError as e:
@@ -206,9 +210,12 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
         for name, body in raw.items():
             parameters[name] = _validate(Parameter, body, path.with_name(f"{path.name}#{name}"))
     packages: dict[str, Package] = {}
+    raw_benefits: dict[str, dict[str, dict]] = {}       # as written, for the products' overrides
     for path in sorted((data_dir / "packages").glob("*.yaml")):
-        pkg = _validate(Package, _load_yaml(path), path)
+        written = _load_yaml(path)
+        pkg = _validate(Package, written, path)
         packages[pkg.id] = pkg
+        raw_benefits[pkg.id] = {b["id"]: b for b in written.get("benefits", [])}
     by_insurer: dict[str, list] = {}
     for path in sorted((data_dir / "restrictions").glob("*.yaml")):
         ir = _validate(InsurerRestrictions, _load_yaml(path), path)
@@ -222,7 +229,7 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
         if product.id in products:
             raise PolicyError(f"{path}: field 'id': product '{product.id}' defined twice")
         products[product.id] = product
-        benefits[product.id] = _resolve(product, packages, path)
+        benefits[product.id] = _resolve(product, packages, raw_benefits, path)
         rows.extend(_benefit_rows(product, benefits[product.id]))
         if product.includes:
             restrictions += _restriction_rows(product, packages[product.includes].restrictions)
