@@ -227,9 +227,7 @@ CATALOGUE: tuple[Check, ...] = (
        "Price: care abroad: no Dutch tariff is known for this service on this date; nothing is covered until the "
        "insurer sets it (declared {declared})."),
 
-    _C("co-payment", "pricing", "partial", "0613", "Zvw art. 19 lid 2 en Bzv art. 2.11 (kraamzorg); Regeling "
-       "zorgverzekering (wettelijke eigen bijdrage per uur kraamzorg); " + VGZ_DECLAREREN + " (een ingehouden "
-       "wettelijke eigen bijdrage is een reden voor een gedeeltelijke toekenning)",
+    _C("co-payment", "pricing", "partial", "0613", None,
        "Wettelijke eigen bijdrage: {co_pay_unit} x {quantity} = {co_pay} betaalt de verzekerde zelf; de vergoeding is "
        "het tarief min die bijdrage.",
        "Statutory co-payment: {co_pay_unit} x {quantity} = {co_pay} is the member's own; the cover is the price less it."),

@@ -138,9 +138,8 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
           .fill_null(pl.col("source")).alias("source"),
         _json("product", "benefit", "unit_rate", "quantity", "price", "declared", "nc_pct", "per_day", "percentage").alias("params"),
         pl.lit(0).alias("seq"), "cand", _st("pricing"), _ck_of(price_check)))
-    # a co-payment per unit (its own source), or a share of the price, or the part above a
-    # reimbursement limit (those two: the benefit's source)
-    per_unit = pl.col("co_pay_limit").is_null() & pl.col("co_pay_pct").is_null()
+    # a co-payment per unit, or a share of the price, or the part above a reimbursement limit: the
+    # benefit's source names the regulation and the amounts (kraamzorg per hour, shoes per pair, ...)
     co_check = (pl.when(pl.col("co_pay_limit").is_not_null()).then(pl.lit("co-payment-limit"))
                 .when(pl.col("co_pay_pct").is_not_null()).then(pl.lit("co-payment-percentage"))
                 .otherwise(pl.lit("co-payment")))
@@ -148,7 +147,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
         "i", named_value("stage", "pricing"), co_check.alias("check"), _st("pricing"), _ck_of(co_check),
         named_value("outcome", "partial"),
         named_value("code", catalogue.code("co-payment")),
-        pl.when(per_unit).then(_source("co-payment")).otherwise(pl.col("source")).alias("source"),
+        "source",
         _json("product", "benefit", "co_pay_unit", "co_pay_limit", "co_pay_pct", "quantity", "co_pay").alias("params"),
         pl.lit(1).alias("seq"), "cand"))
     # a candidate within its limits (most of them) says what it counted; one that met a limit also
