@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--lanes", type=int, default=None, help="Engine calls the server runs at once (default: the "
                     "server's: 2 with planner processes)")
     ap.add_argument("--no-plan-process", action="store_true", help="Decide in the server's own process")
+    ap.add_argument("--plan-threads", type=int, default=1, help="polars threads in each planner process")
     ap.add_argument("--workers", type=int, default=1, help="Server processes")
     ap.add_argument("--lines", type=int, default=100_000, help="Size of the book taken through the store first")
     ap.add_argument("--gather-ms", type=float, default=4.0)
@@ -186,15 +187,18 @@ def main() -> None:
     plan = ([(int(a), float(b) or None) for a, b in (p.split("@") for p in args.plan.split(","))] if args.plan
             else [(args.items, args.rate)])
     server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes, workers=args.workers,
-                    plan_process=not args.no_plan_process)
+                    plan_process=not args.no_plan_process, plan_threads=args.plan_threads)
     loads = []
     try:
         token = server.token("handler")
         for items, rate in plan:
-            cpu0 = _cpu(server.proc.pid)
+            own0, kids0 = _cpu_split(server.proc.pid)
             before = httpx.get(server.base + "/healthz").json()["real_time"]
             result = asyncio.run(run_load(server.base, token, pairs, args.clients, args.seconds, items, args.warmup, rate))
-            result["server_cpu_s"] = round(_cpu(server.proc.pid) - cpu0, 1)
+            own1, kids1 = _cpu_split(server.proc.pid)
+            result["server_cpu_s"] = round(own1 + kids1 - own0 - kids0, 1)
+            # of which the server's own process (HTTP, reading, writing) and its planners (the engine)
+            result["server_own_cpu_s"], result["planners_cpu_s"] = round(own1 - own0, 1), round(kids1 - kids0, 1)
             after = httpx.get(server.base + "/healthz").json()["real_time"]
             n = after["batches"] - before["batches"]
             result["engine_calls"] = n
@@ -206,7 +210,7 @@ def main() -> None:
         server.stop()
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "db": args.db, "machine": machine(),
            "book_lines": args.lines, "book_setup_s": round(setup, 1), "gather_ms": args.gather_ms, "lanes": args.lanes,
-           "workers": args.workers, "plan_process": not args.no_plan_process and args.workers == 1,
+           "workers": args.workers, "plan_process": not args.no_plan_process and args.workers == 1, "plan_threads": args.plan_threads,
            "clients": args.clients, "loads": loads, "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
     (ROOT / "results").mkdir(exist_ok=True)
     path = ROOT / "results" / f"api-{args.db}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
@@ -215,22 +219,25 @@ def main() -> None:
     print(f"written to {path}")
 
 
-def _cpu(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (the server's worker processes)."""
+def _cpu_split(pid: int) -> tuple[float, float]:
+    """User + system CPU seconds of a process, and of its children."""
     import psutil
     try:
         procs = [psutil.Process(pid)]
         procs += procs[0].children(recursive=True)
     except psutil.Error:
-        return 0.0
-    total = 0.0
-    for p in procs:
+        return 0.0, 0.0
+    own, children = 0.0, 0.0
+    for k, p in enumerate(procs):
         try:
             t = p.cpu_times()
-            total += t.user + t.system
         except psutil.Error:
-            pass
-    return total
+            continue
+        if k == 0:
+            own += t.user + t.system
+        else:
+            children += t.user + t.system
+    return own, children
 
 
 if __name__ == "__main__":

@@ -37,6 +37,22 @@ def test_the_planner_process_decides_as_the_server_would(service_book):
     assert there.members == here.members
 
 
+def test_a_planner_runs_polars_on_one_thread_and_leaves_the_servers_setting_alone(service_book):
+    import os
+    before = os.environ.get("POLARS_MAX_THREADS")
+    planner = Planner(service_book.folder / "world", service_book.url, processes=2)
+    try:
+        assert planner.threads == [1, 1]
+    finally:
+        planner.close()
+    assert os.environ.get("POLARS_MAX_THREADS") == before
+    planner = Planner(service_book.folder / "world", service_book.url, threads=2)
+    try:
+        assert planner.threads == [2]
+    finally:
+        planner.close()
+
+
 def test_a_planner_that_died_is_started_again(service_book):
     import os
     import signal

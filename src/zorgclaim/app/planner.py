@@ -35,7 +35,7 @@ def _serve(conn, world_dir: str | None, url: str) -> None:
     from zorgclaim.app.context import open_context
     from zorgclaim.store.repository import compute
     ctx = open_context(Path(world_dir) if world_dir else None, url)
-    conn.send("ready")
+    conn.send(("ready", pl.thread_pool_size()))
     while True:
         try:
             lines, explain = conn.recv()
@@ -57,14 +57,31 @@ class PlannerDied(RuntimeError):
     """A planner process ended while deciding a batch."""
 
 
+# polars' threads in a planner: one. A real-time batch is a few claims, and on frames that small
+# polars' thread pool costs more than it gains - measured on the engine alone (bench/engine_threads.py):
+# the same wall time, a quarter less CPU per call, and the server's two cores are its bottleneck
+PLANNER_THREADS = 1
+_SPAWN_LOCK = threading.Lock()
+
+
 class _Process:
-    def __init__(self, args: tuple):
+    def __init__(self, args: tuple, threads: int = PLANNER_THREADS):
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, *args), daemon=True, name="zorgclaim-planner")
-        self.proc.start()
+        with _SPAWN_LOCK:               # polars reads its thread count from the environment at import
+            before = os.environ.get("POLARS_MAX_THREADS")
+            os.environ["POLARS_MAX_THREADS"] = str(threads)
+            try:
+                self.proc.start()
+            finally:
+                if before is None:
+                    os.environ.pop("POLARS_MAX_THREADS")
+                else:
+                    os.environ["POLARS_MAX_THREADS"] = before
         child.close()
-        if self.conn.recv() != "ready":          # its world read before the first request
+        ready, self.threads = self.conn.recv()  # its world read before the first request
+        if ready != "ready":
             raise PlannerDied("the planner did not start")
 
     def compute(self, lines: pl.DataFrame, explain: bool) -> tuple:
@@ -88,10 +105,11 @@ class Planner:
     """`processes` planner processes (one per lane), started with the server (spawned: a fresh
     interpreter, no copied threads)."""
 
-    def __init__(self, world_dir: Path | None, url: str, processes: int = 1):
+    def __init__(self, world_dir: Path | None, url: str, processes: int = 1, threads: int = PLANNER_THREADS):
         self._args = (str(world_dir) if world_dir else None, url)
+        self._threads = threads
         self._idle: queue.Queue = queue.Queue()
-        self._all = [_Process(self._args) for _ in range(processes)]
+        self._all = [_Process(self._args, threads) for _ in range(processes)]
         for p in self._all:
             self._idle.put(p)
         self._lock = threading.Lock()
@@ -116,13 +134,18 @@ class Planner:
     def _replace(self, dead: _Process) -> _Process:
         with self._lock:
             dead.stop()
-            new = _Process(self._args)
+            new = _Process(self._args, self._threads)
             self._all[self._all.index(dead)] = new
             return new
 
     @property
     def pids(self) -> list[int]:
         return [p.proc.pid for p in self._all]
+
+    @property
+    def threads(self) -> list[int]:
+        """The size of polars' thread pool in each planner, as the planner reported it."""
+        return [p.threads for p in self._all]
 
     def close(self) -> None:
         for p in self._all:
