@@ -31,3 +31,11 @@ def test_a_restriction_gives_one_row_per_diagnosis_or_kind_with_its_period():
         (None, "medische-noodzaak"), (None, "other"), ("4501", None)]
     assert {x["valid_from"] for x in rows} == {dt.date(2024, 1, 1)} and {x["valid_to"] for x in rows} == {None}
 
+
+def test_the_preference_policies_are_in_the_library():
+    import polars as pl
+    t = load_library().restriction_table.filter(pl.col("indication_kind").is_not_null())
+    onvz = t.filter(pl.col("product") == "onvz/vrije-keuze-basis")
+    vgz = t.filter(pl.col("product") == "vgz/natura")
+    assert onvz["valid_from"].to_list() == [dt.date(2024, 1, 1)] and onvz["codes"].to_list() == [["farmacie/MERK-C"]]
+    assert vgz["valid_from"].to_list() == [None] and vgz["indication_kind"].to_list() == ["medische-noodzaak"]
