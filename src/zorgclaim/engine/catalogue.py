@@ -131,6 +131,12 @@ CATALOGUE: tuple[Check, ...] = (
        "{product}/{benefit}: valt niet onder de dekking ({label}).", "{product}/{benefit}: not covered ({label})."),
     _C("restricted-diagnosis", "coverage", "fail", "0613", None,
        "{product}/{benefit}: niet toegestaan bij deze diagnose.", "{product}/{benefit}: not allowed with this diagnosis."),
+    _C("restricted-indication", "coverage", "fail", "0613", None,
+       "{product}/{benefit}: de verzekeraar dekt deze code alleen met een indicatie die hij daarvoor noemt (bijvoorbeeld "
+       "medische noodzaak op het recept voor een geneesmiddel dat hij niet als voorkeursmiddel aanwijst); de regel "
+       "geeft die niet.",
+       "{product}/{benefit}: the insurer covers this code only with an indication it names for it (e.g. medical "
+       "necessity on the prescription for a medicine it did not designate as preferred); the line gives none."),
     _C("indication-condition", "coverage", "fail", "0613", None,
        "{product}/{benefit}: de indicatie voldoet niet aan haar voorwaarde (de leeftijd, of de tijd sinds het ontstaan "
        "van de aandoening: geef dan de datum van ontstaan op de regel).",

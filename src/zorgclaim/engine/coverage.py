@@ -22,7 +22,7 @@ from zorgclaim.policy.library import PolicyLibrary
 
 # requirement checks in the order they are reported (bit k of req_bits = the k-th), with their
 # return codes from the catalogue; the condition for failing each is in `_requirements`
-REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "indication-condition", "referral-missing", "referrer-kind", "indication-missing",
+REQUIREMENT_ORDER = ("excluded", "restricted-diagnosis", "restricted-indication", "indication-condition", "referral-missing", "referrer-kind", "indication-missing",
                      "indication-setter", "indication-excludes", "provider-kind", "provider-not-recognised", "provider-qualification",
                      "authorization-missing", "authorization-invalid", "authorization-expired", "authorization-period",
                      "authorization-other-care")
@@ -102,7 +102,7 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
         return _has(bt[col])[b]
     referral_given = df["referral_by"].is_not_null().to_numpy()[i]
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
-    unlisted, unmet = _restricted(df, i, bt, b, world)
+    unlisted, unlisted_kind, unmet = _restricted(df, i, bt, b, world)
     # a provider abroad is in no Dutch register: its kind, recognition and qualifications are judged
     # by a person (the review rule of kind care_abroad holds the line), not refused here
     home = ~df["abroad"].to_numpy()[i]
@@ -110,6 +110,7 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
         "excluded": benefit("not_covered"),
         "restricted-diagnosis": (benefit("req_diagnoses") & ~_in_list(bt["req_diagnoses"], df["diagnosis"], i, b, bt, "req_diagnoses"))
                                 | unlisted,
+        "restricted-indication": unlisted_kind,
         "indication-condition": unmet,
         "referral-missing": benefit("req_referral") & ~referral_given,
         "referrer-kind": benefit("req_referral") & referral_given & benefit("referral_kinds")
@@ -262,15 +263,18 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
 
 
 def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray,
-                world: World) -> tuple[np.ndarray, np.ndarray]:
-    """Package-wide code restrictions (e.g. long sessions only for listed indications): per
-    candidate whose product restricts the line's code, whether the diagnosis is on none of the
-    listed indications, and whether it is on one but that indication's condition does not hold
-    (the member's age; the years since the onset, which the line must then give)."""
+                world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Package-wide code restrictions (e.g. long sessions only for listed indications; a medicine the
+    insurer did not designate only with medical necessity): per candidate whose product restricts
+    the line's code on its service date (the restriction's period), whether the line is on none of
+    the listed indications - by its diagnosis, or, where the restriction lists indication kinds only,
+    by the line's indication kind (the second array) - and whether it is on one but that
+    indication's condition does not hold (the member's age; the years since the onset, which the
+    line must then give)."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
-    unlisted, unmet = np.zeros(len(i), np.bool_), np.zeros(len(i), np.bool_)
+    unlisted, unlisted_kind, unmet = (np.zeros(len(i), np.bool_) for _ in range(3))
     if r.height == 0 or len(i) == 0:
-        return unlisted, unmet
+        return unlisted, unlisted_kind, unmet
     products = r["product"].drop_nulls().unique(maintain_order=True)
     q, rk = int_key_ids(
         [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
@@ -278,23 +282,30 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
         [products.len(), world.reference.service_codes.height])
     sub = np.flatnonzero(q >= 0)
     if len(sub) == 0:
-        return unlisted, unmet
-    line = df.select("diagnosis", "age", "service_date", "onset_date")[i[sub]]
-    onset = pl.col("onset_date")
+        return unlisted, unlisted_kind, unmet
+    line = (df.select("diagnosis", "indication_kind", "age", "service_date", "onset_date")[i[sub]]
+            .rename({"diagnosis": "_diagnosis", "indication_kind": "_kind"}))
+    onset, day = pl.col("onset_date"), pl.col("service_date")
     holds = ((pl.col("min_age").is_null() | (pl.col("age") >= pl.col("min_age")))
              & (pl.col("within_years").is_null()
-                | (onset.is_not_null() & (pl.col("service_date") < onset.dt.offset_by(pl.format("{}y", "within_years")))))
+                | (onset.is_not_null() & (day < onset.dt.offset_by(pl.format("{}y", "within_years")))))
              & (pl.col("from_years").is_null()
-                | (onset.is_not_null() & (pl.col("service_date") >= onset.dt.offset_by(pl.format("{}y", "from_years"))))))
+                | (onset.is_not_null() & (day >= onset.dt.offset_by(pl.format("{}y", "from_years"))))))
+    in_force = ((pl.col("valid_from").is_null() | (day >= pl.col("valid_from")))
+                & (pl.col("valid_to").is_null() | (day <= pl.col("valid_to"))))
+    hit = ((pl.col("diagnosis") == pl.col("_diagnosis")).fill_null(False)
+           | (pl.col("indication_kind") == pl.col("_kind")).fill_null(False))
     found = (line.with_columns(pl.Series("cr", sub), pl.Series("_k", q[sub]))
-             .join(r.select(pl.Series("_k", rk), "diagnosis", "min_age", "within_years", "from_years",
-                            pl.lit(True).alias("_hit")), on=["_k", "diagnosis"], how="left")
-             .group_by("cr").agg(pl.col("_hit").count().alias("_n"), holds.fill_null(False).any().alias("_holds")))
-    # count() counts non-null values: 0 when no indication of the restriction lists the diagnosis
-    listed = found.filter(pl.col("_n") > 0)
-    unlisted[found.filter(pl.col("_n") == 0)["cr"].to_numpy()] = True
-    unmet[listed.filter(~pl.col("_holds"))["cr"].to_numpy()] = True
-    return unlisted, unmet
+             .join(r.select(pl.Series("_k", rk), "diagnosis", "indication_kind", "min_age", "within_years", "from_years",
+                            "valid_from", "valid_to"), on="_k", how="inner")
+             .filter(in_force)
+             .group_by("cr").agg(hit.any().alias("_listed"), (hit & holds.fill_null(False)).any().alias("_holds"),
+                                 pl.col("diagnosis").is_not_null().any().alias("_by_diagnosis")))
+    # a restriction not in force on the line's date gives no row: neither unlisted nor unmet
+    unlisted[found.filter(~pl.col("_listed") & pl.col("_by_diagnosis"))["cr"].to_numpy()] = True
+    unlisted_kind[found.filter(~pl.col("_listed") & ~pl.col("_by_diagnosis"))["cr"].to_numpy()] = True
+    unmet[found.filter(pl.col("_listed") & ~pl.col("_holds"))["cr"].to_numpy()] = True
+    return unlisted, unlisted_kind, unmet
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:

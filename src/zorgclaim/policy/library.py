@@ -194,11 +194,14 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
 
 
 def _restriction_rows(product: Product, restrictions: list) -> list[dict]:
-    """One row per restriction and allowed diagnosis of a product, with that indication's conditions."""
+    """One row per restriction and allowed diagnosis (or allowed indication kind) of a product, with
+    that indication's conditions and the restriction's period."""
     return [{"product": product.id, "restriction": r.id, "codes": r.codes, "diagnosis": diagnosis,
-             "indication": ind.label, "min_age": ind.min_age, "within_years": ind.within_years_of_onset,
-             "from_years": ind.from_years_after_onset, "source": r.source.ref}
-            for r in restrictions for ind in r.indications for diagnosis in ind.diagnoses]
+             "indication_kind": kind, "indication": ind.label, "min_age": ind.min_age,
+             "within_years": ind.within_years_of_onset, "from_years": ind.from_years_after_onset,
+             "valid_from": r.valid_from, "valid_to": r.valid_to, "source": r.source.ref}
+            for r in restrictions for ind in r.indications
+            for diagnosis, kind in [(d, None) for d in ind.diagnoses or []] + [(None, k) for k in ind.indication_kinds or []]]
 
 
 def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
@@ -242,11 +245,14 @@ def load_library(data_dir: Path = DATA_DIR) -> PolicyLibrary:
         if name not in parameters:
             raise PolicyError(f"{data_dir / 'parameters'}: parameter '{name}' is missing")
     table = pl.DataFrame(rows, schema=_BENEFIT_SCHEMA, orient="row")
-    # one row per product, restriction and allowed diagnosis, with that indication's conditions
+    # one row per product, restriction and allowed diagnosis or indication kind, with that indication's
+    # conditions and the restriction's period
     rtable = pl.DataFrame(restrictions, schema={"product": pl.String, "restriction": pl.String,
                                                 "codes": pl.List(pl.String), "diagnosis": pl.String,
+                                                "indication_kind": pl.String,
                                                 "indication": pl.String, "min_age": pl.Int64, "within_years": pl.Int64,
-                                                "from_years": pl.Int64, "source": pl.String})
+                                                "from_years": pl.Int64, "valid_from": pl.Date, "valid_to": pl.Date,
+                                                "source": pl.String})
     btable = pl.DataFrame(bans, schema={"product": pl.String, "care_kinds": pl.List(pl.String),
                                         "ban_from": pl.Date, "source": pl.String})
     rules: list[ReviewRule] = []

@@ -64,11 +64,13 @@ def rule_list(library: PolicyLibrary) -> str:
             "|---|---|---|---|---|"]
     import polars as pl
     insurer_wide = (library.restriction_table.with_columns(pl.col("product").str.split("/").list.first().alias("insurer"))
-                    .unique(["insurer", "restriction", "diagnosis"], keep="first", maintain_order=True))
+                    .unique(["insurer", "restriction", "diagnosis", "indication_kind"], keep="first", maintain_order=True))
     for rows in insurer_wide.iter_rows(named=True):
-        cond = "; ".join(f"{k}: {rows[k]}" for k in ("min_age", "within_years", "from_years") if rows[k] is not None)
+        cond = "; ".join(f"{k}: {rows[k]}" for k in ("min_age", "within_years", "from_years", "valid_from", "valid_to")
+                         if rows[k] is not None)
+        by = rows["diagnosis"] if rows["diagnosis"] is not None else f"indication kind {rows['indication_kind']}"
         out.append(f"| {rows['insurer']} (all products)/{rows['restriction']} | {', '.join(rows['codes'])} | {rows['indication']} "
-                   f"({rows['diagnosis']}) | {_cell(cond)} | {_cell(rows['source'])} |")
+                   f"({by}) | {_cell(cond)} | {_cell(rows['source'])} |")
     out += ["", "## Parameters", "", "| parameter | values | source |", "|---|---|---|"]
     for name, prm in sorted(library.parameters.items()):
         values = ", ".join(f"{d}: {v}" for d, v in sorted(prm.values.items()))

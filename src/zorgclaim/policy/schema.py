@@ -154,21 +154,32 @@ class Benefit(_Strict):
 
 
 class Indication(_Strict):
-    """An indication a restriction allows, by its diagnosis codes, with its conditions: the member's
-    age on the service date, and the years since the condition began (the line's onset date)."""
+    """An indication a restriction allows, by its diagnosis codes or by the kind of indication the
+    line gives (e.g. 'medische-noodzaak' on a prescription), with its conditions: the member's age
+    on the service date, and the years since the condition began (the line's onset date)."""
     label: str
-    diagnoses: list[str] = Field(min_length=1)
+    diagnoses: list[str] | None = Field(default=None, min_length=1)
+    indication_kinds: list[str] | None = Field(default=None, min_length=1)  # the line's indication kind
     min_age: int | None = None
     within_years_of_onset: int | None = None     # only in the first n years after the onset
     from_years_after_onset: int | None = None    # only from n years after the onset
 
+    @model_validator(mode="after")
+    def _by_something(self):
+        if (self.diagnoses is None) == (self.indication_kinds is None):
+            raise ValueError("an indication is given by diagnoses or by indication_kinds (one of the two)")
+        return self
+
 
 class Restriction(_Strict):
-    """A package-wide condition on some codes (e.g. long sessions only for listed indications)."""
+    """A package-wide condition on some codes (e.g. long sessions only for listed indications), in
+    force from `valid_from` until `valid_to` (service dates; open when not given)."""
 
     id: str
     codes: list[str]
     indications: list[Indication] = Field(min_length=1)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
     source: Source
 
 
