@@ -53,7 +53,8 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
     order) and its benefit row `brow` (a row of `bt` = `benefit_rows(world.library)`); a stage
     that needs the line's or the benefit's other columns gathers them by those two.
     Adds per candidate: product, term_days, contracted/contract_tariff, auth_ok, the failed
-    requirements as a bit set `req_bits` (bit k = REQUIREMENTS[k]), req_ok and cand_rank."""
+    requirements as a bit set `req_bits` (bit k = REQUIREMENTS[k]), req_ok, cand_rank and the
+    source of an insurer's restriction on its code (`restriction_source`, mostly null)."""
     debits = df.select(pl.col("formal_ok") & ~pl.col("is_credit")).to_series()
     c = match(df.select("i", "member_id", "service_date", "care_kind", "code", "diagnosis", "csi", "age").filter(debits),
               bt, world.coverages, world.reference.bijlage1)
@@ -64,13 +65,13 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
     tariff, contracted = _contracted(df, i, bt, b, world)
     contracted &= ~df["abroad"].to_numpy()[i]          # a contract is with a Dutch provider, by its AGB
     problem, auth_ok = _authorization(df, i, bt, b, contracted, world)
-    fails = _requirements(df, i, bt, b, world, problem)
+    fails, restriction_source = _requirements(df, i, bt, b, world, problem)
     req_bits = np.zeros(len(i), np.int64)
     for k, (name, _) in enumerate(REQUIREMENTS):
         req_bits |= fails[name].astype(np.int64) << k
     return c.with_columns(pl.Series("contract_tariff", tariff).set(pl.Series(~contracted), None),
                           pl.Series("contracted", contracted), pl.Series("auth_ok", auth_ok), pl.Series("req_bits", req_bits),
-                          pl.Series("req_ok", req_bits == 0), pl.Series("cand_rank", rank_within(i)))
+                          pl.Series("req_ok", req_bits == 0), pl.Series("cand_rank", rank_within(i)), restriction_source)
 
 
 def _has(column: pl.Series) -> np.ndarray:
@@ -95,14 +96,15 @@ def _in_list(lists: pl.Series, line_values: pl.Series, i: np.ndarray, b: np.ndar
 
 
 def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, world: World,
-                  auth_problem: np.ndarray) -> dict[str, np.ndarray]:
+                  auth_problem: np.ndarray) -> tuple[dict[str, np.ndarray], pl.Series]:
     """Per requirement (REQUIREMENTS): which candidates fail it. The benefit's conditions are
-    read from its row `b`, the line's values from its row `i`."""
+    read from its row `b`, the line's values from its row `i`. Also, per candidate, the source of
+    an insurer's restriction that applies to it (`_restricted`)."""
     def benefit(col: str) -> np.ndarray:
         return _has(bt[col])[b]
     referral_given = df["referral_by"].is_not_null().to_numpy()[i]
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
-    unlisted, unlisted_kind, unmet = _restricted(df, i, bt, b, world)
+    unlisted, unlisted_kind, unmet, restriction_source = _restricted(df, i, bt, b, world)
     # a provider abroad is in no Dutch register: its kind, recognition and qualifications are judged
     # by a person (the review rule of kind care_abroad holds the line), not refused here
     home = ~df["abroad"].to_numpy()[i]
@@ -127,7 +129,7 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
     }
     for k, name in enumerate(AUTH_PROBLEMS):
         fails[name] = auth_problem == k
-    return fails
+    return fails, restriction_source
 
 
 def _setter_tags(world: World) -> pl.DataFrame:
@@ -263,18 +265,20 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
 
 
 def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray,
-                world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.Series]:
     """Package-wide code restrictions (e.g. long sessions only for listed indications; a medicine the
     insurer did not designate only with medical necessity): per candidate whose product restricts
     the line's code on its service date (the restriction's period), whether the line is on none of
     the listed indications - by its diagnosis, or, where the restriction lists indication kinds only,
     by the line's indication kind (the second array) - and whether it is on one but that
     indication's condition does not hold (the member's age; the years since the onset, which the
-    line must then give)."""
+    line must then give). The fourth: per candidate, the source of the restriction that applies to
+    it (null where none does), which a refusal by it cites."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
     unlisted, unlisted_kind, unmet = (np.zeros(len(i), np.bool_) for _ in range(3))
+    source = pl.Series("restriction_source", [None] * len(i), pl.String)
     if r.height == 0 or len(i) == 0:
-        return unlisted, unlisted_kind, unmet
+        return unlisted, unlisted_kind, unmet, source
     products = r["product"].drop_nulls().unique(maintain_order=True)
     q, rk = int_key_ids(
         [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
@@ -282,7 +286,7 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
         [products.len(), world.reference.service_codes.height])
     sub = np.flatnonzero(q >= 0)
     if len(sub) == 0:
-        return unlisted, unlisted_kind, unmet
+        return unlisted, unlisted_kind, unmet, source
     line = (df.select("diagnosis", "indication_kind", "age", "service_date", "onset_date")[i[sub]]
             .rename({"diagnosis": "_diagnosis", "indication_kind": "_kind"}))
     onset, day = pl.col("onset_date"), pl.col("service_date")
@@ -297,15 +301,18 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
            | (pl.col("indication_kind") == pl.col("_kind")).fill_null(False))
     found = (line.with_columns(pl.Series("cr", sub), pl.Series("_k", q[sub]))
              .join(r.select(pl.Series("_k", rk), "diagnosis", "indication_kind", "min_age", "within_years", "from_years",
-                            "valid_from", "valid_to"), on="_k", how="inner")
+                            "valid_from", "valid_to", "source"), on="_k", how="inner")
              .filter(in_force)
              .group_by("cr").agg(hit.any().alias("_listed"), (hit & holds.fill_null(False)).any().alias("_holds"),
-                                 pl.col("diagnosis").is_not_null().any().alias("_by_diagnosis")))
+                                 pl.col("diagnosis").is_not_null().any().alias("_by_diagnosis"),
+                                 pl.col("source").first()))
     # a restriction not in force on the line's date gives no row: neither unlisted nor unmet
     unlisted[found.filter(~pl.col("_listed") & pl.col("_by_diagnosis"))["cr"].to_numpy()] = True
     unlisted_kind[found.filter(~pl.col("_listed") & ~pl.col("_by_diagnosis"))["cr"].to_numpy()] = True
     unmet[found.filter(pl.col("_listed") & ~pl.col("_holds"))["cr"].to_numpy()] = True
-    return unlisted, unlisted_kind, unmet
+    if found.height:
+        source = source.scatter(found["cr"].to_numpy(), found["source"])
+    return unlisted, unlisted_kind, unmet, source
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:

@@ -96,6 +96,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     ci, cb = cands["i"].to_numpy(), cands["brow"].to_numpy()
     c = pl.concat([
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
+                     "restriction_source",
                      *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
                      "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit", "co_pay_pct", "under_declared",
@@ -221,6 +222,9 @@ _REQUIREMENT_CODES = pl.DataFrame({"check": [n for n, _ in REQUIREMENTS], "code"
                                    "seq": list(range(1, len(REQUIREMENTS) + 1))})
 
 
+_RESTRICTION_CHECKS = ["restricted-diagnosis", "restricted-indication", "indication-condition"]
+
+
 def _failed_requirements(failed: pl.DataFrame) -> pl.DataFrame:
     """One step per requirement a candidate failed: unpivot only the candidates that failed one, on
     a row id (`_t`), and attach their other columns afterwards (unpivoting wide string columns
@@ -228,11 +232,15 @@ def _failed_requirements(failed: pl.DataFrame) -> pl.DataFrame:
     req = (failed.select("_t", *[f"req_{n}" for n, _ in REQUIREMENTS])
            .unpivot(index="_t", variable_name="check", value_name="failed")
            .filter(pl.col("failed")).with_columns(pl.col("check").str.strip_prefix("req_")))
-    req = attach(req, failed.select("_t", "i", "cand", "source", "product", "benefit", "label", "indication_kind", "indication_by",
+    req = attach(req, failed.select("_t", "i", "cand", "source", "restriction_source", "product", "benefit", "label", "indication_kind", "indication_by",
                                     "indication_set_by", "provider_kind",
                                     "recognized_by", "qualification", "referrer_kind"), "_t")
+    # a refusal by an insurer's restriction on the code cites that restriction, else the benefit
+    by_restriction = pl.col("check").is_in(_RESTRICTION_CHECKS) & pl.col("restriction_source").is_not_null()
     return req.join(_REQUIREMENT_CODES, on="check").select(
-        "i", named_value("stage", "coverage"), "check", named_value("outcome", "fail"), "code", "source",
+        "i", named_value("stage", "coverage"), "check", named_value("outcome", "fail"), "code",
+        pl.when(by_restriction).then(pl.col("restriction_source").cast(pl.Categorical)).otherwise(pl.col("source"))
+          .alias("source"),
         _json("product", "benefit", "label", "indication_kind", "indication_by", "indication_set_by", "provider_kind",
               "recognized_by", "qualification",
               "referrer_kind").alias("params"), "seq", "cand", _st("coverage"), _ck_of(pl.col("check")))
