@@ -25,7 +25,9 @@ class Source(_Strict):
 
 
 class Match(_Strict):
-    """Which claim lines a benefit applies to. Every given criterion must hold."""
+    """Which claim lines a benefit applies to. `care_kinds` and `codes` are alternatives: the
+    line's care kind is one of `care_kinds` or its code one of `codes` (engine/matching.py); every
+    other given criterion must hold as well."""
 
     care_kinds: list[str] | None = None          # care_kind of the service code
     codes: list[str] | None = None               # exact service code keys
