@@ -194,7 +194,10 @@ def main() -> None:
         for items, rate in plan:
             own0, kids0 = _cpu_split(server.proc.pid)
             before = httpx.get(server.base + "/healthz").json()["real_time"]
+            client0 = time.process_time()
             result = asyncio.run(run_load(server.base, token, pairs, args.clients, args.seconds, items, args.warmup, rate))
+            # the load generator runs on the same machine: what it took of the cores
+            result["client_cpu_s"] = round(time.process_time() - client0, 1)
             own1, kids1 = _cpu_split(server.proc.pid)
             result["server_cpu_s"] = round(own1 + kids1 - own0 - kids0, 1)
             # of which the server's own process (HTTP, reading, writing) and its planners (the engine)
