@@ -139,13 +139,22 @@ class Answer:
         """This answer with its body rendered (itself when it already has one)."""
         if self.unrendered is None:
             return self
-        decisions, own, sent_before = self.unrendered
-        status, body = sub.render(_own_decisions(decisions, own), sent_before)
+        decisions, own, sent_before, rows = self.unrendered
+        status, body = sub.render(_own_decisions(decisions, own, rows), sent_before)
         return Answer(status, body, self.replayed, self.members)
 
 
-def _own_decisions(decisions: pl.DataFrame, own: list[str]) -> pl.DataFrame:
-    return decisions.filter(pl.col("line_id").is_in(own)) if decisions.height else decisions
+def _own_decisions(decisions: pl.DataFrame, own: list[str], rows: dict[str, int] | None = None) -> pl.DataFrame:
+    """The decisions of `own` line ids, in the batch's order. `rows` (line id -> row, `_rows_of`)
+    makes it a gather of a few rows: a filter per answer cost the event loop ~0.1-0.2 ms each."""
+    if not decisions.height:
+        return decisions
+    rows = rows if rows is not None else _rows_of(decisions)
+    return decisions[sorted(rows[i] for i in own if i in rows)]
+
+
+def _rows_of(decisions: pl.DataFrame) -> dict[str, int]:
+    return {line_id: k for k, line_id in enumerate(decisions["line_id"].to_list())} if decisions.height else {}
 
 
 def request_hash(body: bytes) -> str:
@@ -243,6 +252,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, plan
             count_decided(conn, lines)
             decisions = persist(conn, plan.computed, today, kind="decisions", memo="submissions")
         taken = set(lines["line_id"].to_list())
+        rows = _rows_of(decisions)
         for k in plan.fresh:
             s = subs[k]
             ids = s.lines["line_id"].to_list()
@@ -252,11 +262,11 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, plan
             own = [i for i in ids if i not in sent_before]
             members = s.lines["member_id"].unique().sort().to_list()
             if s.key:       # the answer is kept under its key in this transaction: rendered now
-                status, body = s.render(_own_decisions(decisions, own), sent_before)
+                status, body = s.render(_own_decisions(decisions, own, rows), sent_before)
                 answers[k] = Answer(status, body, members=members)
                 record(conn, s.principal.name, s.key, s.request_hash, status, json.dumps(body, default=str))
             else:           # rendered by the caller after the commit (Answer.finished)
-                answers[k] = Answer(0, {}, members=members, unrendered=(decisions, own, sent_before))
+                answers[k] = Answer(0, {}, members=members, unrendered=(decisions, own, sent_before, rows))
             log_access(conn, s.principal, "claim-submitted", "member", members)
     return answers
 
