@@ -79,6 +79,25 @@ QUANTITY = {"kraamzorg/KZ-UUR": (24, 49), "wijkverpleging/WV-UUR": (1, 4), "farm
             "farmacie/GVS-B": (1, 3)}
 
 
+# the year the demo's contract tariffs start from (they rise 2% a year after it)
+BASE_DAY = dt.date(2023, 7, 1)
+
+
+def base_tariffs(reference: ReferenceData) -> dict[str, int]:
+    """Per code, the average contracted tariff in force on BASE_DAY (the highest over the insurers;
+    a code whose first tariff is later: that first one). Fixed to one day, so that a tariff added
+    for a later year does not change the demo book (the mix and the contracts follow from these)."""
+    t = reference.tariffs.filter(pl.col("kind") == "avg_contracted")
+    in_force = (t.filter(pl.col("from_") <= BASE_DAY)
+                .filter(pl.col("from_") == pl.col("from_").max().over("code"))
+                .group_by("code").agg(pl.col("amount").max()))
+    later = (t.filter(~pl.col("code").is_in(in_force["code"].implode()))
+             .filter(pl.col("from_") == pl.col("from_").min().over("code"))
+             .group_by("code").agg(pl.col("amount").max()))
+    both = pl.concat([in_force, later])
+    return dict(zip(both["code"].to_list(), both["amount"].to_list()))
+
+
 def line_mix(kind_codes: dict, avg_map: dict) -> dict[str, float]:
     """Each provider kind's share of the claim lines: its care's cost (COSTS_2019) over the average
     amount of one of its lines (the average contracted tariffs of its codes, times the usual
@@ -165,8 +184,7 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
     }
     # the hospitals bill DBC-zorgproducten of hospital care beside the revalidation products
     kind_codes["ziekenhuis"] = kind_codes["ziekenhuis"] + ["msz/990004001"] * 60 + ["msz/990004002"] * 40
-    avg = reference.tariffs.filter(pl.col("kind") == "avg_contracted").group_by("code").agg(pl.col("amount").max())
-    avg_map = dict(zip(avg["code"].to_list(), avg["amount"].to_list()))
+    avg_map = base_tariffs(reference)
     con_rows, tar_rows = [], []
     for prefix, kind, count, share in kinds:
         for a in by_kind[kind]:
