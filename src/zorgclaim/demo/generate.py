@@ -273,6 +273,16 @@ def generate(library: PolicyLibrary, reference: ReferenceData, members: int = 10
         "benefit": benefit_of[auth_need],
         "from": _dates(sdate[auth_need] - 7), "to": _dates(sdate[auth_need] + 60),
         "status": np.where(requested, "requested", "active")})
+    # sitting transport: every ride needs the insurer's machtiging; most members of a statutory group
+    # asked for one before their rides (found on file: the carrier's line does not name it), a few
+    # did not (refused, 0551). A generator of its own, so that the draws above stay as they were
+    ride = np.flatnonzero(group)
+    ride = ride[np.random.default_rng(seed + 12).random(ride.size) < 0.9]
+    authorizations = pl.concat([authorizations, pl.DataFrame({
+        "id": np.char.add("Z-", line_ids[ride].astype(str)), "member_id": mid[who][ride],
+        "benefit": np.full(ride.size, "zittend-ziekenvervoer"),
+        "from": _dates(sdate[ride] - 14), "to": _dates(sdate[ride] + 90),
+        "status": np.full(ride.size, "active")})])
     avg_line = np.array([avg_map.get(c, 2500) for c in code], dtype=np.int64)
     per_unit = np.where(np.isin(code, ["overig/CONSUMPTIE", "overig/VERVOER"]), 4500, avg_line)
     per_unit = np.where(code == "zorghotel/ZH-DAG", 21000, per_unit)
