@@ -16,6 +16,18 @@ def is_country(code: str | None) -> bool:
     return bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
+def alpha_2(code: str | None) -> str | None:
+    """The ISO 3166-1 alpha-2 code (upper case) of a country given by its alpha-2 or alpha-3 code (any
+    case, as FHIR's Address.country may carry either); None for anything else (a name, a number)."""
+    code = (code or "").strip().upper()
+    if len(code) == 2 and code.isalpha():
+        return code if pycountry.countries.get(alpha_2=code) is not None else None
+    if len(code) == 3 and code.isalpha():
+        found = pycountry.countries.get(alpha_3=code)
+        return found.alpha_2 if found is not None else None
+    return None
+
+
 def country_name(code: str | None, lang: str = "nl") -> str:
     """The country's name in `lang` (the code itself if it is none)."""
     return dict(choices(lang)).get((code or "").upper(), code or "")

@@ -1,9 +1,15 @@
-from zorgclaim.domain.countries import choices, country_name, is_country
+from zorgclaim.domain.countries import alpha_2, choices, country_name, is_country
 
 
 def test_iso_codes_are_countries_and_other_text_is_not():
     assert is_country("ES") and is_country("be")
     assert not is_country("XX") and not is_country("Spanje") and not is_country("") and not is_country(None)
+
+
+def test_alpha_3_codes_are_mapped_to_alpha_2_and_nothing_else_is():
+    assert alpha_2("DE") == "DE" and alpha_2("be") == "BE" and alpha_2(" ESP ") == "ES" and alpha_2("nld") == "NL"
+    for other in ("XX", "XXX", "Duitsland", "276", "D", "", None):
+        assert alpha_2(other) is None, other
 
 
 def test_choices_start_with_the_netherlands_and_are_named_in_the_language():
