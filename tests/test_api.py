@@ -519,6 +519,44 @@ def test_care_abroad_comes_from_a_member_not_from_a_providers_agb(api, service_b
     assert r.json()["decided"][0]["status"] == "pended"
 
 
+def test_a_fhir_claim_from_a_provider_abroad_is_held_for_a_person(api, service_book):
+    """A FHIR Claim from a provider abroad on `$submit`: where each item was given in
+    item.locationAddress.country (alpha-3 mapped to alpha-2), the provider by its own identifier (a
+    German IK number, no AGB code). The item is held for a claims handler by the care-abroad review
+    rule, as a nota from abroad is: the ClaimResponse is `queued` with only the submitted amount,
+    the line is stored with its country. An item whose country is no code is answered with an
+    error naming the element, and the good item of that Claim is still taken."""
+    from zorgclaim.store.models import ClaimLine
+    member, h = service_book.members["A"], token(api, "handler")
+    ident = f"DE-{uuid.uuid4().hex[:8]}"
+    claim = _fhir_claim("04100026", member, "fysio/1000", "2026-11-02", 39.0, ident=ident)
+    claim["contained"][1]["identifier"] = [{"system": "http://fhir.de/sid/arge-ik/iknr", "value": "269999990"}]
+    claim["item"][0]["locationAddress"] = {"city": "Aachen", "country": "DEU"}
+    r = api.post("/fhir/Claim/$submit", content=json.dumps(claim), headers=h | {"content-type": "application/fhir+json"})
+    assert r.status_code == 200, r.text
+    cr = r.json()
+    assert cr["outcome"] == "queued" and "in behandeling" in cr["disposition"] and "error" not in cr
+    assert [a["category"]["coding"][0]["code"] for a in cr["item"][0]["adjudication"]] == ["submitted"]
+    assert any("Aangehouden" in n["text"] and "buitenland" in n["text"] for n in cr["processNote"])
+    assert_valid_and_resolved(cr)
+    with service_book.ctx.engine.connect() as conn:
+        row = conn.execute(select(ClaimLine.country, ClaimLine.provider, Decision.status, ReviewItem.rule)
+                           .join(Decision, Decision.line_id == ClaimLine.line_id)
+                           .join(ReviewItem, ReviewItem.line_id == ClaimLine.line_id)
+                           .where(ClaimLine.line_id == f"{ident}-1")).one()
+    assert tuple(row) == ("DE", "269999990", "pended", "care-abroad")
+    # a second Claim: one item in a country that is no code, one in Belgium
+    claim = _fhir_claim("04100026", member, "fysio/1000", "2026-11-03", 39.0, ident=f"BE-{uuid.uuid4().hex[:8]}")
+    claim["contained"][1]["identifier"] = [{"system": "urn:example:be-provider", "value": "BE-KINE-0042"}]
+    claim["item"][0]["locationAddress"] = {"country": "Belgique"}
+    claim["item"].append(dict(claim["item"][0], sequence=2, locationAddress={"country": "BE"}))
+    cr = api.post("/fhir/Claim/$submit", json=claim, headers=h).json()
+    assert cr["outcome"] == "partial" and [i["itemSequence"] for i in cr["item"]] == [2]
+    assert [(e["itemSequence"], e["code"]["coding"][0]["code"]) for e in cr["error"]] == [(1, "8002")]
+    assert any("Claim.item[0].locationAddress.country" in n["text"] and "'Belgique'" in n["text"]
+               for n in cr["processNote"])
+
+
 def test_a_providers_own_lines_are_care_in_the_netherlands():
     """(Behind the input checks, which already refuse an AGB code for a provider abroad.)"""
     import datetime as dt

@@ -15,6 +15,14 @@ CSI from supportingInfo with category `csi`, referral AGB from Claim.referral.id
 authorization from insurance[0].preAuthRef[0], received = Claim.created; a payee of type
 `subscriber` means the member sent it in.
 
+Where the care was given (the line's `country`; none: the Netherlands) is FHIR's own element for it,
+per item: `item.locationAddress.country`, a `locationCodeableConcept` coded in ISO 3166, or the
+address of the Location in `locationReference`; else the Claim's `facility` (a Location). A country
+is an ISO 3166-1 alpha-2 or alpha-3 code (FHIR's Address.country allows either), or a name with its
+ISO 3166 code in the Dutch profiles' ext-CodeSpecification; anything else is that item's error. An
+item abroad names its provider by the provider's own identifier (any system but the AGB register),
+checked as every input checks it (`domain.provider_id`); a provider with an AGB code is a Dutch one.
+
 Every Claim that validates is kept, with every problem found in it (the Claim's own and each
 item's): such a Claim or item is answered with an error in its ClaimResponse, never left out.
 """
@@ -30,7 +38,9 @@ from urllib.parse import parse_qs
 import polars as pl
 from pydantic import ValidationError
 
+from zorgclaim.domain.countries import HOME, alpha_2, by_name
 from zorgclaim.domain.money import to_cents
+from zorgclaim.domain.provider_id import checked_provider
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.formats.fhir import systems
 
@@ -45,6 +55,8 @@ class FhirInput:
     # return code, text); such a Claim or item is answered with an error, never left out
     errors: dict = field(default_factory=dict)
     full_urls: dict = field(default_factory=dict)   # claim key -> its Bundle entry's fullUrl
+    # claim key -> the identifier ({system, value}) naming its provider abroad on its lines abroad
+    foreign_providers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -194,22 +206,106 @@ def _party(path: str, ref, resource, refs: _Refs, what: str, wanted: str) -> str
     return f"{path}: the {what} has no {wanted} (its identifiers are of: {_systems(resource)})"
 
 
-def _parties(path: str, claim, refs: _Refs) -> tuple[dict, list[Problem]]:
+def _parties(path: str, claim, refs: _Refs, abroad: bool) -> tuple[dict, list[Problem]]:
+    """The member number, BSN, AGB code and (for care abroad) the provider's own identifier; a
+    provider without an AGB code is the Claim's problem unless an item was given abroad (then each
+    item in the Netherlands says it, and each item abroad is checked on its own identifier)."""
     patient, provider = refs(claim.patient), refs(claim.provider)
     coverage = refs(claim.insurance[0].coverage) if claim.insurance else None
     ids = {"member": _ident(getattr(patient, "identifier", None), systems.MEMBER)
            or getattr(coverage, "subscriberId", None),
            "bsn": _ident(getattr(patient, "identifier", None), systems.BSN),
-           "agb": _ident(getattr(provider, "identifier", None), systems.AGB)}
+           "agb": _ident(getattr(provider, "identifier", None), systems.AGB),
+           "foreign": next((i for i in getattr(provider, "identifier", None) or []
+                            if i.value and i.system != systems.AGB), None)}
     problems = []
     if ids["member"] is None:
         problems.append(Problem(None, "0300", _party(f"{path}.patient", claim.patient, patient, refs, "patient",
                                                      f"member number ({systems.MEMBER}, or Coverage.subscriberId)"),
                                 "required"))
     if ids["agb"] is None:
-        problems.append(Problem(None, "8011", _party(f"{path}.provider", claim.provider, provider, refs, "provider",
-                                                     f"AGB code ({systems.AGB})"), "required"))
+        ids["no_agb"] = (_party(f"{path}.provider", claim.provider, provider, refs, "provider",
+                                f"AGB code ({systems.AGB})")
+                         + "; care given abroad says its country in item.locationAddress or Claim.facility")
+        if not abroad:
+            problems.append(Problem(None, "8011", ids["no_agb"], "required"))
     return ids, problems
+
+
+def _iso_code(concept) -> str | None:
+    """The code of a CodeableConcept's coding in ISO 3166 (None: it has none)."""
+    return next((c.code for c in getattr(concept, "coding", None) or [] if c.system == systems.ISO3166 and c.code),
+                None)
+
+
+def _address_country(path: str, address) -> tuple[str | None, str | None]:
+    """(the ISO 3166-1 alpha-2 code of an Address's country, None) or (None, why it is none): the
+    country itself when it is an alpha-2 or alpha-3 code, else the ISO 3166 code of its
+    ext-CodeSpecification (the Dutch profiles give the name with the code there), else the country
+    named in Dutch or English. No country at all: (None, None), the Netherlands."""
+    given = address.country
+    if given is not None and alpha_2(given) is not None:
+        return alpha_2(given), None
+    ext = getattr(address, "country__ext", None)
+    coded = next((c for c in (_iso_code(e.valueCodeableConcept) for e in (ext.extension or [] if ext else [])
+                              if e.url == systems.CODE_SPECIFICATION) if c), None)
+    if coded is not None:
+        return (alpha_2(coded), None) if alpha_2(coded) else (
+            None, f"{path}.country: {coded[:12]!r} in its {systems.ISO3166} code is no ISO 3166-1 country code")
+    if given is None:
+        return None, None
+    if by_name(given) is not None:      # written out, as addresses often give it: 'Nederland', 'Germany'
+        return by_name(given), None
+    return None, (f"{path}.country: {given[:20]!r} is no ISO 3166-1 country code (alpha-2 such as BE, DE, ES, or "
+                  f"alpha-3 such as BEL, DEU, ESP) nor a country's name in Dutch or English; another name only "
+                  f"with its {systems.ISO3166} code in the extension {systems.CODE_SPECIFICATION}")
+
+
+def _place(path: str, ipath: str, item, claim, refs: _Refs) -> tuple[str | None, str | None]:
+    """Where an item's care was given, as (ISO 3166-1 alpha-2 code or None for the Netherlands,
+    why it cannot be read): the item's own location (locationAddress; a locationCodeableConcept
+    coded in ISO 3166; the address of the Location in locationReference), else the address of the
+    Claim's facility: the first of these that gives a country. A place-of-service code of another
+    system, a Location that is not sent or has no address: no country said there."""
+    if item.locationAddress is not None:
+        found = _address_country(f"{ipath}.locationAddress", item.locationAddress)
+        if found != (None, None):
+            return found
+    coded = _iso_code(item.locationCodeableConcept)
+    if coded is not None:
+        return (alpha_2(coded), None) if alpha_2(coded) else (
+            None, f"{ipath}.locationCodeableConcept: {coded[:12]!r} is no ISO 3166-1 country code")
+    for where, ref in ((f"{ipath}.locationReference", item.locationReference), (f"{path}.facility", claim.facility)):
+        if ref is None:
+            continue
+        location = refs(ref)
+        if ref.reference in refs.invalid:
+            return None, f"{where}: {_shown(ref.reference)} is not a valid {refs.invalid[ref.reference]} (FHIR R4B)"
+        if getattr(location, "address", None) is not None:
+            found = _address_country(f"{where}.resolve().address", location.address)
+            if found != (None, None):
+                return found
+    return None, None
+
+
+def _place_problems(path: str, item, place: tuple, ids: dict, abroad: bool) -> tuple[str | None, list[Problem]]:
+    """The provider that names an item's line, or the item's problems with where and by whom: an
+    item abroad by the provider's own identifier, checked as every input checks it (an AGB code
+    names a Dutch provider: refused abroad); an item in the Netherlands by the AGB code."""
+    country, why = place
+    if why is not None:
+        return None, [Problem(item.sequence, "8002", why)]
+    if country in (None, HOME):
+        missing = abroad and ids["agb"] is None
+        return ids["agb"], [Problem(item.sequence, "8011", ids["no_agb"], "required")] if missing else []
+    own = ids["agb"] or (ids["foreign"].value if ids["foreign"] is not None else None)
+    if own is None:
+        return None, [Problem(item.sequence, "8011", f"{path}.provider: the provider abroad has no identifier; "
+                                                     "give the one on its invoice", "required")]
+    try:
+        return checked_provider(own, country), []
+    except ValueError as e:
+        return None, [Problem(item.sequence, "8011", f"{path}.provider.identifier: care in {country}: {e}")]
 
 
 def _use_problem(path: str, use: str, uses: tuple[str, ...]) -> list[Problem]:
@@ -287,7 +383,8 @@ def _to_date(v):
     return v.date() if isinstance(v, dt.datetime) else v
 
 
-def _line(claim, item, line_id: str, client_key: str, ids: dict, diag: dict, received) -> dict:
+def _line(claim, item, line_id: str, client_key: str, ids: dict, diag: dict, received, country: str | None,
+          provider: str) -> dict:
     csi = None
     for s in claim.supportingInfo or []:
         if any(c.code == "csi" for c in (s.category.coding or [])):
@@ -297,7 +394,7 @@ def _line(claim, item, line_id: str, client_key: str, ids: dict, diag: dict, rec
     money = item.net or item.unitPrice
     return {
         "line_id": line_id, "claim_id": client_key, "member_id": ids["member"], "bsn": ids["bsn"],
-        "provider": ids["agb"], "submitted_by": "member" if by_member else "provider",
+        "provider": provider, "country": country, "submitted_by": "member" if by_member else "provider",
         "channel": "online" if by_member else "vecozo", "received": received or _to_date(claim.created),
         "service_date": _to_date(start), "end_date": _to_date(item.servicedPeriod.end if item.servicedPeriod else None),
         "code": next(c.code for c in item.productOrService.coding if c.system == systems.SERVICE_CODE and c.code),
@@ -309,10 +406,10 @@ def _line(claim, item, line_id: str, client_key: str, ids: dict, diag: dict, rec
         "credits": None}
 
 
-def _claim_problems(path: str, claim, refs: _Refs, key: str, client_key: str,
-                    uses: tuple[str, ...]) -> tuple[dict, list[Problem]]:
+def _claim_problems(path: str, claim, refs: _Refs, key: str, client_key: str, uses: tuple[str, ...],
+                    abroad: bool) -> tuple[dict, list[Problem]]:
     """The Claim's member number, BSN and AGB code, and every problem of the Claim as a whole."""
-    ids, problems = _parties(path, claim, refs)
+    ids, problems = _parties(path, claim, refs, abroad)
     if key != client_key:
         problems.append(Problem(None, "8021", f"{path}.identifier: {client_key!r} is the identifier of an earlier "
                                               "Claim in this Bundle; send each Claim once", "duplicate"))
@@ -342,18 +439,24 @@ def read_fhir(doc: dict, received: dt.date | None = None, uses: tuple[str, ...] 
         inp.claims.append((key, claim))
         inp.full_urls[key] = url
         refs = _Refs(claim, resources)
-        ids, problems = _claim_problems(path, claim, refs, key, client_key, uses)
+        places = [_place(path, f"{path}.item[{k}]", item, claim, refs) for k, item in enumerate(claim.item or [])]
+        abroad = any(country not in (None, HOME) for country, _ in places)
+        ids, problems = _claim_problems(path, claim, refs, key, client_key, uses, abroad)
         diag, other_diag = _diagnoses(claim, refs)
         whole = bool(problems)
         for k, item in enumerate(claim.item or []):
-            own = _item_problems(f"{path}.item[{k}]", item, other_diag) or (
+            provider, own = _place_problems(path, item, places[k], ids, abroad)
+            own = _item_problems(f"{path}.item[{k}]", item, other_diag) + own or (
                 [Problem(item.sequence, "8002", f"{path}.item[{k}]: not assessed: the Claim could not be processed",
                          shown=False)] if whole else [])
             problems += own
             if not own:
                 line_id = f"{client_key}-{item.sequence}"
-                rows.append(_line(claim, item, line_id, client_key, ids, diag, received))
+                rows.append(_line(claim, item, line_id, client_key, ids, diag, received, places[k][0], provider))
                 inp.line_item[line_id] = (key, item.sequence)
+                if provider != ids["agb"]:
+                    inp.foreign_providers[key] = ids["foreign"].model_dump(mode="json", exclude_none=True) | {
+                        "value": provider}
         if problems:
             inp.errors[key] = [(p.seq, p.code, p.text) for p in problems]
             issues = [_issue(*p.text.split(": ", 1), p.issue) for p in problems if p.shown]

@@ -102,11 +102,12 @@ def _request(claim, key: str, full_url: str | None) -> dict:
 
 
 def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str, errors: list | None = None,
-               ids: tuple[str, str] | None = None, full_url: str | None = None) -> tuple[dict, dict]:
+               ids: tuple[str, str] | None = None, full_url: str | None = None,
+               foreign: dict | None = None) -> tuple[dict, dict]:
     """The ClaimResponse and ExplanationOfBenefit of one Claim as plain dicts (not yet validated);
     `rows`: (item sequence, decision row) of its items; `errors`: (item sequence or None, code,
     text) of what could not be mapped; `ids`: the ClaimResponse's id and the reference the EOB
-    uses for it (its fullUrl in a Bundle)."""
+    uses for it (its fullUrl in a Bundle); `foreign`: the identifier of its provider abroad."""
     from zorgclaim.engine.explain import render_step
     errors = (errors or []) + _unanswered(claim, rows, errors or [])
     outcome, disposition = _outcome_and_disposition(rows, errors, lang)
@@ -140,7 +141,7 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
     cr = dict(common, resourceType="ClaimResponse", id=cr_id, request=request, processNote=notes or None,
               error=error or None)
     eob = dict(common, resourceType="ExplanationOfBenefit", id=f"eob-{cr_id.removeprefix('cr-')}",
-               item=eob_items or None, provider=_provider(rows),
+               item=eob_items or None, provider=_provider(rows, foreign),
                insurance=[{"focal": True, "coverage": _outside_ref(claim.insurance[0].coverage, "the claim's coverage")}]
                if claim.insurance else [{"focal": True, "coverage": {"display": "unknown"}}],
                claim=request, claimResponse={"reference": cr_ref}, processNote=notes or None,
@@ -148,9 +149,12 @@ def _resources(key: str, claim, rows: list, reference, today: dt.date, lang: str
     return ({k: v for k, v in cr.items() if v is not None}, {k: v for k, v in eob.items() if v is not None})
 
 
-def _provider(rows: list) -> dict:
-    """The provider by its AGB code (a reference into the Claim's contained resources would dangle here)."""
+def _provider(rows: list, foreign: dict | None = None) -> dict:
+    """The provider by its AGB code, or abroad by its own identifier as the Claim gave it (a
+    reference into the Claim's contained resources would dangle here)."""
     agb = next((d.get("provider") for _, d in rows if d.get("provider")), None)
+    if foreign is not None and agb == foreign["value"]:
+        return {"identifier": foreign}
     return {"identifier": {"system": systems.AGB, "value": agb}} if agb else {"display": "the claim's provider"}
 
 
@@ -193,7 +197,7 @@ def responses(inp: FhirInput, decisions: pl.DataFrame | None, reference, today: 
         used.add(base)
         cr_url, eob_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
         cr, eob = _resources(key, claim, _rows(inp, key, by_line), reference, today, lang, inp.errors.get(key, []),
-                             (f"cr-{base}", cr_url), inp.full_urls.get(key))
+                             (f"cr-{base}", cr_url), inp.full_urls.get(key), inp.foreign_providers.get(key))
         for res, model, url in ((cr, ClaimResponse, cr_url), (eob, ExplanationOfBenefit, eob_url)):
             entries.append({"fullUrl": url, "resource": model.model_validate(res).model_dump(mode="json", exclude_none=True)})
     for o in inp.outcomes:
@@ -213,7 +217,7 @@ def claim_response(inp: FhirInput, decisions: pl.DataFrame, reference, today: dt
         return None
     key, claim = inp.claims[0]
     cr, _ = _resources(key, claim, _rows(inp, key, _by_line(decisions)), reference, today, lang, inp.errors.get(key, []),
-                       full_url=inp.full_urls.get(key))
+                       full_url=inp.full_urls.get(key), foreign=inp.foreign_providers.get(key))
     if validate:
         from fhir.resources.R4B.claimresponse import ClaimResponse
         cr = ClaimResponse.model_validate(cr).model_dump(mode="json", exclude_none=True)
