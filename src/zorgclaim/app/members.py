@@ -162,11 +162,15 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
         by_product = "/" in parts[1]
         product, benefit_id = (parts[1], parts[2]) if by_product else (None, parts[1])
         diagnosis = None if by_product else parts[2]
-        year = int(parts[3]) if len(parts) > 3 else None
+        # a counter per service code ends in the code (member|product|benefit|code), one per year in the year
+        code = parts[3] if by_product and len(parts) > 3 and not parts[3].isdigit() else None
+        year = int(parts[-1]) if len(parts) > 3 and parts[-1].isdigit() else None
         pid, b = _benefit(ctx, product, benefit_id, products)
         if b is None:
             continue
         item = _limit(ctx, pid, b, r, diagnosis, year, day)
+        if item and code:
+            item["code"] = code
         if item:
             out.append(item)
             seen.add((pid, b.id))

@@ -200,6 +200,14 @@ def _window_codes(benefits: pl.DataFrame) -> np.ndarray:
                     benefits["window"].replace_strict(WINDOW_CODE, default=0, return_dtype=pl.Int64).to_numpy())
 
 
+COUNT_AUTH_CODE = {"new_window": kernel.NEW_WINDOW, "same_window": kernel.SAME_WINDOW}
+
+
+def _count_auth_codes(benefits: pl.DataFrame) -> np.ndarray:
+    """The kernel's code per benefit for a count limit an authorization lifts (kernel.NO_LIFT when not)."""
+    return benefits["count_auth"].replace_strict(COUNT_AUTH_CODE, default=kernel.NO_LIFT, return_dtype=pl.Int8).to_numpy()
+
+
 def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Candidates:
     """The kernel's view of the candidates: the candidate's own columns and its benefit's limits."""
     cb = cands["brow"].to_numpy()
@@ -215,7 +223,7 @@ def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Can
         cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
         cands["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
-        benefit("from_year_amount", -1))
+        benefit("from_year_amount", -1), memo("count_auth_codes", (benefits,), lambda: _count_auth_codes(benefits))[cb])
 
 
 def _last_days(df: pl.DataFrame) -> np.ndarray:

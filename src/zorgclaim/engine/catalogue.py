@@ -260,6 +260,11 @@ CATALOGUE: tuple[Check, ...] = (
     _C("count-limit", "limits", "fail", "0584", None,
        "{product}/{benefit}: het maximum van {max_count} {window} is bereikt.",
        "{product}/{benefit}: the maximum of {max_count} {window} is reached."),
+    _C("count-limit-authorization", "limits", "fail", "0551", None,
+       "{product}/{benefit}: het maximum van {max_count} {window} is bereikt; daarboven alleen met vooraf toestemming "
+       "van de verzekeraar, en er is geen geldige toestemming voor deze datum.",
+       "{product}/{benefit}: the maximum of {max_count} {window} is reached; beyond it only with the insurer's prior "
+       "authorization, and none is valid on this date."),
     _C("count-partial", "limits", "partial", "0584", None,
        "{product}/{benefit}: het maximum van {max_count} {window}; nog {units} van {quantity} vergoed.",
        "{product}/{benefit}: the maximum of {max_count} {window}; {units} of {quantity} covered."),

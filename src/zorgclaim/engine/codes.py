@@ -30,7 +30,7 @@ REJECTED, PARTIAL, ACCEPTED, PENDED = 0, 1, 2, 3
 # the check (catalogue) of each candidate outcome the kernel gives (kernel.*), past its requirements
 LIMIT_CHECK = {
     kernel.PAID: "limit-ok", kernel.BELOW_NTH: "below-nth", kernel.TERM: "term-exceeded",
-    kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
+    kernel.COUNT_LIMIT: "count-limit", kernel.COUNT_AUTH: "count-limit-authorization", kernel.COUNT_PARTIAL: "count-partial", kernel.AMOUNT_LIMIT: "amount-limit",
     kernel.AMOUNT_PARTIAL: "amount-partial", kernel.AUTH_AFTER: "authorization-after",
     kernel.BELOW_AMOUNT: "below-year-amount",
     kernel.NOTHING_LEFT: "nothing-left", kernel.ZERO_PRICE: "zero-price",

@@ -3,7 +3,9 @@
 A counter is per member and
 - per product and benefit (`member|product|benefit`), or, for a benefit whose limits count per
   condition (`counter: condition`), per benefit and diagnosis (`member|benefit|diagnosis`, '-'
-  for none): a treatment counts toward a chronic condition whoever pays for it;
+  for none): a treatment counts toward a chronic condition whoever pays for it; or, for a benefit
+  that counts per service code (`counter: code`), per product, benefit and code
+  (`member|product|benefit|code`, e.g. a denture per jaw);
 - per calendar year when the benefit's window is the calendar year, it pays an amount per year or
   from an amount per year (`...|2025`).
 
@@ -37,8 +39,8 @@ def successors(dcsph: pl.DataFrame) -> dict[str, str]:
 def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: pl.DataFrame,
                 successor: dict[str, str] | None = None) -> tuple[np.ndarray, pl.Series]:
     """For candidates (line row `i` of `lines`, benefit row `brow` of `benefits`, the benefit
-    table) in line order, the lines (member_id, member_no, diagnosis, service_date) grouped by
-    member: each candidate's counter number and, per number, the counter's text key (numbers in
+    table) in line order, the lines (member_id, member_no, diagnosis, service_date, and code where a
+    benefit counts per code) grouped by member: each candidate's counter number and, per number, the counter's text key (numbers in
     order of first use). A counter per condition counts under the diagnosis code that replaced a
     closed one (`successor`), so a treatment count carries over to the new code."""
     if len(i) == 0:
@@ -47,14 +49,18 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
         lines = lines.with_columns(pl.col("diagnosis").replace(successor))
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
     condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
+    code_b = (benefits["counter"] == "code").fill_null(False).to_numpy()
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()
                   | benefits["from_year_amount"].is_not_null()).to_numpy()
     product_b, n_product = value_ids(benefits["product"])
     benefit_b, n_benefit = value_ids(benefits["benefit"])
-    condition, per_year = condition_b[brow], per_year_b[brow]
+    condition, per_code, per_year = condition_b[brow], code_b[brow], per_year_b[brow]
     first = np.where(condition, 0, product_b[brow] + 1)            # 0: the key has no product
     diag, n_diag = value_ids(lines["diagnosis"].fill_null("-"))    # as the text key spells no diagnosis
-    diag = np.where(condition, diag[i] + 1, 0)                     # 0: the key has no diagnosis
+    code, n_code = value_ids(lines["code"]) if per_code.any() else (np.zeros(lines.height, np.int64), 0)
+    # the key's fourth part: 0 none, 1..n_diag a diagnosis, after them a service code
+    diag = np.where(condition, diag[i] + 1, np.where(per_code, n_diag + 1 + code[i], 0))
+    n_diag += n_code
     year = lines["service_date"].dt.year().cast(pl.Int64).to_numpy()[i]
     low = int(year.min())
     year_part = np.where(per_year, year - low + 1, 0)
@@ -62,12 +68,15 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
     ids, firsts, grouped = _number(lines["member_no"].to_numpy().astype(np.int64)[i], rest.astype(np.int64))
     if not grouped:
         raise ValueError("counter_ids: candidates are not grouped by member")
-    rows = lines.select("member_id", pl.col("diagnosis").fill_null("-"))[i[firsts]].with_columns(
+    code_col = pl.col("code") if per_code.any() else pl.lit(None, pl.String).alias("code")
+    rows = lines.select("member_id", pl.col("diagnosis").fill_null("-"), code_col)[i[firsts]].with_columns(
         pl.Series("_p", benefits["product"].gather(brow[firsts])), pl.Series("_b", benefits["benefit"].gather(brow[firsts])),
-        pl.Series("_c", condition[firsts]), pl.Series("_y", np.where(per_year[firsts], year[firsts], -1)))
+        pl.Series("_c", condition[firsts]), pl.Series("_k", per_code[firsts]),
+        pl.Series("_y", np.where(per_year[firsts], year[firsts], -1)))
     text = rows.select(pl.concat_str([
         pl.col("member_id"), pl.when(pl.col("_c")).then(pl.col("_b")).otherwise(pl.col("_p")),
         pl.when(pl.col("_c")).then(pl.col("diagnosis")).otherwise(pl.col("_b")),
+        pl.when(pl.col("_k")).then(pl.col("code")),
         pl.when(pl.col("_y") >= 0).then(pl.col("_y").cast(pl.String))], separator="|", ignore_nulls=True).alias("counter_key"))
     return ids, text.to_series()
 

@@ -8,12 +8,12 @@ import pytest
 from zorgclaim.engine.counters import counter_ids
 
 BENEFITS = pl.DataFrame({
-    "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra", "p/basis"],
-    "benefit": ["fysio", "chronic", "fysio", "chronic", "tand", "gvs-max"],
-    "counter": [None, "condition", None, "condition", None, None],
-    "window": ["12_months", None, "calendar_year", None, None, None],
-    "per_year_amount": [None, None, None, None, 50000, None],
-    "from_year_amount": [None, None, None, None, None, 25000],
+    "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra", "p/basis", "p/basis"],
+    "benefit": ["fysio", "chronic", "fysio", "chronic", "tand", "gvs-max", "prothese"],
+    "counter": [None, "condition", None, "condition", None, None, "code"],
+    "window": ["12_months", None, "calendar_year", None, None, None, "60_months"],
+    "per_year_amount": [None, None, None, None, 50000, None, None],
+    "from_year_amount": [None, None, None, None, None, 25000, None],
 })
 
 
@@ -22,6 +22,8 @@ def plain_key(r: dict) -> str:
     b = BENEFITS.row(r["brow"], named=True)
     if b["counter"] == "condition":
         key = f"{r['member_id']}|{b['benefit']}|{r['diagnosis'] or '-'}"
+    elif b["counter"] == "code":
+        key = f"{r['member_id']}|{b['product']}|{b['benefit']}|{r['code']}"
     else:
         key = f"{r['member_id']}|{b['product']}|{b['benefit']}"
     if b["window"] == "calendar_year" or b["per_year_amount"] is not None or b["from_year_amount"] is not None:
@@ -31,7 +33,8 @@ def plain_key(r: dict) -> str:
 
 def _candidates(seed: int) -> pl.DataFrame:
     rnd = random.Random(seed)
-    rows = [{"member_id": f"M{rnd.randint(0, 30):02d}", "brow": rnd.randint(0, 5), "diagnosis": rnd.choice([None, "4501", "1340"]),
+    rows = [{"member_id": f"M{rnd.randint(0, 30):02d}", "brow": rnd.randint(0, 6), "diagnosis": rnd.choice([None, "4501", "1340"]),
+             "code": rnd.choice(["mondzorg/P020", "mondzorg/P021", "fysio/1000"]),
              "service_date": dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randint(0, 800))} for _ in range(4000)]
     return pl.DataFrame(rows).sort("member_id", maintain_order=True).with_columns(
         pl.col("member_id").rank("dense").cast(pl.Int64).alias("member_no"))
@@ -64,7 +67,7 @@ def test_no_candidates():
 
 def test_no_diagnosis_and_a_dash_are_one_counter_as_their_keys_are():
     c = pl.DataFrame({"member_id": ["M1", "M1"], "member_no": [0, 0], "brow": [1, 1], "diagnosis": [None, "-"],
-                      "service_date": [dt.date(2025, 1, 1)] * 2})
+                      "code": ["fysio/1000"] * 2, "service_date": [dt.date(2025, 1, 1)] * 2})
     ids, keys = _counter_ids(c)
     assert keys.to_list() == ["M1|chronic|-"] and ids.tolist() == [0, 0]
 
@@ -73,7 +76,18 @@ def test_several_candidates_of_one_line_take_the_line_from_its_row():
     lines = _candidates(7)
     rnd = random.Random(7)
     i = np.repeat(np.arange(lines.height), 2)
-    brow = np.array([rnd.randint(0, 4) for _ in i])
+    brow = np.array([rnd.randint(0, 6) for _ in i])
     ids, keys = counter_ids(lines, i, brow, BENEFITS)
     want = [plain_key({**lines.row(int(r), named=True), "brow": int(b)}) for r, b in zip(i, brow)]
     assert keys.gather(ids).to_list() == want
+
+
+def test_a_counter_per_code_counts_each_code_apart():
+    """A benefit counting per code (a denture per jaw): each code its own counter, the key ending
+    in the code; a benefit counting per benefit on the same lines shares one."""
+    c = pl.DataFrame({"member_id": ["M1"] * 4, "member_no": [0] * 4, "brow": [6, 6, 6, 0], "diagnosis": [None] * 4,
+                      "code": ["mondzorg/P020", "mondzorg/P021", "mondzorg/P020", "mondzorg/P021"],
+                      "service_date": [dt.date(2025, 1, 1)] * 4})
+    ids, keys = _counter_ids(c)
+    assert ids.tolist() == [0, 1, 0, 2]
+    assert keys.to_list() == ["M1|p/basis|prothese|mondzorg/P020", "M1|p/basis|prothese|mondzorg/P021", "M1|p/basis|fysio"]

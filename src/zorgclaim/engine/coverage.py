@@ -215,9 +215,10 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
     else one on file for this member and benefit. Returns what is wrong with it where one is
     needed (always, or when not contracted; an index into AUTH_PROBLEMS, -1 when fine or not
     needed) and `auth_ok`: whether a valid one covers the line (false where the benefit never
-    asks; the kernel uses it for the 'after N days' rule)."""
+    asks; the kernel uses it for the 'after N days' rule and for a count limit an authorization
+    lifts, `beyond_count_with_authorization`)."""
     auth = bt["auth"].fill_null("never")
-    asks = (auth != "never").to_numpy()[b]
+    asks = ((auth != "never") | bt["count_auth"].is_not_null()).to_numpy()[b]
     needs = (auth == "always").to_numpy()[b] | ((auth == "non_contracted").to_numpy()[b] & ~contracted)
     # a benefit may ask it for some of its codes only (MSR: without admission, not a consult)
     for_codes = bt["auth_codes"].is_not_null().to_numpy()[b]

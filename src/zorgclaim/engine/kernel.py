@@ -16,6 +16,13 @@ the current stay in `pstart` and the days it counted in `pcount`: a line that st
 `break` days after that last day starts a new stay. A credit gives the counted days back; the
 stay's last day stays as it was (the patient did stay).
 
+A count limit an authorization lifts (`count_auth`): a line beyond `max_count` in its window is
+paid whole when a valid authorization covers it (`auth_ok`, decided per candidate in coverage);
+without one it is refused as COUNT_AUTH (0551) rather than COUNT_LIMIT. With NEW_WINDOW the line
+so paid starts a new window from its date (a replacement's own term of use); with SAME_WINDOW it
+counts in the current one. A credit of a line that started a new window gives its count back but
+does not bring the earlier window back.
+
 A line's mode: 0 formal checks failed (skipped), 1 decide, 2 a credit, 3 held for review: decided
 as mode 1 (its proposal), then everything it took is given back, so it consumes no state.
 `cap` is the most a line may be allowed (the declared amount, or less where a person decided so).
@@ -37,8 +44,12 @@ DECIDE, CREDIT, HELD = 1, 2, 3
 # candidate outcomes
 NOT_REACHED, PAID, REQUIREMENTS, NOT_TRIED, BELOW_NTH, TERM, COUNT_LIMIT, COUNT_PARTIAL, \
     AMOUNT_LIMIT, AMOUNT_PARTIAL, AUTH_AFTER, NOTHING_LEFT, ZERO_PRICE, NO_TARIFF, STAY_LIMIT, STAY_PARTIAL, \
-    START_TOO_LATE, BELOW_AMOUNT = range(18)
-OUTCOMES = 18
+    START_TOO_LATE, BELOW_AMOUNT, COUNT_AUTH = range(19)
+OUTCOMES = 19
+
+# a count limit an authorization lifts (Candidates.count_auth): not, the line so paid starts a new
+# window, or it counts in the current one
+NO_LIFT, NEW_WINDOW, SAME_WINDOW = 0, 1, 2
 
 
 @njit(cache=True)
@@ -134,6 +145,7 @@ class Candidates(NamedTuple):
     stay_break: np.ndarray
     start_by: np.ndarray
     from_amount: np.ndarray
+    count_auth: np.ndarray      # NO_LIFT, NEW_WINDOW or SAME_WINDOW: beyond max_count only with auth_ok
 
 
 class Counters(NamedTuple):
@@ -172,7 +184,7 @@ def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters,
 @compiled
 def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, debit_j, h_s, h_e, h_ded, h_dy, h_svc,
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_months, c_term, c_cap, c_auth_after, c_auth_ok,
-        c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt,
+        c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt, c_count_auth,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
         he_counter, he_count, he_pcount, he_amount, he_period):
     n = mode.shape[0]
@@ -282,10 +294,15 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                     ps = d  # a new period (e.g. 12 months) starts with this treatment
                     pc = 0
                 avail = c_max[c] - pc
-                if avail <= 0:
-                    c_out[c] = COUNT_LIMIT
+                if units > avail and c_count_auth[c] != NO_LIFT and c_auth_ok[c]:
+                    # beyond the count on a valid authorization: the whole line is paid
+                    if c_count_auth[c] == NEW_WINDOW:
+                        ps = d
+                        pc = 0
+                elif avail <= 0:
+                    c_out[c] = COUNT_AUTH if c_count_auth[c] != NO_LIFT else COUNT_LIMIT
                     continue
-                if units > avail:
+                elif units > avail:
                     units = avail
                     outcome = COUNT_PARTIAL
             amt = c_price[c] * units // q if q > 0 else 0

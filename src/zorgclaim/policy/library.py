@@ -140,7 +140,7 @@ _BENEFIT_SCHEMA = {
     "co_payment_percentage": pl.Int64, "from_nth": pl.Int64, "max_count": pl.Int64, "from_year_amount": pl.Int64,
     "window": pl.String, "window_months": pl.Int64, "term_bijlage1": pl.Boolean, "term_days": pl.Int64, "per_year_amount": pl.Int64,
     "stay_days": pl.Int64, "stay_break_days": pl.Int64, "start_by": pl.Date,
-    "counter": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
+    "counter": pl.String, "count_auth": pl.String, "deductible": pl.Boolean, "not_covered": pl.Boolean, "tops_up": pl.Boolean,
     "source": pl.String, "verified": pl.Boolean,
 }
 
@@ -183,6 +183,7 @@ def _benefit_rows(product: Product, benefits: list[Benefit]) -> list[dict]:
                 "term_bijlage1": b.limits.term == "bijlage1",
                 "term_days": b.limits.term if isinstance(b.limits.term, int) else None,
                 "per_year_amount": at(b.limits.per_year_amount), "counter": b.limits.counter,
+                "count_auth": b.limits.beyond_count_with_authorization,
                 "stay_days": b.limits.stay.days if b.limits.stay else None,
                 "stay_break_days": b.limits.stay.break_days if b.limits.stay else None,
                 "start_by": b.limits.start_by,

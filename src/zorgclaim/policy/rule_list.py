@@ -25,6 +25,8 @@ def _benefit_terms(b) -> str:
                         ("provider kinds", r.provider_kinds), ("recognised by", r.recognized_by),
                         ("qualification", r.qualification), ("from treatment", lim.from_nth),
                         ("max", lim.max_count and f"{lim.max_count.values[-1][1]} per {lim.window}"),
+                        ("counted per code", lim.counter == "code"),
+                        ("beyond the max with authorization", lim.beyond_count_with_authorization),
                         ("term", lim.term), ("per year", lim.per_year_amount and f"{lim.per_year_amount.values[-1][1] / 100:.2f}"),
                         ("stay", lim.stay and f"{lim.stay.days} days, break {lim.stay.break_days}"),
                         ("no new period after", lim.start_by), ("per day", pr.per_day and f"{pr.per_day.values[-1][1] / 100:.2f}"),

@@ -117,12 +117,20 @@ class Limits(_Strict):
     window: Literal["calendar_year", "lifetime"] | MonthsWindow | None = None
     term: Literal["bijlage1"] | int | None = None  # maximum term in days after the first treatment
     per_year_amount: Dated[int] | None = None    # cents per calendar year
-    counter: Literal["benefit", "condition"] = "benefit"  # count per benefit, or per benefit and diagnosis
+    # count per benefit, per benefit and diagnosis (a chronic condition), or per benefit and service
+    # code (e.g. a denture per jaw: the upper and the lower one have codes of their own)
+    counter: Literal["benefit", "condition", "code"] = "benefit"
     stay: StayLimit | None = None                # days of uninterrupted stay (per day lines)
     start_by: dt.date | None = None              # no new period of treatment (a first one on the counter) after this day
     # pays only what the amounts counted in the calendar year exceed (cents): a yearly maximum of
     # what the member pays, e.g. of the GVS co-payments
     from_year_amount: Dated[int] | None = None
+    # a line beyond max_count within the window is paid when the member has a valid authorization
+    # for the benefit on its date (else refused: authorization missing, 0551). new_window: the line
+    # so paid starts a new window (a replacement's own term of use runs from it, e.g. a denture
+    # replaced within 5 years); same_window: it counts in the current window (treatments beyond a
+    # maximum, each on the authorization)
+    beyond_count_with_authorization: Literal["new_window", "same_window"] | None = None
 
     _cents = field_validator("per_year_amount", "from_year_amount", mode="before")(lambda v: euros_to_cents_any(v))
 
@@ -136,6 +144,10 @@ class Limits(_Strict):
             raise ValueError("max_count needs a window (calendar_year, lifetime, or a number of months: 12_months)")
         if self.stay is not None and (self.max_count is not None or self.term is not None):
             raise ValueError("a stay limit counts days of one stay: not with max_count or term on the same benefit")
+        if self.beyond_count_with_authorization is not None and self.max_count is None:
+            raise ValueError("beyond_count_with_authorization lifts a max_count: give one")
+        if self.beyond_count_with_authorization == "new_window" and self.months is None:
+            raise ValueError("beyond_count_with_authorization new_window starts a window of months: give one (60_months)")
         return self
 
 
