@@ -169,8 +169,9 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
         if b is None:
             continue
         item = _limit(ctx, pid, b, r, diagnosis, year, day)
-        if item and code:
+        if item and code:            # counted per code (e.g. a denture per jaw): which one, by its label
             item["code"] = code
+            item["code_label"] = _code_label(ctx, code)
         if item:
             out.append(item)
             seen.add((pid, b.id))
@@ -261,3 +262,8 @@ def _limit(ctx: Context, product: str, b, r: dict, diagnosis: str | None, year: 
                        "term_days": term, "term_ends": ends, "limit": lim.from_nth, "used": total,
                        "left": None, "period_start": first, "resets_on": None}
     return None
+
+
+def _code_label(ctx: Context, code: str) -> str:
+    hit = ctx.world.reference.service_codes.filter(pl.col("key") == code)["label"]
+    return hit[0] if hit.len() else code

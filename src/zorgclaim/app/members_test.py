@@ -82,3 +82,16 @@ def test_the_hearing_aid_term_shows_what_is_left_until_five_years_after_the_firs
     # one aid on 2022-02-15, the other ear on 2023-05-10: both used until the 60 months end
     assert (aid["window"], aid["limit"], aid["used"], aid["left"]) == ("60_months", 2, 2, 0)
     assert (aid["period_start"], aid["resets_on"]) == (dt.date(2022, 2, 15), dt.date(2027, 2, 15))
+
+
+def test_a_limit_counted_per_code_shows_each_code_by_its_label():
+    """VGZ's full denture: one in 60 months per jaw (a counter per service code), so the upper and
+    the lower jaw are two rows, each named by its code's label."""
+    day = dt.date(2023, 1, 1)
+    ctx, state = _scenario_on("coverage_dental_denture_replacement_authorization.yaml", day)
+    rows = [x for x in remaining(ctx, SYSTEM, "M1", state=state, check=False, day=day) if x["benefit"] == "gebitsprothese"]
+    by_code = {x["code"]: x for x in rows}
+    assert set(by_code) == {"mondzorg/P020", "mondzorg/P021"}
+    assert all(x["used"] == 1 and x["left"] == 0 for x in rows)
+    labels = ctx.world.reference.service_codes.filter(ctx.world.reference.service_codes["key"].is_in(list(by_code)))
+    assert {x["code_label"] for x in rows} == set(labels["label"].to_list())
