@@ -275,16 +275,13 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     indication's condition does not hold (the member's age; the years since the onset, which the
     line must then give). The fourth: per candidate, the source of the restriction that applies to
     it (null where none does), which a refusal by it cites."""
-    r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
+    r, products, r_keys = memo("restrictions", (world.library, world.reference), lambda: _restriction_keys(world))
     unlisted, unlisted_kind, unmet = (np.zeros(len(i), np.bool_) for _ in range(3))
-    source = pl.Series("restriction_source", [None] * len(i), pl.String)
+    source = pl.repeat(None, len(i), dtype=pl.String, eager=True).alias("restriction_source")
     if r.height == 0 or len(i) == 0:
         return unlisted, unlisted_kind, unmet, source
-    products = r["product"].drop_nulls().unique(maintain_order=True)
-    q, rk = int_key_ids(
-        [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]],
-        [value_ids(r["product"], products)[0], code_rows(r["code"], world)],
-        [products.len(), world.reference.service_codes.height])
+    q, rk = int_key_ids([value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]], r_keys,
+                        [products.len(), world.reference.service_codes.height])
     sub = np.flatnonzero(q >= 0)
     if len(sub) == 0:
         return unlisted, unlisted_kind, unmet, source
@@ -314,6 +311,14 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     if found.height:
         source = source.scatter(found["cr"].to_numpy(), found["source"])
     return unlisted, unlisted_kind, unmet, source
+
+
+def _restriction_keys(world: World) -> tuple[pl.DataFrame, pl.Series, list[np.ndarray]]:
+    """The restriction table one row per code, its products, and its key columns as integers
+    (product, the code's row in the reference): what every batch looks the lines up in."""
+    r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
+    products = r["product"].drop_nulls().unique(maintain_order=True)
+    return r, products, [value_ids(r["product"], products)[0], code_rows(r["code"], world)]
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:
