@@ -13,7 +13,7 @@ HOME = "NL"
 
 def is_country(code: str | None) -> bool:
     """An ISO 3166-1 alpha-2 code of a country (any case)."""
-    return bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+    return bool(code) and len(code) == 2 and alpha_2(code) is not None
 
 
 def alpha_2(code: str | None) -> str | None:

@@ -238,24 +238,31 @@ def _iso_code(concept) -> str | None:
                 None)
 
 
+def _coded_country(where: str, coded: str, how: str = "") -> tuple[str | None, str | None]:
+    """(the alpha-2 code, None) of a code given in ISO 3166, or (None, why it is none)."""
+    code = alpha_2(coded)
+    return (code, None) if code else (None, f"{where}: {coded[:12]!r}{how} is no ISO 3166-1 country code")
+
+
 def _address_country(path: str, address) -> tuple[str | None, str | None]:
     """(the ISO 3166-1 alpha-2 code of an Address's country, None) or (None, why it is none): the
     country itself when it is an alpha-2 or alpha-3 code, else the ISO 3166 code of its
     ext-CodeSpecification (the Dutch profiles give the name with the code there), else the country
     named in Dutch or English. No country at all: (None, None), the Netherlands."""
     given = address.country
-    if given is not None and alpha_2(given) is not None:
-        return alpha_2(given), None
+    code = alpha_2(given)
+    if code is not None:
+        return code, None
     ext = getattr(address, "country__ext", None)
     coded = next((c for c in (_iso_code(e.valueCodeableConcept) for e in (ext.extension or [] if ext else [])
                               if e.url == systems.CODE_SPECIFICATION) if c), None)
     if coded is not None:
-        return (alpha_2(coded), None) if alpha_2(coded) else (
-            None, f"{path}.country: {coded[:12]!r} in its {systems.ISO3166} code is no ISO 3166-1 country code")
+        return _coded_country(f"{path}.country", coded, f" in its {systems.ISO3166} code")
     if given is None:
         return None, None
-    if by_name(given) is not None:      # written out, as addresses often give it: 'Nederland', 'Germany'
-        return by_name(given), None
+    code = by_name(given)               # written out, as addresses often give it: 'Nederland', 'Germany'
+    if code is not None:
+        return code, None
     return None, (f"{path}.country: {given[:20]!r} is no ISO 3166-1 country code (alpha-2 such as BE, DE, ES, or "
                   f"alpha-3 such as BEL, DEU, ESP) nor a country's name in Dutch or English; another name only "
                   f"with its {systems.ISO3166} code in the extension {systems.CODE_SPECIFICATION}")
@@ -273,8 +280,7 @@ def _place(path: str, ipath: str, item, claim, refs: _Refs) -> tuple[str | None,
             return found
     coded = _iso_code(item.locationCodeableConcept)
     if coded is not None:
-        return (alpha_2(coded), None) if alpha_2(coded) else (
-            None, f"{ipath}.locationCodeableConcept: {coded[:12]!r} is no ISO 3166-1 country code")
+        return _coded_country(f"{ipath}.locationCodeableConcept", coded)
     for where, ref in ((f"{ipath}.locationReference", item.locationReference), (f"{path}.facility", claim.facility)):
         if ref is None:
             continue
