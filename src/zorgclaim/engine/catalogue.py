@@ -77,9 +77,9 @@ CATALOGUE: tuple[Check, ...] = (
        "Deze regel is al eerder aangeleverd (zelfde referentienummer).", "This line was sent before (same reference)."),
     _C("date-after-receipt", "formal", "fail", "8176", VEKTIS.format("8176"),
        "De prestatiedatum ligt na de ontvangstdatum.", "The service date is after the date of receipt."),
-    _C("too-late", "formal", "fail", "0586", "Burgerlijk Wetboek art. 7:942 lid 1 (verjaring na drie jaar); ONVZ "
-       "Polisvoorwaarden 2016, Deel A-1 Algemene bepalingen, artikel 3 lid 2: nota's binnen 36 maanden, de behandel- "
-       "of leverdatum telt; " + XPERT + ": declareren tot 3 jaar na afronding; " + VEKTIS.format("0586"),
+    # (the law, for every insurer's line; an insurer's own conditions are in the parameter's reference)
+    _C("too-late", "formal", "fail", "0586", "Burgerlijk Wetboek art. 7:942 lid 1 (verjaring na drie jaar); "
+       + XPERT + ": declareren tot 3 jaar na afronding; " + VEKTIS.format("0586"),
        "Declaratie te laat ingediend: meer dan 3 jaar na de prestatie.",
        "Claimed too late: more than 3 years after the service."),
     _C("quantity", "formal", "fail", "0638", VEKTIS.format("0638"),
