@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -21,7 +20,7 @@ from zorgclaim.app.estimate import estimate
 from zorgclaim.app.lines import STATUS
 from zorgclaim.domain.countries import HOME, choices, is_country
 from zorgclaim.domain.money import to_cents
-from zorgclaim.domain.provider_id import PROVIDER_ID
+from zorgclaim.domain.provider_id import checked_provider
 from zorgclaim.domain.schema import LINE_SCHEMA
 from zorgclaim.web import session
 from zorgclaim.web.i18n import words
@@ -116,13 +115,14 @@ def _form_line(form, p: Principal, lang: str) -> dict:
     if not is_country(country):
         raise Invalid("kies een land uit de lijst" if lang == "nl" else "choose a country from the list", "country")
     provider = str(form.get("provider", "")).strip()
-    if country == HOME and not (len(provider) == 8 and provider.isdigit()):
-        raise Invalid("een AGB-code is 8 cijfers" if lang == "nl" else "an AGB code is 8 digits", "provider")
-    if not re.match(PROVIDER_ID, provider) or (country != HOME and provider.isdigit() and len(provider) == 8):
-        raise Invalid("het kenmerk van de zorgverlener in het buitenland: letters en cijfers, ten hoogste 16, niet "
+    try:                # the rule every input checks (domain.provider_id), the page's words for it
+        checked_provider(provider, country)
+    except ValueError:
+        raise Invalid(("een AGB-code is 8 cijfers" if lang == "nl" else "an AGB code is 8 digits") if country == HOME
+                      else "het kenmerk van de zorgverlener in het buitenland: letters en cijfers, ten hoogste 16, niet "
                       "alleen 8 cijfers (dat is een Nederlandse AGB-code)" if lang == "nl"
                       else "the provider's identifier abroad: letters and digits, at most 16, not 8 digits alone "
-                      "(that is a Dutch AGB code)", "provider")
+                      "(that is a Dutch AGB code)", "provider") from None
     return {"member_id": p.member_id, "provider": provider, "provider_name": (str(form.get("provider_name") or "").strip()
             or None), "country": None if country == HOME else country, "service_date": service_date,
             "code": str(form.get("code", "")), "quantity": quantity, "declared": to_cents(amount)}
