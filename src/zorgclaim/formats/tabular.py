@@ -234,9 +234,9 @@ def _countries(typed: pl.DataFrame, rows: pl.Series, file: str, offset: int) -> 
     from zorgclaim.domain.countries import is_country
     from zorgclaim.domain.provider_id import checked_provider
     errors, bad = [], []
-    for i, (country, provider) in enumerate(zip(typed["country"].to_list(), typed["provider"].to_list())):
-        if country is None:
-            continue
+    # only the rows that name a country are looked at (most lines are care in the Netherlands)
+    given = typed.with_row_index("_i").filter(pl.col("country").is_not_null()).select("_i", "country", "provider")
+    for i, country, provider in given.iter_rows():
         if not is_country(country):
             errors.append(RowError(file, int(rows[i]) + offset, "country", f"{country[:20]!r} is not a country code "
                                    "(ISO 3166-1 alpha-2, e.g. BE, DE, ES; empty for the Netherlands)"))
@@ -247,7 +247,7 @@ def _countries(typed: pl.DataFrame, rows: pl.Series, file: str, offset: int) -> 
         except ValueError as e:
             errors.append(RowError(file, int(rows[i]) + offset, "provider", str(e)))
             bad.append(i)
-    keep = ~pl.Series([i in set(bad) for i in range(typed.height)], dtype=pl.Boolean)
+    keep = ~pl.int_range(typed.height, eager=True).is_in(pl.Series(bad, dtype=pl.Int64))
     return typed.filter(keep).with_columns(pl.col("country").str.to_uppercase()), errors
 
 
