@@ -250,6 +250,17 @@ def test_a_held_line_is_changed_by_a_handler_and_the_member_sees_it(site, browse
     _shot(member, "3-member-sees-the-change")
 
 
+def test_a_handler_sees_a_members_deductible_limits_and_lines(site, browser):
+    """The staff's member page shows the same limits table as the member's own (one template)."""
+    book, server, extra = site
+    page = _login(browser, server, "handler")
+    page.goto(server.base + f"/beheer/verzekerden?member_id={extra['room']}")
+    assert page.get_by_role("heading", name="Wat resteert").is_visible()
+    table = page.locator("main table").first.inner_text()
+    assert "Eigen bijdrage geneesmiddelen boven het jaarmaximum" in table and "Telt opnieuw vanaf" in table
+    _shot(page, "3-handler-member-limits")
+
+
 def test_an_adviser_grants_an_authorization_and_the_providers_line_is_paid(site, browser, tmp_path):
     book, server, extra = site
     guest = extra["hotel"]
