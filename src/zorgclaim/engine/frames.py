@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -33,9 +34,12 @@ def memo(name: str, sources: tuple, compute, *key):
     return value
 
 
+@cache
 def period_holds(start: str, end: str, day: str, open_start: bool = False) -> pl.Expr:
     """The period start..end (inclusive; no end: open) holds on `day` (a column each); a period
-    without a start never holds, unless `open_start` (then it holds from always)."""
+    without a start never holds, unless `open_start` (then it holds from always). (Built once per
+    set of names and kept, as the other expression builders that take names only: an expression
+    is immutable, and building one costs a batch of a few lines more than using it.)"""
     begun = (pl.col(start).is_null() if open_start else pl.lit(False)) | (pl.col(start) <= pl.col(day)).fill_null(False)
     return begun & (pl.col(end).is_null() | (pl.col(end) >= pl.col(day)).fill_null(False))
 
@@ -243,6 +247,7 @@ def packed_key(df: pl.DataFrame, columns: list[str]) -> pl.Expr | list[str]:
 
 
 
+@cache
 def named_value(name: str, value: str | None) -> pl.Expr:
     """A column `name` with `value` on every row, categorical: a name that repeats on many rows (an
     explanation step's stage, check, outcome, code or source) is kept as a number into one

@@ -4,6 +4,8 @@ outcome, return code, source and parameters (JSON). `explain.py` turns them into
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from zorgclaim.domain.schema import STEP_TYPE
@@ -41,11 +43,13 @@ PAYOUT_SOURCES = _sources(["payout", "payout-proposed"])
 REVIEW_SOURCES = _sources(["review-accepted", "review-changed", "review-rejected"])
 
 
+@cache
 def _source(check: str) -> pl.Expr:
     """A check's own source from the catalogue."""
     return named_value("source", catalogue.source(check))
 
 
+@cache
 def _st(stage: str) -> pl.Expr:
     return pl.lit(STAGES[stage], pl.Int64).alias("_st")
 
@@ -55,11 +59,13 @@ def _ck_of(check: pl.Expr) -> pl.Expr:
     return check.replace_strict(_CHECK_NAMES, _CHECK_RANKS, return_dtype=pl.Int64).alias("_ck")
 
 
-def _named(stage: str, check: str) -> list[pl.Expr]:
+@cache
+def _named(stage: str, check: str) -> tuple[pl.Expr, ...]:
     """A part of one stage and one check: the names and their ranks, as literals."""
-    return [named_value("stage", stage), named_value("check", check), _st(stage), pl.lit(CHECK_RANK[check], pl.Int64).alias("_ck")]
+    return (named_value("stage", stage), named_value("check", check), _st(stage), pl.lit(CHECK_RANK[check], pl.Int64).alias("_ck"))
 
 
+@cache
 def _json(*cols: str) -> pl.Expr:
     return pl.struct(*cols).struct.json_encode()
 
