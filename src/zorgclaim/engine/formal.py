@@ -71,11 +71,6 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     """Adds one `fail_<check>` column per check and `formal_ok`,
     and for credits the debit they reverse (`debit_i` in this batch, or `debit_in_history`)."""
     ref = world.reference
-    # the window in force on each line's date of receipt (a dated parameter; no clock here)
-    window = memo("declaration_window", (world.library,), lambda: world.library.param_frame("declaration_window_years"))
-    # one value in force for every date (as now): a fixed offset, not one formatted per line
-    span = (pl.lit(f"{window['value'][0]}y") if window["value"].n_unique() == 1
-            else pl.format("{}y", dated_value(window, pl.col("received"))))
     # a credit reverses a debit of the same provider for the same member, never another's line
     # (the history is searched for debits only when the batch has a credit)
     referred = df["credits"].drop_nulls().unique()
@@ -152,6 +147,21 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         (pl.col("credits").is_not_null()
          & (pl.int_range(pl.len()).over("credits", "provider", "member_id") > 0)).alias("_credited_in_batch"),
     )
+    # (the expressions are built once per library and kept: building them cost a batch of a few lines
+    # more than computing them; names are compared only when a line gives one)
+    names = df["provider_name"].null_count() < df.height
+    df = df.with_columns(*memo("formal_fail_columns", (world.library,), lambda: _fail_columns(world.library, names), names))
+    return summarize(df.drop([c for c in df.columns if c.startswith("_")]))
+
+
+def _fail_columns(library, names: bool) -> list[pl.Expr]:
+    """One `fail_<check>` expression per check, for a library's declaration window; `names`: some
+    line gives a provider name to compare."""
+    # the window in force on each line's date of receipt (a dated parameter; no clock here)
+    window = memo("declaration_window", (library,), lambda: library.param_frame("declaration_window_years"))
+    # one value in force for every date (as now): a fixed offset, not one formatted per line
+    span = (pl.lit(f"{window['value'][0]}y") if window["value"].n_unique() == 1
+            else pl.format("{}y", dated_value(window, pl.col("received"))))
     paramedic = pl.col("care_kind").is_in(PARAMEDIC)
     # a member's nota is checked against the AGB register; a foreign provider is not in it
     nota = (pl.col("submitted_by") == "member").fill_null(False) & ~pl.col("abroad")
@@ -182,7 +192,7 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
         "wlz": pl.col("_wlz").fill_null(False),
         "nota-provider-unknown": nota & ~pl.col("provider_known"),
         # (names compared only when a line gives one: the comparison costs two regular expressions)
-        "nota-provider-name": pl.lit(False) if df["provider_name"].null_count() == df.height else (
+        "nota-provider-name": pl.lit(False) if not names else (
             nota & pl.col("provider_known") & pl.col("provider_name").is_not_null()
             & (_name_key(pl.col("provider_name")) != _name_key(pl.col("register_name")))),
         "credit-without-debit": pl.col("is_credit") & (pl.col("credits").is_null()
@@ -194,14 +204,16 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     # a credit follows its debit: it is checked only for being a proper credit, so a paid line can
     # always be reversed (also after the 3-year window, a cover change or a ban)
     for_credits = {"duplicate-line", "credit-without-debit", "already-credited"}
-    df = df.with_columns(*((e if n in for_credits else (e & ~pl.col("is_credit"))).fill_null(False).alias(f"fail_{n}")
-                           for n, e in fails.items()))
-    return summarize(df.drop([c for c in df.columns if c.startswith("_")]))
+    return [(e if n in for_credits else (e & ~pl.col("is_credit"))).fill_null(False).alias(f"fail_{n}")
+            for n, e in fails.items()]
+
+
+_FORMAL_OK = (~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok")
 
 
 def summarize(df: pl.DataFrame) -> pl.DataFrame:
     """`formal_ok`: no check failed (the codes of the failed ones are listed by codes.py)."""
-    return df.with_columns((~pl.any_horizontal(*(pl.col(f"fail_{c.name}") for c in CHECKS))).alias("formal_ok"))
+    return df.with_columns(_FORMAL_OK)
 
 
 _CHECK_META = pl.DataFrame({"check": [c.name for c in CHECKS], "code": [c.code for c in CHECKS],

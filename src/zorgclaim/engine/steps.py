@@ -92,6 +92,10 @@ def _query_flags(lines: int) -> pl.QueryOptFlags:
     return _LARGE_QUERY if lines >= PUSHDOWN_FROM_LINES else _SMALL_QUERY
 
 
+# each requirement's pass/fail flag, out of the candidate's bit set
+_REQUIREMENT_FLAGS = [((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)]
+
+
 def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits: pl.DataFrame,
                 rules: tuple = ()) -> pl.DataFrame:
     formal = formal_steps(df)
@@ -103,7 +107,7 @@ def build_steps(df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, benefits
     c = pl.concat([
         cands.select("i", pl.col("cand_rank").cast(pl.Int64).alias("cand"), "product", "outcome", "req_ok",
                      "restriction_source",
-                     *[((pl.col("req_bits") & (1 << k)) != 0).alias(f"req_{n}") for k, (n, _) in enumerate(REQUIREMENTS)],
+                     *_REQUIREMENT_FLAGS,
                      pl.lit(pl.Series(BASES)).gather(pl.col("price_basis")).alias("price_basis"),
                      "price", "amount", "unit_rate", "co_pay", "co_pay_unit", "co_pay_limit", "co_pay_pct", "under_declared",
                      "nth", "term_days", "units"),
