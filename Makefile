@@ -44,6 +44,7 @@ bench-store: setup
 
 # load on zorgclaim serve: BENCH_ARGS="--db postgresql --rate 75 --items 4" and the like
 bench-api: setup
+	$(BIN)/pip install -q -e '.[bench]'
 	cd bench && ../scripts/with-postgres.sh ../$(BIN)/python api_load.py $(BENCH_ARGS)
 
 clean:
