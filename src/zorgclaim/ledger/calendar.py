@@ -5,7 +5,8 @@ package's Dutch calendar (New Year, Good Friday, Easter, King's Day, Ascension, 
 Christmas), adjusted by two parameters in `policy/data/parameters/payments.yaml`:
 `working_day_extra_holidays` (5 May every year: Algemene termijnenwet art. 3 lid 1 names "de vijfde
 mei", the package has Liberation Day only every fifth year) and `working_day_good_friday` (whether
-Good Friday counts; the package has it, the Algemene termijnenwet does not name it: `verified: false`).
+Good Friday counts; the package has it, and Algemene termijnenwet art. 3 lid 2 puts it on a par
+with the holidays of lid 1).
 """
 
 from __future__ import annotations
