@@ -13,6 +13,7 @@ from sqlalchemy import select
 from zorgclaim.app.access import Forbidden, NotFound, Principal, is_staff, log_access
 from zorgclaim.app.context import Context
 from zorgclaim.domain.money import to_cents
+from zorgclaim.engine.counters import parse_key
 from zorgclaim.engine.state import State
 from zorgclaim.store.models import AddedAuthorization, ClaimLine, Decision
 from zorgclaim.store.repository import load_state
@@ -158,13 +159,8 @@ def remaining(ctx: Context, p: Principal, member_id: str, state: State | None = 
     out, seen = [], set()
     counters = state.counters.filter(pl.col("counter_key").str.starts_with(member_id + "|"))
     for r in counters.sort("counter_key").iter_rows(named=True):
-        parts = r["counter_key"].split("|")
-        by_product = "/" in parts[1]
-        product, benefit_id = (parts[1], parts[2]) if by_product else (None, parts[1])
-        diagnosis = None if by_product else parts[2]
-        # a counter per service code ends in the code (member|product|benefit|code), one per year in the year
-        code = parts[3] if by_product and len(parts) > 3 and not parts[3].isdigit() else None
-        year = int(parts[-1]) if len(parts) > 3 and parts[-1].isdigit() else None
+        # (a counter per service code names the code, e.g. a denture per jaw; one per year its year)
+        _, product, benefit_id, diagnosis, code, year = parse_key(r["counter_key"])
         pid, b = _benefit(ctx, product, benefit_id, products)
         if b is None:
             continue

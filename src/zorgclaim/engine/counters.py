@@ -16,11 +16,33 @@ once per distinct counter, not once per candidate (about half of them share one)
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import polars as pl
 
 from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.frames import value_ids
+
+
+class CounterKey(NamedTuple):
+    """A counter's text key read back into its parts (None where the key has no such part)."""
+    member_id: str
+    product: str | None
+    benefit: str
+    diagnosis: str | None
+    code: str | None
+    year: int | None
+
+
+def parse_key(key: str) -> CounterKey:
+    """The parts of a text key as `counter_ids` spells it: a product id and a service code hold a
+    '/' (`vgz/natura`, `mondzorg/J081`), a year is all digits and comes last."""
+    parts = key.split("|")
+    year = int(parts.pop()) if len(parts) > 3 and parts[-1].isdigit() else None
+    if "/" in parts[1]:                 # member|product|benefit[|code]
+        return CounterKey(parts[0], parts[1], parts[2], None, parts[3] if len(parts) > 3 else None, year)
+    return CounterKey(parts[0], None, parts[1], parts[2], None, year)   # member|benefit|diagnosis
 
 
 def successors(dcsph: pl.DataFrame) -> dict[str, str]:

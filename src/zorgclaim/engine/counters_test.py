@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from zorgclaim.engine.counters import counter_ids
+from zorgclaim.engine.counters import CounterKey, counter_ids, parse_key
 
 BENEFITS = pl.DataFrame({
     "product": ["p/basis", "p/basis", "p/extra", "p/extra", "p/extra", "p/basis", "p/basis"],
@@ -91,3 +91,21 @@ def test_a_counter_per_code_counts_each_code_apart():
     ids, keys = _counter_ids(c)
     assert ids.tolist() == [0, 1, 0, 2]
     assert keys.to_list() == ["M1|p/basis|prothese|mondzorg/P020", "M1|p/basis|prothese|mondzorg/P021", "M1|p/basis|fysio"]
+
+
+def test_every_key_reads_back_into_its_parts():
+    """`parse_key` reads what `counter_ids` spells: each kind of key, with and without a year."""
+    c = _candidates(7)
+    ids, keys = _counter_ids(c)
+    for k, r in zip(keys.gather(ids).to_list(), c.iter_rows(named=True)):
+        b = BENEFITS.row(r["brow"], named=True)
+        yearly = b["window"] == "calendar_year" or b["per_year_amount"] is not None or b["from_year_amount"] is not None
+        year = r["service_date"].year if yearly else None
+        if b["counter"] == "condition":
+            want = CounterKey(r["member_id"], None, b["benefit"], r["diagnosis"] or "-", None, year)
+        else:
+            want = CounterKey(r["member_id"], b["product"], b["benefit"], None,
+                              r["code"] if b["counter"] == "code" else None, year)
+        assert parse_key(k) == want, k
+    assert parse_key("M1|p/basis|prothese|mondzorg/P020|2025") == CounterKey(
+        "M1", "p/basis", "prothese", None, "mondzorg/P020", 2025)
