@@ -178,6 +178,7 @@ def main() -> None:
                     "server's: 2 with planner processes)")
     ap.add_argument("--no-plan-process", action="store_true", help="Decide in the server's own process")
     ap.add_argument("--plan-threads", type=int, default=1, help="polars threads in each planner process")
+    ap.add_argument("--no-plan-one-cpu", action="store_true", help="Let a planner's threads run on any CPU during a call")
     ap.add_argument("--workers", type=int, default=1, help="Server processes")
     ap.add_argument("--lines", type=int, default=100_000, help="Size of the book taken through the store first")
     ap.add_argument("--gather-ms", type=float, default=4.0)
@@ -212,7 +213,8 @@ def main() -> None:
     plan = ([(int(a), float(b) or None) for a, b in (p.split("@") for p in args.plan.split(","))] if args.plan
             else [(args.items, args.rate)])
     server = Server(book, gather_ms=args.gather_ms, lanes=args.lanes, workers=args.workers,
-                    plan_process=not args.no_plan_process, plan_threads=args.plan_threads)
+                    plan_process=not args.no_plan_process, plan_threads=args.plan_threads,
+                    plan_one_cpu=not args.no_plan_one_cpu)
     loads = []
     try:
         token = server.token("handler")
@@ -240,6 +242,7 @@ def main() -> None:
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "db": args.db, "machine": machine(),
            "book_lines": args.lines, "book_setup_s": round(setup, 1), "gather_ms": args.gather_ms, "lanes": args.lanes,
            "workers": args.workers, "client": args.client, "plan_process": not args.no_plan_process and args.workers == 1, "plan_threads": args.plan_threads,
+           "plan_one_cpu": not args.no_plan_one_cpu,
            "clients": args.clients, "loads": loads, "targets": {"p50_ms": 100, "p99_ms": 300, "lines_per_s": 300}}
     (ROOT / "results").mkdir(exist_ok=True)
     path = ROOT / "results" / f"api-{args.db}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

@@ -102,7 +102,7 @@ class Server:
     """`zorgclaim serve` in a subprocess on a loopback port, on a book's store and world."""
 
     def __init__(self, book: Book, gather_ms: float = 4.0, lanes: int | None = None, workers: int = 1,
-                 plan_process: bool = True, plan_threads: int = 1):
+                 plan_process: bool = True, plan_threads: int = 1, plan_one_cpu: bool = True):
         self.book, self.port = book, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).parent / "zorgclaim"
@@ -111,7 +111,8 @@ class Server:
         self.proc = subprocess.Popen([str(exe), "serve", "--port", str(self.port), "--world", str(book.folder / "world"),
                                       "--gather-ms", str(gather_ms), *(["--lanes", str(lanes)] if lanes else []), "--workers", str(workers),
                                       "--plan-process" if plan_process else "--no-plan-process",
-                                      "--plan-threads", str(plan_threads)], env=env, stdout=subprocess.PIPE,
+                                      "--plan-threads", str(plan_threads),
+                                      "--plan-one-cpu" if plan_one_cpu else "--no-plan-one-cpu"], env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -66,3 +66,43 @@ def test_a_planner_that_died_is_started_again(service_book):
         assert planner.pids[0] != first
     finally:
         planner.close()
+
+
+def _affinities() -> dict[int, set[int]]:
+    import os
+    out = {}
+    for t in os.listdir("/proc/self/task"):
+        try:
+            out[int(t)] = os.sched_getaffinity(int(t))
+        except OSError:
+            pass
+    return out
+
+
+def test_one_cpu_keeps_every_thread_on_the_callers_cpu_for_the_block_and_then_lets_them_go():
+    import os
+    import threading
+
+    import pytest
+
+    from zorgclaim.app import planner as planner_module
+    if planner_module._GETCPU is None or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs sched_getcpu/sched_setaffinity (Linux) and two CPUs")
+    pl.DataFrame({"a": [1, 2]}).filter(pl.col("a") > 1)        # polars' pool thread exists
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        before = _affinities()
+        assert len(before) >= 3 and all(len(c) >= 2 for c in before.values())
+        with planner_module.on_one_cpu(True):
+            inside = _affinities()
+            here = planner_module._GETCPU()
+        assert set(inside) == set(before)
+        assert all(c == {here} for c in inside.values())
+        assert _affinities() == before
+        with planner_module.on_one_cpu(False):
+            assert _affinities() == before
+    finally:
+        stop.set()
+        other.join()

@@ -59,6 +59,8 @@ def serve(
                                       "process; not for a store in memory)"),
     plan_threads: int = typer.Option(1, min=1, help="polars threads in each planner process (one suits batches of "
                                      "a few claims)"),
+    plan_one_cpu: bool = typer.Option(True, help="Keep a planner's threads on one CPU for each engine call (the "
+                                      "CPU it starts on; polars' hand-over to its pool thread is cheaper there)"),
 ):
     """The HTTP API (OpenAPI at /docs) on the store: SQLite in $ZORGCLAIM_HOME, or
     $ZORGCLAIM_DATABASE_URL."""
@@ -98,7 +100,7 @@ def serve(
             lanes = lanes or 2      # measured: two planners at once, 11% lower p50 than one lane in-process
             planner = Planner((HOME / "demo" / "world") if demo else _world_dir(world),
                               ctx.engine.url.render_as_string(hide_password=False), processes=lanes,
-                              threads=plan_threads)
+                              threads=plan_threads, one_cpu=plan_one_cpu)
         lanes = lanes or 1
         uvicorn.run(create_app(ctx, gather_ms=gather_ms, lanes=lanes, planner=planner), host=host, port=port,
                     log_level=log_level)

@@ -42,7 +42,10 @@ def _adjudication(d: dict, reason_meaning) -> list[dict]:
 def _by_line(decisions: pl.DataFrame | None) -> dict:
     if decisions is None or decisions.height == 0:
         return {}
-    return {r["line_id"]: r for r in decisions.unique("line_id", keep="first").iter_rows(named=True)}
+    by_line: dict = {}
+    for r in decisions.iter_rows(named=True):     # the first row of a line id (a plain read: no polars query)
+        by_line.setdefault(r["line_id"], r)
+    return by_line
 
 
 def safe_id(key: str) -> str:
