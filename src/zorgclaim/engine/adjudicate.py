@@ -17,7 +17,7 @@ from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids, successors
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
-from zorgclaim.engine.frames import attach, day_numbers, memo, value_ids
+from zorgclaim.engine.frames import attach, day_numbers, filled, given_mask, memo, null_mask, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
@@ -74,16 +74,16 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
     mode = (df.select(pl.when(~pl.col("formal_ok")).then(0).when(pl.col("is_credit")).then(kernel.CREDIT)
                       .when(pl.col("review_no") >= 0).then(kernel.HELD).otherwise(kernel.DECIDE))
             .to_series().cast(pl.Int8).to_numpy())
-    counters = kernel.Counters(_days(ctr["first"]).copy(), ctr["total"].fill_null(0).to_numpy().copy(),
-                               _days(ctr["pstart"]).copy(), ctr["pcount"].fill_null(0).to_numpy().copy(),
-                               ctr["yamount"].fill_null(0).to_numpy().copy())
+    counters = kernel.Counters(_days(ctr["first"]).copy(), filled(ctr["total"], 0).copy(),
+                               _days(ctr["pstart"]).copy(), filled(ctr["pcount"], 0).copy(),
+                               filled(ctr["yamount"], 0).copy())
     books = kernel.Books(dys["ded_total"].to_numpy(), dys["used"].to_numpy().copy(), svc_paid)
     out = kernel.run(
-        kernel.Lines(mode, _days(df["service_date"]), _last_days(df), df["quantity"].fill_null(1).to_numpy(),
+        kernel.Lines(mode, _days(df["service_date"]), _last_days(df), filled(df["quantity"], 1),
                      df["declared"].to_numpy(), df["cap"].to_numpy(), svc, dy,
                      df.select((pl.col("service_date") >= pl.col("ded_from")).fill_null(True)).to_series().to_numpy(), cs, ce,
-                     df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy()),
-        kernel.Reversed(hs, he, df["h_ded"].fill_null(0).to_numpy(), np.where(df["h_ded"].is_null().to_numpy(), -1, dy),
+                     filled(df["debit_i"].cast(pl.Int64), -1)),
+        kernel.Reversed(hs, he, filled(df["h_ded"], 0), np.where(null_mask(df["h_ded"]), -1, dy),
                         h_svc),
         _candidate_arrays(cands, benefits), counters, books,
         kernel.GivenBack(value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(),
@@ -159,7 +159,7 @@ def _service_keys(df: pl.DataFrame, state: State) -> tuple[np.ndarray, np.ndarra
     hashes = pl.concat([df["svc_key"].hash(), h_keys.hash(), paid_before["svc_key"].hash()])
     repeats = hashes.is_duplicated().head(df.height)
     universe = pl.concat([df["svc_key"].filter(repeats), h_keys]).drop_nulls().unique().sort().to_frame("svc_key")
-    paid = universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"].fill_null(False).to_numpy().copy()
+    paid = filled(universe.join(paid_before.with_columns(pl.lit(True).alias("p")), on="svc_key", how="left")["p"], False).copy()
     return value_ids(df["svc_key"], universe["svc_key"])[0], value_ids(df["h_svc_key"], universe["svc_key"])[0], paid
 
 
@@ -196,7 +196,7 @@ WINDOW_CODE = {"calendar_year": 1, "lifetime": 3}
 def _window_codes(benefits: pl.DataFrame) -> np.ndarray:
     """The kernel's window code per benefit: 0 none, 1 calendar year, 2 a period of `window_months`
     months from its first treatment, 3 lifetime."""
-    return np.where(benefits["window_months"].is_not_null().to_numpy(), 2,
+    return np.where(given_mask(benefits["window_months"]), 2,
                     benefits["window"].replace_strict(WINDOW_CODE, default=0, return_dtype=pl.Int64).to_numpy())
 
 
@@ -213,14 +213,14 @@ def _candidate_arrays(cands: pl.DataFrame, benefits: pl.DataFrame) -> kernel.Can
     cb = cands["brow"].to_numpy()
 
     def benefit(col: str, null) -> np.ndarray:
-        return benefits[col].fill_null(null).to_numpy()[cb]
-    auth_after = benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
-                                 ).to_series().fill_null(-1).to_numpy()[cb]
+        return filled(benefits[col], null)[cb]
+    auth_after = filled(benefits.select(pl.when(pl.col("auth") == "after_days").then(pl.col("auth_after_days")).otherwise(-1)
+                                 ).to_series(), -1)[cb]
     return kernel.Candidates(
-        cands["req_ok"].to_numpy(), cands["price"].fill_null(0).to_numpy(), cands["counter_no"].to_numpy(),
+        cands["req_ok"].to_numpy(), filled(cands["price"], 0), cands["counter_no"].to_numpy(),
         benefit("from_nth", 0), benefit("max_count", -1),
         memo("window_codes", (benefits,), lambda: _window_codes(benefits))[cb], benefit("window_months", 0),
-        cands["term_days"].fill_null(-1).to_numpy(), benefit("per_year_amount", -1), auth_after,
+        filled(cands["term_days"], -1), benefit("per_year_amount", -1), auth_after,
         cands["auth_ok"].to_numpy(), benefit("deductible", False), benefit("tops_up", False),
         benefit("stay_days", -1), benefit("stay_break_days", 0), _days(benefits["start_by"])[cb],
         benefit("from_year_amount", -1), memo("count_auth_codes", (benefits,), lambda: _count_auth_codes(benefits))[cb])

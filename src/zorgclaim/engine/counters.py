@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.engine.compiled import compiled
-from zorgclaim.engine.frames import value_ids
+from zorgclaim.engine.frames import filled, value_ids
 
 
 class CounterKey(NamedTuple):
@@ -70,8 +70,8 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
     if successor:
         lines = lines.with_columns(pl.col("diagnosis").replace(successor))
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
-    condition_b = (benefits["counter"] == "condition").fill_null(False).to_numpy()
-    code_b = (benefits["counter"] == "code").fill_null(False).to_numpy()
+    condition_b = filled((benefits["counter"] == "condition"), False)
+    code_b = filled((benefits["counter"] == "code"), False)
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()
                   | benefits["from_year_amount"].is_not_null()).to_numpy()
     product_b, n_product = value_ids(benefits["product"])

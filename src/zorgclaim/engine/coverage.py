@@ -14,8 +14,8 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, int_key_ids, key_ids, membership, memo,
-                                     min_in_period, period_holds, value_ids)
+from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, filled, given_mask, int_key_ids, key_ids,
+                                     membership, memo, min_in_period, period_holds, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
@@ -76,7 +76,7 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
 
 def _has(column: pl.Series) -> np.ndarray:
     """Per benefit row: a flag column set, or a list/value column given."""
-    return column.fill_null(False).to_numpy() if column.dtype == pl.Boolean else column.is_not_null().to_numpy()
+    return filled(column, False) if column.dtype == pl.Boolean else given_mask(column)
 
 
 def _list_table(lists: pl.Series) -> tuple[pl.Series, np.ndarray]:
@@ -102,7 +102,7 @@ def _requirements(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarr
     an insurer's restriction that applies to it (`_restricted`)."""
     def benefit(col: str) -> np.ndarray:
         return _has(bt[col])[b]
-    referral_given = df["referral_by"].is_not_null().to_numpy()[i]
+    referral_given = given_mask(df["referral_by"])[i]
     provider = world.providers.select(pl.col("agb").alias("provider"), "recognized_by", "qualifications")
     unlisted, unlisted_kind, unmet, restriction_source = _restricted(df, i, bt, b, world)
     # a provider abroad is in no Dutch register: its kind, recognition and qualifications are judged
@@ -146,7 +146,7 @@ def _setter_not_allowed(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np
     """The benefit says who may set its indication, the line names who set it (`indication_by`),
     and that provider is none of them: not by its kind nor by a qualification. A provider the world
     does not list is only what its AGB prefix says it is."""
-    sub = np.flatnonzero(bt["indication_set_by"].is_not_null().to_numpy()[b] & df["indication_by"].is_not_null().to_numpy()[i])
+    sub = np.flatnonzero(given_mask(bt["indication_set_by"])[b] & given_mask(df["indication_by"])[i])
     out = np.zeros(len(i), np.bool_)
     if len(sub) == 0:
         return out
@@ -166,7 +166,7 @@ def _setter_not_allowed(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np
 def _lacks(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, what: str, has: pl.DataFrame) -> np.ndarray:
     """The benefit asks the provider for `what` (a recognition or qualification) and the line's
     provider does not have it (`has`: provider, list of what it has)."""
-    sub = np.flatnonzero(bt[what].is_not_null().to_numpy()[b])
+    sub = np.flatnonzero(given_mask(bt[what])[b])
     out = np.zeros(len(i), np.bool_)
     if len(sub):
         pairs = has.explode(has.columns[1]).drop_nulls()
@@ -199,7 +199,7 @@ def _tariff_table(ct: pl.DataFrame, world: World) -> tuple:
     t_to, no_to = day_numbers(ct["to"])
     sides = (np.where(no_from, -1, value_ids(ct["provider"], providers)[0]), value_ids(ct["insurer"], insurers)[0],
              code_rows(ct["code"], world))
-    return providers, insurers, sides, t_from, np.where(no_to, FAR_DAY, t_to), ct["tariff"].fill_null(0).to_numpy()
+    return providers, insurers, sides, t_from, np.where(no_to, FAR_DAY, t_to), filled(ct["tariff"], 0)
 
 
 # an authorization asked for and not (yet) granted is no authorization: the line lacks one (0551)
@@ -221,7 +221,7 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
     asks = ((auth != "never") | bt["count_auth"].is_not_null()).to_numpy()[b]
     needs = (auth == "always").to_numpy()[b] | ((auth == "non_contracted").to_numpy()[b] & ~contracted)
     # a benefit may ask it for some of its codes only (MSR: without admission, not a consult)
-    for_codes = bt["auth_codes"].is_not_null().to_numpy()[b]
+    for_codes = given_mask(bt["auth_codes"])[b]
     if for_codes.any():
         needs &= ~for_codes | _in_list(bt["auth_codes"], df["code"], i, b, bt, "auth_codes")
     problem = np.full(len(i), -1, np.int64)

@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach, dated_value, memo, named_value, period_holds
+from zorgclaim.engine.frames import attach, dated_value, filled, memo, named_value, period_holds
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -40,8 +40,8 @@ def bsn_ok(bsns: pl.Series) -> pl.Series:
     The cleaned text once, the weighted sum of its digits in NumPy (as one polars expression, with
     the text in eleven places, it cost about a millisecond whatever the batch)."""
     s = bsns.to_frame("b").select(_bsn_digits(pl.col("b")))["b"]
-    shape = (s.str.contains(r"^[0-9]{9}$") & (s != "000000000")).fill_null(False).to_numpy()
-    n = s.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+    shape = filled((s.str.contains(r"^[0-9]{9}$") & (s != "000000000")), False)
+    n = filled(s.cast(pl.Int64, strict=False), 0)
     total = ((n[:, None] // _BSN_PLACES) % 10 * _BSN_WEIGHTS).sum(axis=1)
     ok = pl.Series(bsns.name, shape & (total % 11 == 0))
     return ok.set(bsns.is_null(), None) if bsns.null_count() else ok

@@ -116,6 +116,7 @@ def test_dated_value_takes_the_value_in_force_on_the_day():
 
 def test_period_holds_with_and_without_an_open_start():
     import datetime as dt
+
     from zorgclaim.engine.frames import period_holds
     d = dt.date
     f = pl.DataFrame({"a": [d(2025, 1, 1), None, d(2025, 3, 1), None], "b": [None, d(2025, 2, 1), d(2025, 3, 31), None],
@@ -135,8 +136,33 @@ def test_attach_to_an_empty_right_side_adds_the_same_null_columns_as_the_join():
 
 def test_day_numbers_are_days_since_1970_with_nulls_masked():
     import datetime as dt
+
     from zorgclaim.engine.frames import day_numbers
     days, null = day_numbers(pl.Series([dt.date(2024, 1, 1), None, dt.date(1960, 5, 5)]))
     assert days.dtype == np.int64 and days.tolist() == [19723, 0, -3528] and null.tolist() == [False, True, False]
     days, null = day_numbers(pl.Series([], dtype=pl.Date))
     assert days.dtype == np.int64 and len(days) == 0 and len(null) == 0
+
+
+@pytest.mark.parametrize("dtype,value", [(pl.Int64, 0), (pl.Int64, -1), (pl.Int32, -1), (pl.UInt32, 0),
+                                         (pl.UInt32, -1), (pl.Boolean, False), (pl.Boolean, True),
+                                         (pl.Int64, 2.5), (pl.Float64, 0.0)])
+@pytest.mark.parametrize("nulls", [False, True])
+def test_filled_is_fill_null_then_to_numpy_value_and_type(dtype, value, nulls):
+    from zorgclaim.engine.frames import filled
+    data = {pl.Boolean: [True, False, True, False]}.get(dtype, [3, 0, 7, 1])
+    s = pl.Series("x", [None if nulls and k % 2 else v for k, v in enumerate(data)], dtype=dtype)
+    want = s.fill_null(value).to_numpy()
+    got = filled(s, value)
+    assert got.dtype == want.dtype
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3], [None, None, None], [1, None, 3], [], [[1], None, []], ["a", None, "b"]])
+def test_null_and_given_masks_are_is_null_and_is_not_null(values):
+    from zorgclaim.engine.frames import given_mask, null_mask
+    s = pl.Series("x", values, dtype=pl.Int64 if not values or not isinstance(next((v for v in values if v is not None), 0), (list, str))
+                  else None)
+    assert np.array_equal(null_mask(s), s.is_null().to_numpy())
+    assert np.array_equal(given_mask(s), s.is_not_null().to_numpy())
+    assert null_mask(s).dtype == np.bool_

@@ -24,7 +24,8 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.engine.compiled import compiled
-from zorgclaim.engine.frames import FAR_DAY, day_numbers, distinct_values, membership, memo, take, value_ids
+from zorgclaim.engine.frames import (FAR_DAY, day_numbers, distinct_values, filled, given_mask, membership, memo, null_mask,
+                                     take, value_ids)
 
 
 
@@ -58,8 +59,8 @@ def match(lines: pl.DataFrame, benefits: pl.DataFrame, coverages: pl.DataFrame,
     day, no_day = day_numbers(lines["service_date"])
     age = lines["age"]
     args = (
-        _ids(lines["member_id"], members), np.where(no_day, -FAR_DAY, day), age.fill_null(0).to_numpy(),
-        age.is_null().to_numpy(), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
+        _ids(lines["member_id"], members), np.where(no_day, -FAR_DAY, day), filled(age, 0),
+        null_mask(age), _ids(lines["care_kind"], kinds), _ids(lines["code"], codes),
         _ids(lines["diagnosis"], diags), _ids(lines["csi"], csis),
         m_start, m_end, c_pid, c_from, c_to, *t["args"])
     count = _match(*args, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), False)
@@ -91,16 +92,16 @@ def _benefit_side(bt: pl.DataFrame, bijlage1: pl.DataFrame) -> dict:
     d_term = np.full(max(diags.len(), 1), -1, np.int64)
     bij_ids = _ids(bij["diagnosis"], diags)
     d_bij[bij_ids[bij_ids >= 0]] = True
-    d_term[bij_ids[bij_ids >= 0]] = bij["max_term_days"].fill_null(-1).to_numpy()[bij_ids >= 0]
+    d_term[bij_ids[bij_ids >= 0]] = filled(bij["max_term_days"], -1)[bij_ids >= 0]
     k_start, k_pos = _rows_by_value(by_product, b_pid, membership(bt["care_kinds"], kinds), products.len())
     x_start, x_pos = _rows_by_value(by_product, b_pid, membership(bt["codes"], codes), products.len())
     seg_from, seg_to = day_numbers(bt["seg_from"])[0], day_numbers(bt["seg_to"])[0]
     args = (by_product, k_start, k_pos, x_start, x_pos, max(kinds.len(), 1), max(codes.len(), 1),
-            bt["diagnoses"].is_not_null().to_numpy(), membership(bt["diagnoses"], diags),
-            bt["diag_bijlage1"].fill_null(False).to_numpy(), bt["csi"].is_not_null().to_numpy(),
+            given_mask(bt["diagnoses"]), membership(bt["diagnoses"], diags),
+            filled(bt["diag_bijlage1"], False), given_mask(bt["csi"]),
             membership(bt["csi"], csis), seg_from, seg_to,
-            bt["min_age"].fill_null(-1).to_numpy(), bt["max_age"].fill_null(-1).to_numpy(),
-            bt["min_age"].is_null().to_numpy(), bt["max_age"].is_null().to_numpy(), d_bij, d_term)
+            filled(bt["min_age"], -1), filled(bt["max_age"], -1),
+            null_mask(bt["min_age"]), null_mask(bt["max_age"]), d_bij, d_term)
     return {"products": products, "kinds": kinds, "codes": codes, "diags": diags, "csis": csis, "args": args}
 
 

@@ -24,7 +24,7 @@ from zorgclaim.domain.money import cents_text
 from zorgclaim.domain.world import WORLD_SCHEMAS, World
 from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.frames import attach, period_holds
+from zorgclaim.engine.frames import attach, filled, period_holds
 from zorgclaim.policy.review import ReviewRule
 
 # the requirement bits that an authorization would mend (coverage.REQUIREMENTS)
@@ -82,7 +82,7 @@ def _credits_of_held(df: pl.DataFrame, chosen: np.ndarray) -> pl.DataFrame:
     held = chosen >= 0
     if not held.any():
         return df
-    debit = df["debit_i"].cast(pl.Int64).fill_null(-1).to_numpy()
+    debit = filled(df["debit_i"].cast(pl.Int64), -1)
     hit = (debit >= 0) & held[np.maximum(debit, 0)] & df["is_credit"].to_numpy()
     if not hit.any():
         return df
@@ -105,7 +105,7 @@ def _selects(rule: ReviewRule, df: pl.DataFrame, cands: pl.DataFrame, world: Wor
     if rule.kind == "amount":
         default = rule.thresholds.get("default")
         threshold = df["care_kind"].replace_strict(rule.thresholds, default=default, return_dtype=pl.Int64)
-        return (df["declared"] >= threshold).fill_null(False).to_numpy()
+        return filled((df["declared"] >= threshold), False)
     if rule.kind == "sample":
         basis = stable_hash(df["line_id"], rule.seed) % np.uint64(10_000)
         return basis < np.uint64(int(rule.percent * 100))
