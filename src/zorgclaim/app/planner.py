@@ -16,8 +16,6 @@ server's process (`Planner` is not used).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 import os
 import queue
@@ -27,51 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-
-def _sched_getcpu():
-    try:
-        f = ctypes.CDLL(None).sched_getcpu          # glibc and musl; elsewhere the calls are not kept
-    except (AttributeError, OSError):
-        return None
-    f.restype = ctypes.c_int
-    return f if hasattr(os, "sched_setaffinity") else None
-
-
-_GETCPU = _sched_getcpu()
-
-
-@contextlib.contextmanager
-def on_one_cpu(keep: bool = True, allowed: set[int] | None = None):
-    """Every thread of this process on the CPU this one runs on, for the length of the block (the
-    threads may run anywhere in `allowed` again after it).
-
-    Why: polars runs each eager DataFrame operation on its pool's thread while the caller waits,
-    and an engine call makes ~400 of them. On this project's machine (a 2-core virtual machine)
-    waking a thread on the other CPU is costly: a 16-row filter took 148 us against 52 us with
-    both threads on one CPU, and the engine alone on 4 Claims 64-69 ms against 45-46 ms. The
-    CPU is the one the scheduler chose when the call starts, not a fixed one: a planner pinned to a
-    fixed CPU for good waited for it under load while the other was free (docs/performance.md)."""
-    cpu = _GETCPU() if keep and _GETCPU is not None else -1
-    if cpu < 0:
-        yield
-        return
-    allowed = allowed or os.sched_getaffinity(0)
-    tids = _set_all(os.listdir("/proc/self/task"), {cpu})
-    try:
-        yield
-    finally:
-        _set_all(tids, allowed)
-
-
-def _set_all(tids, cpus: set[int]) -> list:
-    done = []
-    for t in tids:
-        try:
-            os.sched_setaffinity(int(t), cpus)
-            done.append(t)
-        except OSError:         # a thread that ended meanwhile
-            pass
-    return done
+from zorgclaim.app.one_cpu import CAN_KEEP, on_one_cpu
 
 
 def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
@@ -83,7 +37,7 @@ def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
     from zorgclaim.app.context import open_context
     from zorgclaim.store.repository import compute
     ctx = open_context(Path(world_dir) if world_dir else None, url)
-    allowed = os.sched_getaffinity(0) if one_cpu and _GETCPU is not None else None
+    allowed = os.sched_getaffinity(0) if one_cpu and CAN_KEEP else None
     conn.send(("ready", pl.thread_pool_size()))
     while True:
         try:
