@@ -94,7 +94,7 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
         pl.Series("amount", c_amount), pl.Series("c_ded", c_ded), pl.Series("outcome", c_out),
         pl.Series("units", c_units), pl.Series("nth", c_nth))
     df = df.with_columns(pl.Series("line_code", line_code), pl.Series("ded_after", ded_after),
-                         pl.Series("ded_total", dys["ded_total"].gather(np.maximum(dy, 0)).to_numpy()
+                         pl.Series("ded_total", dys["ded_total"].to_numpy()[np.maximum(dy, 0)]
                                    if dys.height else np.zeros(n, np.int64)))
     decisions = _decide(df, cands, state, cs, ce, benefits)
     if explain:

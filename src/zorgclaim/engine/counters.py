@@ -92,7 +92,7 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
         raise ValueError("counter_ids: candidates are not grouped by member")
     code_col = pl.col("code") if per_code.any() else pl.lit(None, pl.String).alias("code")
     rows = lines.select("member_id", pl.col("diagnosis").fill_null("-"), code_col)[i[firsts]].with_columns(
-        pl.Series("_p", benefits["product"].gather(brow[firsts])), pl.Series("_b", benefits["benefit"].gather(brow[firsts])),
+        pl.Series("_p", benefits["product"][brow[firsts]]), pl.Series("_b", benefits["benefit"][brow[firsts]]),
         pl.Series("_c", condition[firsts]), pl.Series("_k", per_code[firsts]),
         pl.Series("_y", np.where(per_year[firsts], year[firsts], -1)))
     text = rows.select(pl.concat_str([

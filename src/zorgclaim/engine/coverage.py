@@ -60,7 +60,7 @@ def candidates(df: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame
               bt, world.coverages, world.reference.bijlage1)
     i, b = c["i"].to_numpy().astype(np.int64), c["brow"].to_numpy()
     c = c.with_columns(
-        pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(bt["term_days"].gather(b)).alias("term_days"),
+        pl.when(pl.col("diag_bijlage1")).then(pl.col("bij_term")).otherwise(bt["term_days"][b]).alias("term_days"),
     ).drop("bij_term", "diag_bijlage1")
     tariff, contracted = _contracted(df, i, bt, b, world)
     contracted &= ~df["abroad"].to_numpy()[i]          # a contract is with a Dutch provider, by its AGB
@@ -152,8 +152,8 @@ def _setter_not_allowed(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np
         return out
     tags = memo("setter_tags", (world.providers, world.reference), lambda: _setter_tags(world))
     prefix = world.reference.provider_kinds.select(pl.col("prefix"), pl.col("kind").alias("tag"))
-    cand = pl.DataFrame({"k": np.arange(len(sub)), "agb": df["indication_by"].gather(i[sub]),
-                         "tag": bt["indication_set_by"].gather(b[sub])}).explode("tag")
+    cand = pl.DataFrame({"k": np.arange(len(sub)), "agb": df["indication_by"][i[sub]],
+                         "tag": bt["indication_set_by"][b[sub]]}).explode("tag")
     listed = cand.join(tags, on=["agb", "tag"], how="semi")
     unlisted = (cand.join(tags.select("agb").unique(), on="agb", how="anti")
                 .with_columns(pl.col("agb").str.slice(0, 2).alias("prefix")).join(prefix, on=["prefix", "tag"], how="semi"))
@@ -170,7 +170,7 @@ def _lacks(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray, wha
     out = np.zeros(len(i), np.bool_)
     if len(sub):
         pairs = has.explode(has.columns[1]).drop_nulls()
-        found = key_ids([df["provider"].gather(i[sub]), bt[what].gather(b[sub])], [pairs[c] for c in pairs.columns])[0]
+        found = key_ids([df["provider"][i[sub]], bt[what][b[sub]]], [pairs[c] for c in pairs.columns])[0]
         out[sub] = found < 0
     return out
 
@@ -233,7 +233,7 @@ def _authorization(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndar
             pl.col("from").alias("a_from"), pl.col("to").alias("a_to"), pl.col("status").fill_null("active").alias("a_status"),
         ).unique("authorization", keep="first")
         named = (df.select("member_id", "service_date", "authorization")[i[sub]]
-                 .with_columns(pl.Series("cr", sub), bt["benefit"].gather(b[sub]))
+                 .with_columns(pl.Series("cr", sub), bt["benefit"][b[sub]])
                  .join(auths, on="authorization", how="left", maintain_order="left"))
         in_period = period_holds("a_from", "a_to", "service_date")
         named = named.with_columns(

@@ -143,6 +143,11 @@ def value_ids(col: pl.Series, values: pl.Series | None = None) -> tuple[np.ndarr
     """Each value's position in `values` (by default the column's own distinct values, in order
     of first appearance), -1 for a null or a value not there; and how many ids there are (at
     least 1, so it can size a table)."""
+    if values is None and len(col) <= SMALL:      # by a dict: no polars query (see `_small_ids`)
+        index: dict = {}
+        ids = np.fromiter((index.setdefault(v, len(index)) if v is not None else -1 for v in col.to_list()),
+                          np.int64, len(col))
+        return ids, max(len(index), 1)
     if values is None:
         values = col.drop_nulls().unique(maintain_order=True)
     if values.len() == 0:
@@ -243,6 +248,8 @@ def null_mask(column: pl.Series) -> np.ndarray:
     n = column.null_count()
     if n == 0 or n == len(column):
         return np.full(len(column), n > 0)
+    if len(column) <= 256:                  # a few rows: reading them out beats a query
+        return np.fromiter((v is None for v in column.to_list()), bool, len(column))
     return column.is_null().to_numpy()
 
 

@@ -166,3 +166,16 @@ def test_null_and_given_masks_are_is_null_and_is_not_null(values):
     assert np.array_equal(null_mask(s), s.is_null().to_numpy())
     assert np.array_equal(given_mask(s), s.is_not_null().to_numpy())
     assert null_mask(s).dtype == np.bool_
+
+
+@pytest.mark.parametrize("values", [["b", None, "a", "b"], [None, None], [], [3, 1, None, 3, 2]])
+@pytest.mark.parametrize("small", [True, False])
+def test_value_ids_number_distinct_values_in_order_of_first_appearance(values, small, monkeypatch):
+    from zorgclaim.engine import frames
+    if not small:
+        monkeypatch.setattr(frames, "SMALL", 0)
+    col = pl.Series("x", values, dtype=None if values and any(v is not None for v in values) else pl.String)
+    ids, n = frames.value_ids(col)
+    seen = list(dict.fromkeys(v for v in values if v is not None))
+    want = [-1 if v is None else seen.index(v) for v in values]
+    assert ids.tolist() == want and n == max(len(seen), 1)

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from zorgclaim.domain.schema import SHARE_TYPE
 from zorgclaim.engine.compiled import compiled
+from zorgclaim.engine.frames import take
 from zorgclaim.engine.state import State
 
 SHARE_COLUMNS = ["product", "benefit", "amount", "deductible"]
@@ -53,7 +54,7 @@ def line_money(rows: pl.DataFrame, n: int) -> pl.DataFrame:
     first = _first_largest(offsets, np.abs(amount))
     return pl.DataFrame([
         pl.Series("allowed", _sums(offsets, amount)), pl.Series("deductible", _sums(offsets, ded)), shares,
-        rows["product"].gather(pl.Series(first).set(pl.Series(first < 0), None)).alias("payer"),
+        take(rows["product"], first).alias("payer"),
     ])
 
 

@@ -84,22 +84,22 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
     basis can need one (not contracted, not priced per day or by percentage)."""
     i, b = c["i"].to_numpy().astype(np.int64), c["brow"].to_numpy()
     method = bt["price_method"]
-    own_method = filled((method == "per_day"), False)[b] | filled((method == "percentage"), False)[b]
-    limited = (bt["reimbursement_limit"].fill_null(False) | (method == "above_limit").fill_null(False)).to_numpy()[b]
+    own_method = filled(method == "per_day", False)[b] | filled(method == "percentage", False)[b]
+    limited = (filled(bt["reimbursement_limit"], False) | filled(method == "above_limit", False))[b]
     need = np.flatnonzero((~own_method & ~c["contracted"].to_numpy()) | limited)
     days, no_day = day_numbers(df["service_date"])
     code_no = np.where(no_day, -1, df["code_no"].to_numpy())[i[need]]
-    found = _rates(code_no, days[i[need]], bt["insurer"].gather(b[need]), world)
+    found = _rates(code_no, days[i[need]], bt["insurer"][b[need]], world)
     rates = {k: take(v, _scatter(need, len(i))) for k, v in found.items()}
     in_kind_line = filled((df["policy_type"] == "in_kind"), False)
     x = c.select("contracted", "contract_tariff").with_columns(
-        df["quantity"].gather(i).alias("quantity"), df["declared"].gather(i).alias("declared"),
-        *(bt[k].gather(b) for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment", "co_payment_percentage")),
+        df["quantity"][i], df["declared"][i],
+        *(bt[k][b] for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment", "co_payment_percentage")),
         pl.Series("in_kind", filled((bt["product_kind"] == "basic"), False)[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
         rates["reimbursement_limit"].alias("limit_rate"), pl.Series("limited", filled(bt["reimbursement_limit"], False)[b]),
-        (df["reviewed_action"] == "change").fill_null(False).gather(i).alias("person_cap"), df["cap"].gather(i).alias("cap"),
-        df["abroad"].gather(i))
+        pl.Series("person_cap", filled(df["reviewed_action"] == "change", False)[i]), df["cap"][i],
+        df["abroad"][i])
     q = pl.col("quantity")
     basis = (pl.when(pl.col("price_method") == "per_day").then(0)
              .when(pl.col("price_method") == "percentage").then(1)

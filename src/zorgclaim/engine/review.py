@@ -24,7 +24,7 @@ from zorgclaim.domain.money import cents_text
 from zorgclaim.domain.world import WORLD_SCHEMAS, World
 from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.frames import attach, filled, period_holds
+from zorgclaim.engine.frames import attach, filled, period_holds, take
 from zorgclaim.policy.review import ReviewRule
 
 # the requirement bits that an authorization would mend (coverage.REQUIREMENTS)
@@ -72,7 +72,7 @@ def review(df: pl.DataFrame, cands: pl.DataFrame, world: World) -> pl.DataFrame:
             chosen[todo & holds & hit] = k
     ids = pl.Series([r.id for r in rules] or [None], dtype=pl.String)
     df = df.with_columns(pl.Series("review_no", chosen),
-                         ids.gather(pl.Series(chosen).set(pl.Series(chosen < 0), None)).alias("review"))
+                         take(ids, chosen).alias("review"))
     return _credits_of_held(df, chosen)
 
 
