@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import attach, dated_value, filled, memo, named_value, period_holds
+from zorgclaim.engine.frames import attach, dated_value, filled, memo, named_value, period_holds, run
 from zorgclaim.engine.state import State
 
 PARAMEDIC = ["fysio", "oefen", "bekken"]
@@ -75,17 +75,17 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     # (the history is searched for debits only when the batch has a credit)
     referred = df["credits"].drop_nulls().unique()
     history = state.history.head(0) if referred.is_empty() else state.history
-    hist_debits = history.select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
-                                       pl.col("provider").alias("_hist_debit_provider"),
-                                       pl.col("member_id").alias("_hist_debit_member")).unique("credits")
+    hist_debits = run(history.lazy().select(pl.col("line_id").alias("credits"), pl.lit(True).alias("debit_in_history"),
+                                            pl.col("provider").alias("_hist_debit_provider"),
+                                            pl.col("member_id").alias("_hist_debit_member")).unique("credits"))
     # a line seen before: decided (history) or held for review (a resend either way); a credit's
     # debit must be decided (history): a held line has nothing to reverse yet
-    seen_ids = pl.concat([state.history.select("line_id"), state.held.select("line_id")]).select(
-        "line_id", pl.lit(True).alias("_in_hist"))
-    credited_before = (history.filter(pl.col("credits").is_not_null() & (pl.col("status") != "rejected"))
-                       .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
+    seen_ids = run(pl.concat([state.history.lazy().select("line_id"), state.held.lazy().select("line_id")]).select(
+        "line_id", pl.lit(True).alias("_in_hist")).unique("line_id"))
+    credited_before = run(history.lazy().filter(pl.col("credits").is_not_null() & (pl.col("status") != "rejected"))
+                          .select(pl.col("credits").alias("_ref"), pl.lit(True).alias("_hist_credited")).unique("_ref"))
 
-    df = attach(df, seen_ids.unique("line_id"), "line_id")
+    df = attach(df, seen_ids, "line_id")
     df = df.with_columns(pl.coalesce("bsn", "member_bsn").alias("_bsn"),
                          pl.Series("_dup_in_batch", _repeated(df["line_id"])))
     distinct = df.select(pl.col("_bsn").drop_nulls().unique())  # the 11-proof once per distinct BSN
@@ -96,35 +96,35 @@ def formal_checks(df: pl.DataFrame, world: World, state: State) -> pl.DataFrame:
     # a batch of a few lines, as the service decides them, often has none)
     dcsph = memo("formal_dcsph", (ref,), lambda: ref.dcsph.select(pl.col("code").alias("diagnosis"), "valid_from", "valid_to"))
     diag_ok = _none_found(df, "_diag_ok") if df["diagnosis"].null_count() == df.height else (
-        df.select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
-        .join(dcsph, on="diagnosis", how="inner")
-        .filter(period_holds("valid_from", "valid_to", "service_date"))
-        .select("i", pl.lit(True).alias("_diag_ok")).unique("i"))
+        run(df.lazy().select("i", "diagnosis", "service_date").filter(pl.col("diagnosis").is_not_null())
+            .join(dcsph.lazy(), on="diagnosis", how="inner")
+            .filter(period_holds("valid_from", "valid_to", "service_date"))
+            .select("i", pl.lit(True).alias("_diag_ok")).unique("i")))
     csi_dates, combos = memo("formal_csi", (ref,), lambda: (
         ref.csi.select(pl.col("code").alias("csi"), "valid_from", "valid_to").unique("csi"),
         ref.csi.select(pl.col("code").alias("csi"), pl.col("diagnosis").alias("_cd"))))
     # a CSI code is known when the list has it and it is valid on the service date (Vektis COD321
     # gives each code a start and, for a withdrawn one, an expiry date)
     csi_known = _none_found(df, "_csi_known") if df["csi"].null_count() == df.height else (
-        df.select("i", "csi", "service_date").filter(pl.col("csi").is_not_null())
-        .join(csi_dates, on="csi", how="inner")
-        .filter(period_holds("valid_from", "valid_to", "service_date", open_start=True))
-        .select("i", pl.lit(True).alias("_csi_known")))
+        run(df.lazy().select("i", "csi", "service_date").filter(pl.col("csi").is_not_null())
+            .join(csi_dates.lazy(), on="csi", how="inner")
+            .filter(period_holds("valid_from", "valid_to", "service_date", open_start=True))
+            .select("i", pl.lit(True).alias("_csi_known"))))
     combo_ok = _none_found(df, "_combo_ok") if df["csi"].null_count() == df.height else (
-        df.select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
-        .join(combos, on="csi", how="inner")
-        .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
-        .select("i", pl.lit(True).alias("_combo_ok")).unique("i"))
+        run(df.lazy().select("i", "csi", "diagnosis").filter(pl.col("csi").is_not_null())
+            .join(combos.lazy(), on="csi", how="inner")
+            .filter((pl.col("_cd") == "*") | (pl.col("_cd") == pl.col("diagnosis")))
+            .select("i", pl.lit(True).alias("_combo_ok")).unique("i")))
     wlz = _none_found(df, "_wlz") if world.wlz.height == 0 else (
-        df.select("i", "member_id", "service_date").join(world.wlz, on="member_id", how="inner")
-        .filter(period_holds("from", "to", "service_date"))
-        .select("i", pl.lit(True).alias("_wlz")).unique("i"))
+        run(df.lazy().select("i", "member_id", "service_date").join(world.wlz.lazy(), on="member_id", how="inner")
+            .filter(period_holds("from", "to", "service_date"))
+            .select("i", pl.lit(True).alias("_wlz")).unique("i")))
 
     # credits: the debit they reverse, in this batch (earlier in order) or in history
     # (only line ids some credit of the batch refers to)
     # (a line sent again - seen before or earlier in the batch - is no debit: it is refused 8021,
     # and the credit reverses the line decided first)
-    batch_debits = ((df.head(0) if referred.is_empty() else df)
+    batch_debits = run((df.head(0) if referred.is_empty() else df).lazy()
                     .select("is_credit", pl.col("line_id").alias("credits"), pl.col("i").alias("debit_i"),
                             pl.col("provider").alias("_batch_debit_provider"),
                             pl.col("member_id").alias("_batch_debit_member"),

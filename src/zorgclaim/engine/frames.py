@@ -54,6 +54,16 @@ def dated_value(values: pl.DataFrame, day: pl.Expr) -> pl.Expr:
     return out
 
 
+_AS_EAGER = pl.QueryOptFlags._eager()
+
+
+def run(query: pl.LazyFrame) -> pl.DataFrame:
+    """A chain of operations collected as one polars query, planned as an eager operation is (so
+    the result is the same as the chain run eagerly): one hand-over to polars' pool thread instead
+    of one per operation, each ~50-150 us on a small batch."""
+    return query.collect(optimizations=_AS_EAGER)
+
+
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
            left_on: str | list[str] | None = None, right_on: str | list[str] | None = None) -> pl.DataFrame:
     """Left-join `right` onto `df` and add right's non-key columns, gathering only the key
@@ -66,12 +76,36 @@ def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = N
         if df.height > SMALL or set(null_columns) & set(df.columns):
             return df.with_columns(pl.lit(None, t).alias(c) for c, t in null_columns.items())
         return df.hstack([pl.Series(c, [None] * df.height, dtype=t) for c, t in null_columns.items()])
-    joined = df[lk].join(right, left_on=lk, right_on=rk, how="left", maintain_order="left", coalesce=True)
-    if joined.height != df.height:
-        raise ValueError(f"attach: right side is not unique on {rk}")
-    new = joined[[c for c in joined.columns if c not in lk]]
+    if df.height + right.height <= SMALL:
+        new = _attached_small(df, right, lk, rk)
+    else:
+        joined = df[lk].join(right, left_on=lk, right_on=rk, how="left", maintain_order="left", coalesce=True)
+        if joined.height != df.height:
+            raise ValueError(f"attach: right side is not unique on {rk}")
+        new = joined[[c for c in joined.columns if c not in lk]]
     # (plain column picks and an hstack run no polars query; `with_columns` only to replace columns)
     return df.with_columns(new) if set(new.columns) & set(df.columns) else df.hstack(new.get_columns())
+
+
+def _attached_small(df: pl.DataFrame, right: pl.DataFrame, lk: list[str], rk: list[str]) -> pl.DataFrame:
+    """`attach`'s new columns for a small batch, as the left join gives them, by key ids and NumPy
+    picks: no polars query (a join is ~0.2 ms each on a few rows)."""
+    left_ids, right_ids = key_ids([df[c] for c in lk], [right[c] for c in rk])
+    found = right_ids >= 0
+    counts = np.bincount(right_ids[found], minlength=1)
+    if (counts[left_ids[left_ids >= 0]] > 1).any():
+        raise ValueError(f"attach: right side is not unique on {rk}")
+    row_of = np.full(len(counts), -1, np.int64)
+    row_of[right_ids[found]] = np.flatnonzero(found)
+    rows = np.where(left_ids >= 0, row_of[np.maximum(left_ids, 0)], -1)
+    return pl.DataFrame([take(right[c], rows).alias(c if c not in lk else f"{c}_right")
+                         for c in right.columns if c not in rk])
+
+
+def without(df: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """`df.drop(*names)` by picking the other columns (no polars query)."""
+    drop = set(names)
+    return df[[c for c in df.columns if c not in drop]]
 
 
 def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:

@@ -179,3 +179,39 @@ def test_value_ids_number_distinct_values_in_order_of_first_appearance(values, s
     seen = list(dict.fromkeys(v for v in values if v is not None))
     want = [-1 if v is None else seen.index(v) for v in values]
     assert ids.tolist() == want and n == max(len(seen), 1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_attach_on_a_small_batch_gives_what_the_join_gives(seed, monkeypatch):
+    """The small-batch path (key ids, no join) against the join path, on random keys with nulls,
+    two key columns, a right column named like a left key, and empty sides."""
+    import random
+
+    from zorgclaim.engine import frames
+    rng = random.Random(seed)
+    n, m = rng.choice([0, 1, 7, 30]), rng.choice([0, 1, 5, 12])
+    keys = [(a, b) for a in ["p", "q", "r", None] for b in [1, 2, 3]]
+    right_keys = rng.sample([k for k in keys if k[0] is not None], min(m, 9))
+    df = pl.DataFrame({"a": [rng.choice(keys)[0] for _ in range(n)], "b": [rng.choice([1, 2, 3, None]) for _ in range(n)],
+                       "x": list(range(n))}, schema={"a": pl.String, "b": pl.Int64, "x": pl.Int64})
+    right = pl.DataFrame({"ka": [k[0] for k in right_keys], "kb": [k[1] for k in right_keys],
+                          "v": [rng.randint(0, 9) for _ in right_keys], "a": ["s"] * len(right_keys),
+                          "d": [rng.choice([None, 1.5]) for _ in right_keys]},
+                         schema={"ka": pl.String, "kb": pl.Int64, "v": pl.Int64, "a": pl.String, "d": pl.Float64})
+    small = attach(df, right, left_on=["a", "b"], right_on=["ka", "kb"])
+    monkeypatch.setattr(frames, "SMALL", -1)
+    by_join = attach(df, right, left_on=["a", "b"], right_on=["ka", "kb"])
+    assert small.schema == by_join.schema and small.equals(by_join)
+
+
+def test_attach_on_a_small_batch_refuses_duplicate_keys_only_when_a_line_meets_them():
+    right = pl.DataFrame({"k": [1, 1, 2], "v": [1, 2, 3]})
+    assert attach(pl.DataFrame({"k": [2, 3]}), right, "k")["v"].to_list() == [3, None]
+    with pytest.raises(ValueError, match="not unique"):
+        attach(pl.DataFrame({"k": [2, 1]}), right, "k")
+
+
+def test_without_drops_the_named_columns():
+    from zorgclaim.engine.frames import without
+    df = pl.DataFrame({"a": [1], "b": [2], "c": [3]})
+    assert without(df, "b").columns == ["a", "c"] and without(df, "b", "c").equals(df.drop("b", "c"))

@@ -11,7 +11,7 @@ import polars as pl
 
 from zorgclaim.domain.schema import abroad, conform_lines
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import memo, period_holds, value_ids
+from zorgclaim.engine.frames import memo, period_holds, run, value_ids
 
 # per member, service date, then receipt, then line id (SKGZ 202201218). On a tie of date and
 # receipt a credit comes after the debits, so a debit and its credit in one batch always work.
@@ -60,9 +60,10 @@ def _in_processing_order(df: pl.DataFrame) -> pl.DataFrame:
     packable = (df.height > 0 and rank.null_count() == 0 and days["s"].null_count() == 0 and days["r"].null_count() == 0
                 and members.len() < (1 << 29) and -(_DAYS // 2) <= low and high < _DAYS // 2)
     if not packable:
-        return df.with_columns(credit, rank).sort(ORDER).drop("_credit")
+        return run(df.lazy().with_columns(credit, rank).sort(ORDER).drop("_credit"))
     key = (rank * _DAYS + (days["s"] + _DAYS // 2)) * _DAYS + (days["r"] + _DAYS // 2)
-    return df.with_columns(key.alias("_order"), credit, rank).sort("_order", "_credit", "line_id").drop("_order", "_credit")
+    return run(df.lazy().with_columns(key.alias("_order"), credit, rank).sort("_order", "_credit", "line_id")
+               .drop("_order", "_credit"))
 
 
 def _tables(world: World) -> tuple:
@@ -91,20 +92,21 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
         pl.col("bsn").alias("member_bsn"), pl.col("voluntary_deductible").fill_null(0))
     codes, provs, kinds, ref_kinds, products = memo("prepare_tables", (world.reference, world.providers, world.library),
                                                     lambda: _tables(world))
-    df = (df.join(members, on="member_id", how="left")
-            .join(codes, on="code", how="left")
-            .join(provs, on="provider", how="left")
+    df = (df.lazy().join(members.lazy(), on="member_id", how="left")
+            .join(codes.lazy(), on="code", how="left")
+            .join(provs.lazy(), on="provider", how="left")
             .with_columns(pl.col("provider").str.slice(0, 2).alias("prefix"))
-            .join(kinds, on="prefix", how="left")
+            .join(kinds.lazy(), on="prefix", how="left")
             .with_columns(pl.coalesce("provider_kind", "prefix_kind").alias("provider_kind"),
                           pl.col("qualifications").fill_null([]), pl.col("recognized_by").fill_null([]))
-            .drop("prefix", "prefix_kind"))
-    # referrer kind, from the world's providers or else the AGB prefix
-    df = (df.join(ref_kinds, on="referral_by", how="left")
+            .drop("prefix", "prefix_kind")
+          # referrer kind, from the world's providers or else the AGB prefix
+            .join(ref_kinds.lazy(), on="referral_by", how="left")
             .with_columns(pl.col("referral_by").str.slice(0, 2).alias("prefix"))
-            .join(kinds, on="prefix", how="left")
+            .join(kinds.lazy(), on="prefix", how="left")
             .with_columns(pl.coalesce("referrer_kind", "prefix_kind").alias("referrer_kind"))
             .drop("prefix", "prefix_kind"))
+    df = run(df)
     # the basic product on the service date (and whether it still holds on the end date); a
     # coverage counts only within its product's validity (the years the library holds its
     # conditions for). A member insured on the date by a product whose conditions for that date
@@ -116,13 +118,13 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
                      pl.max_horizontal("from", "p_from").alias("cov_from"),
                      pl.min_horizontal(pl.col("to").fill_null(pl.col("p_to")), "p_to").alias("cov_to")))
     held = df.select("i", "member_id", "service_date").join(basic, on="member_id", how="inner")
-    hit = (held.filter(period_holds("cov_from", "cov_to", "service_date"))
-           .sort("i", "cov_from").unique("i", keep="first")
-           .select("i", "basic_product", "insurer", "policy_type", "cov_to"))
-    insured = held.filter(period_holds("c_from", "c_to", "service_date")).select("i").unique()
-    df = df.join(hit, on="i", how="left").with_columns(
-        (pl.col("i").is_in(insured["i"].implode()) & pl.col("basic_product").is_null()).alias("outside_library"))
-    return df.with_columns(
+    hit = run(held.lazy().filter(period_holds("cov_from", "cov_to", "service_date"))
+              .sort("i", "cov_from").unique("i", keep="first")
+              .select("i", "basic_product", "insurer", "policy_type", "cov_to"))
+    insured = run(held.lazy().filter(period_holds("c_from", "c_to", "service_date")).select("i").unique())
+    return run(df.lazy().join(hit.lazy(), on="i", how="left").with_columns(
+        (pl.col("i").is_in(insured["i"].implode()) & pl.col("basic_product").is_null()).alias("outside_library")
+    ).with_columns(
         age_on(pl.col("birth_date"), pl.col("service_date")).alias("age"),
         pl.col("service_date").dt.year().cast(pl.Int64).alias("year"),
         (pl.col("credits").is_not_null() | (pl.col("declared") < 0)).alias("is_credit"),
@@ -130,4 +132,4 @@ def prepare(lines: pl.DataFrame, world: World) -> pl.DataFrame:
         abroad().alias("abroad"),
         pl.col("member_known").fill_null(False), pl.col("provider_known").fill_null(False),
         pl.col("code_no").cast(pl.Int64).fill_null(-1),
-    ).sort("i")
+    ).sort("i"))
