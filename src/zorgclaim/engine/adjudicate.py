@@ -17,7 +17,7 @@ from zorgclaim.engine import codes, kernel
 from zorgclaim.engine.counters import counter_ids, successors
 from zorgclaim.engine.coverage import REQUIREMENTS, assignment_ban, benefit_rows, candidates
 from zorgclaim.engine.formal import CHECKS, formal_checks, summarize
-from zorgclaim.engine.frames import attach, day_numbers, filled, given_mask, memo, null_mask, value_ids
+from zorgclaim.engine.frames import attach, day_numbers, filled, given_mask, memo, null_mask, run, value_ids
 from zorgclaim.engine.payout import line_money, share_rows
 from zorgclaim.engine.prepare import prepare
 from zorgclaim.engine.pricing import price
@@ -131,18 +131,18 @@ def _deductible_years(df: pl.DataFrame, state: State, world: World) -> tuple[pl.
     df = df.with_columns(pl.concat_str([pl.col("member_id"), ded_year.cast(pl.String)], separator="|").alias("dy_key"),
                          ded_year.alias("ded_year"), deductible_start(pl.col("birth_date"), pl.col("min_age")).alias("ded_from"))
     comp = memo("deductible_param", (world.library,), lambda: world.library.param_frame("compulsory_deductible", cents=True))
-    dys = (df.select("dy_key", "member_id", "ded_year", "voluntary_deductible", "ded_from").unique("dy_key").sort("dy_key")
-           .with_columns(pl.date(pl.col("ded_year"), 12, 31).alias("_d")).sort("_d")
-           .join_asof(comp, left_on="_d", right_on="from")
-           .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
-           .join(state.deductible_used().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
-           .with_columns(pl.col("used").fill_null(0)))
+    dys = run(df.lazy().select("dy_key", "member_id", "ded_year", "voluntary_deductible", "ded_from").unique("dy_key")
+              .sort("dy_key").with_columns(pl.date(pl.col("ded_year"), 12, 31).alias("_d")).sort("_d")
+              .join_asof(comp.lazy(), left_on="_d", right_on="from")
+              .with_columns((pl.col("value").fill_null(0) + pl.col("voluntary_deductible").fill_null(0)).alias("ded_total"))
+              .join(state.deductible_used().lazy().rename({"year": "ded_year"}), on=["member_id", "ded_year"], how="left")
+              .with_columns(pl.col("used").fill_null(0)))
     # a year insured only in part, or the year of turning 18: the deductible in proportion to the
     # days insured from the day it applies (Zvw art. 19; see pro_rata.py)
     basic = memo("basic_products", (world.library,),
                  lambda: [p.id for p in world.library.products.values() if p.kind == "basic"])
-    dys = (insured_days(world.coverages, basic, dys).with_columns(pro_rata(pl.col("ded_total")).alias("ded_total"))
-           .drop("insured_days", "year_days", "ded_from").sort("dy_key"))
+    dys = run(insured_days(world.coverages, basic, dys).lazy().with_columns(pro_rata(pl.col("ded_total")).alias("ded_total"))
+              .drop("insured_days", "year_days", "ded_from").sort("dy_key"))
     return df, dys, value_ids(df["dy_key"], dys["dy_key"])[0]
 
 
@@ -152,9 +152,9 @@ def _service_keys(df: pl.DataFrame, state: State) -> tuple[np.ndarray, np.ndarra
     than once among this batch's lines, the credits' debits and the paid history can be found paid
     before; every other line gets -1. A hash seen once is a key seen once, so the (string) index
     is built only for the few lines whose hash repeats."""
-    credited = state.history.filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
-    paid_before = (state.history.filter((pl.col("allowed") > 0) & pl.col("credits").is_null())
-                   .join(credited, on="line_id", how="anti").select("svc_key").unique())
+    credited = state.history.lazy().filter(pl.col("credits").is_not_null()).select(pl.col("credits").alias("line_id"))
+    paid_before = run(state.history.lazy().filter((pl.col("allowed") > 0) & pl.col("credits").is_null())
+                      .join(credited, on="line_id", how="anti").select("svc_key").unique())
     h_keys = df["h_svc_key"].drop_nulls()
     hashes = pl.concat([df["svc_key"].hash(), h_keys.hash(), paid_before["svc_key"].hash()])
     repeats = hashes.is_duplicated().head(df.height)
@@ -280,23 +280,24 @@ def _formal_bits(df: pl.DataFrame) -> np.ndarray:
 
 def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataFrame, counters: pl.DataFrame) -> State:
     # a line sent again is not taken in twice; a held line takes nothing until a person decides
-    taken = d.select(*HISTORY_SCHEMA, "shares", "fail_duplicate-line").filter(
-        ~pl.col("fail_duplicate-line") & (pl.col("status") != "pended"))
-    history = taken.select(list(HISTORY_SCHEMA))
-    shares = (taken.select("line_id", "shares").explode("shares").drop_nulls("shares")
-              .unnest("shares").select(list(SHARES_SCHEMA)))
+    # (each part one polars query: `run`)
+    taken = run(d.lazy().select(*HISTORY_SCHEMA, "shares", "fail_duplicate-line").filter(
+        ~pl.col("fail_duplicate-line") & (pl.col("status") != "pended")))
+    history = run(taken.lazy().select(list(HISTORY_SCHEMA)).cast(HISTORY_SCHEMA))
+    shares = run(taken.lazy().select("line_id", "shares").explode("shares").drop_nulls("shares")
+                 .unnest("shares").select(list(SHARES_SCHEMA)).cast(SHARES_SCHEMA))
     # counters lists the batch's counters by number (the candidates' first), so a number is its row
-    effects = cands.select("i", "counter_no", "e_count", "e_pcount", "e_amount", "e_period").filter(
-        (pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0))
-    effects = (effects.with_columns(counters["counter_key"].gather(effects["counter_no"]))
-               .join(df.select("i", "line_id"), on="i")
-               .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
-                       pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period")))
-    kept = state.counters.join(counters.select("counter_key"), on="counter_key", how="anti")
+    effects = run(cands.lazy().select("i", "counter_no", "e_count", "e_pcount", "e_amount", "e_period").filter(
+        (pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0)))
+    effects = run(effects.lazy().with_columns(counters["counter_key"][effects["counter_no"].to_numpy()])
+                  .join(df.lazy().select("i", "line_id"), on="i")
+                  .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
+                          pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period"))
+                  .cast(EFFECTS_SCHEMA))
+    kept = run(state.counters.lazy().join(counters.lazy().select("counter_key"), on="counter_key", how="anti"))
     # rechunked: a frame of many chunks makes later joins gather slowly (seen: 20x on a list column)
-    held = d.filter((pl.col("status") == "pended") & ~pl.col("fail_duplicate-line")).select(list(HELD_SCHEMA))
-    return State(pl.concat([state.history, history.cast(HISTORY_SCHEMA)], rechunk=True),
-                 pl.concat([state.shares, shares.cast(SHARES_SCHEMA)], rechunk=True),
-                 pl.concat([kept, counters], rechunk=True),
-                 pl.concat([state.effects, effects.cast(EFFECTS_SCHEMA)], rechunk=True),
-                 pl.concat([state.held, held.cast(HELD_SCHEMA)], rechunk=True), state.deductible_rest)
+    held = run(d.lazy().filter((pl.col("status") == "pended") & ~pl.col("fail_duplicate-line"))
+               .select(list(HELD_SCHEMA)).cast(HELD_SCHEMA))
+    return State(pl.concat([state.history, history], rechunk=True), pl.concat([state.shares, shares], rechunk=True),
+                 pl.concat([kept, counters], rechunk=True), pl.concat([state.effects, effects], rechunk=True),
+                 pl.concat([state.held, held], rechunk=True), state.deductible_rest)

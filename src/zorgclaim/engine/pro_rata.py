@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from zorgclaim.engine.frames import run
+
 
 def deductible_start(birth: pl.Expr, min_age: pl.Expr) -> pl.Expr:
     """The first day the deductible applies to a member born on `birth`: the first day of the month
@@ -30,9 +32,9 @@ def insured_days(coverages: pl.DataFrame, basic_products: list[str], keys: pl.Da
     `ded_from` on, at most the year's) and `year_days`."""
     year_start = pl.date(pl.col("ded_year"), 1, 1)
     year_end = pl.date(pl.col("ded_year"), 12, 31)
-    cov = coverages.filter(pl.col("product").is_in(basic_products)).select("member_id", "from", "to")
+    cov = coverages.lazy().filter(pl.col("product").is_in(basic_products)).select("member_id", "from", "to")
     start = pl.max_horizontal("from", year_start, "ded_from") if "ded_from" in keys.columns else pl.max_horizontal("from", year_start)
-    spans = (keys.select("member_id", "ded_year", *(["ded_from"] if "ded_from" in keys.columns else []))
+    spans = (keys.lazy().select("member_id", "ded_year", *(["ded_from"] if "ded_from" in keys.columns else []))
              .unique(["member_id", "ded_year"]).join(cov, on="member_id", how="left")
              .with_columns(start.alias("_a"),
                            pl.min_horizontal(pl.col("to").fill_null(year_end), year_end).alias("_b"))
@@ -41,9 +43,10 @@ def insured_days(coverages: pl.DataFrame, basic_products: list[str], keys: pl.Da
                            .alias("_d")))
     year_days = ((year_end - year_start).dt.total_days() + 1).alias("year_days")
     days = spans.group_by("member_id", "ded_year").agg(pl.col("_d").sum().alias("insured_days"))
-    return (keys.join(days, on=["member_id", "ded_year"], how="left")
-            .with_columns(year_days).with_columns(pl.min_horizontal(pl.col("insured_days").fill_null(0),
-                                                                    pl.col("year_days")).alias("insured_days")))
+    # (one polars query: `run`)
+    return run(keys.lazy().join(days, on=["member_id", "ded_year"], how="left")
+               .with_columns(year_days).with_columns(pl.min_horizontal(pl.col("insured_days").fill_null(0),
+                                                                       pl.col("year_days")).alias("insured_days")))
 
 
 def pro_rata(total: pl.Expr) -> pl.Expr:

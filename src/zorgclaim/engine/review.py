@@ -24,7 +24,7 @@ from zorgclaim.domain.money import cents_text
 from zorgclaim.domain.world import WORLD_SCHEMAS, World
 from zorgclaim.engine.compiled import compiled
 from zorgclaim.engine.coverage import REQUIREMENTS
-from zorgclaim.engine.frames import attach, filled, period_holds, take
+from zorgclaim.engine.frames import attach, filled, period_holds, run, take
 from zorgclaim.policy.review import ReviewRule
 
 # the requirement bits that an authorization would mend (coverage.REQUIREMENTS)
@@ -128,9 +128,9 @@ def _listed(df: pl.DataFrame, watch: pl.DataFrame) -> np.ndarray:
         return np.zeros(df.height, np.bool_)
     hits = []
     for kind, column in (("member", "member_id"), ("provider", "provider")):
-        entries = watch.filter(pl.col("kind") == kind).select(pl.col("id").alias(column), "from", "to")
-        hits.append(df.select("i", column, "service_date").join(entries, on=column, how="inner")
-                    .filter(period_holds("from", "to", "service_date", open_start=True)).select("i"))
+        entries = watch.lazy().filter(pl.col("kind") == kind).select(pl.col("id").alias(column), "from", "to")
+        hits.append(run(df.lazy().select("i", column, "service_date").join(entries, on=column, how="inner")
+                        .filter(period_holds("from", "to", "service_date", open_start=True)).select("i")))
     out = np.zeros(df.height, np.bool_)
     out[pl.concat(hits)["i"].cast(pl.Int64).to_numpy()] = True
     return out
