@@ -76,7 +76,7 @@ def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = N
         if df.height > SMALL or set(null_columns) & set(df.columns):
             return df.with_columns(pl.lit(None, t).alias(c) for c, t in null_columns.items())
         return df.hstack([pl.Series(c, [None] * df.height, dtype=t) for c, t in null_columns.items()])
-    if df.height + right.height <= SMALL:
+    if df.height + right.height <= ATTACH_BY_IDS:
         new = _attached_small(df, right, lk, rk)
     else:
         joined = df[lk].join(right, left_on=lk, right_on=rk, how="left", maintain_order="left", coalesce=True)
@@ -85,6 +85,11 @@ def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = N
         new = joined[[c for c in joined.columns if c not in lk]]
     # (plain column picks and an hstack run no polars query; `with_columns` only to replace columns)
     return df.with_columns(new) if set(new.columns) & set(df.columns) else df.hstack(new.get_columns())
+
+
+# up to this many rows on both sides, `attach` finds rows by key ids rather than by a join (measured,
+# two threads, one key: 0.40 against 0.52 ms at 16 lines, the same near 500, 2.7 against 1.0 ms at 5,000)
+ATTACH_BY_IDS = 512
 
 
 def _attached_small(df: pl.DataFrame, right: pl.DataFrame, lk: list[str], rk: list[str]) -> pl.DataFrame:

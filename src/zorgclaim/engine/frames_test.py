@@ -199,7 +199,7 @@ def test_attach_on_a_small_batch_gives_what_the_join_gives(seed, monkeypatch):
                           "d": [rng.choice([None, 1.5]) for _ in right_keys]},
                          schema={"ka": pl.String, "kb": pl.Int64, "v": pl.Int64, "a": pl.String, "d": pl.Float64})
     small = attach(df, right, left_on=["a", "b"], right_on=["ka", "kb"])
-    monkeypatch.setattr(frames, "SMALL", -1)
+    monkeypatch.setattr(frames, "ATTACH_BY_IDS", -1)
     by_join = attach(df, right, left_on=["a", "b"], right_on=["ka", "kb"])
     assert small.schema == by_join.schema and small.equals(by_join)
 
