@@ -23,6 +23,7 @@ import datetime as dt
 
 import polars as pl
 
+from zorgclaim.engine.frames import run
 from zorgclaim.ledger import accounts
 from zorgclaim.ledger.calendar import add_working_days, working_days
 from zorgclaim.policy.library import PolicyLibrary
@@ -37,30 +38,33 @@ def due_dates(lines: pl.DataFrame, contracts: pl.DataFrame, library: PolicyLibra
         name = "member_payment_working_days_post" if channel == "post" else "member_payment_working_days_online"
         return add_working_days(day, int(library.param(name, day)), working_days(library, day))
 
-    by_member = lines.filter(pl.col("submitted_by") == "member").select("received", "channel").unique()
+    # one polars query (`run`): a batch in real time is a few lines, where each query's fixed cost
+    # is what it pays most
+    lazy = lines.lazy()
+    by_member = lazy.filter(pl.col("submitted_by") == "member").select("received", "channel").unique()
     member_due = by_member.with_columns(pl.struct("received", "channel").map_elements(
         lambda r: working(r["received"], r["channel"]), return_dtype=pl.Date).alias("m_due"))
-    terms = contracts.select("provider", "from", "to", pl.col("payment_term_days").cast(pl.Int64))
-    with_term = (lines.select("line_id", "provider", "service_date")
+    terms = contracts.lazy().select("provider", "from", "to", pl.col("payment_term_days").cast(pl.Int64))
+    with_term = (lazy.select("line_id", "provider", "service_date")
                  .join(terms.filter(pl.col("payment_term_days").is_not_null()), on="provider", how="inner")
                  .filter((pl.col("service_date") >= pl.col("from"))
                          & (pl.col("to").is_null() | (pl.col("service_date") <= pl.col("to"))))
                  .group_by("line_id").agg(pl.col("payment_term_days").min()))
-    default = lines.select("received").unique().with_columns(pl.col("received").map_elements(
+    default = lazy.select("received").unique().with_columns(pl.col("received").map_elements(
         lambda d: int(library.param("provider_payment_term_days", d)), return_dtype=pl.Int64).alias("default_term"))
-    out = (lines.select("line_id", "submitted_by", "channel", "received")
+    out = (lazy.select("line_id", "submitted_by", "channel", "received")
            .join(member_due, on=["received", "channel"], how="left")
            .join(with_term, on="line_id", how="left").join(default, on="received", how="left"))
     term = pl.coalesce("payment_term_days", "default_term")
-    return out.select("line_id", pl.when(pl.col("submitted_by") == "member").then(pl.col("m_due"))
-                      .otherwise(pl.col("received") + pl.duration(days=term)).alias("due"))
+    return run(out.select("line_id", pl.when(pl.col("submitted_by") == "member").then(pl.col("m_due"))
+                          .otherwise(pl.col("received") + pl.duration(days=term)).alias("due")))
 
 
 def decision_transfers(decisions: pl.DataFrame, lines: pl.DataFrame, due: pl.DataFrame) -> pl.DataFrame:
     """The transfers for decided lines. `decisions`: line_id, member_id, provider, allowed, deductible,
     paid, payee; `lines`: line_id, received; `due`: line_id, due."""
-    d = decisions.select("line_id", "member_id", "provider", "allowed", "deductible", "paid", "payee").join(
-        lines.select("line_id", "received"), on="line_id", how="left").join(due, on="line_id", how="left")
+    d = decisions.lazy().select("line_id", "member_id", "provider", "allowed", "deductible", "paid", "payee").join(
+        lines.lazy().select("line_id", "received"), on="line_id", how="left").join(due.lazy(), on="line_id", how="left")
     payee = pl.when(pl.col("payee") == "member").then(accounts.member_expr("member_id")) \
               .otherwise(accounts.provider_expr("provider"))
     legs = [
@@ -72,10 +76,10 @@ def decision_transfers(decisions: pl.DataFrame, lines: pl.DataFrame, due: pl.Dat
             "line_id", accounts.deductible_expr("member_id").alias("from_"), accounts.provider_expr("provider").alias("to"),
             pl.col("deductible").alias("signed"), "due", "received"),
     ]
-    return _normalize(pl.concat(legs))
+    return run(_normalize(pl.concat(legs)))       # one polars query
 
 
-def _normalize(legs: pl.DataFrame) -> pl.DataFrame:
+def _normalize(legs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
     """Signed movements from_ -> to become transfers with amount > 0 (a negative one turns round and is
     due at once, on receipt); zero movements are dropped."""
     legs = legs.filter(pl.col("signed") != 0)

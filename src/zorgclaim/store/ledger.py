@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Engine, delete, func, insert, or_, select, text, union_all
 
 from zorgclaim.domain.world import World
+from zorgclaim.engine.frames import run
 from zorgclaim.ledger import accounts
 from zorgclaim.ledger.calendar import next_working_day, working_days
 from zorgclaim.ledger.payments import Held, plan_payments
@@ -39,9 +40,9 @@ def insert_transfers(conn, transaction_id: int, transfers: pl.DataFrame) -> None
     """Write transfers (line_id, debit, credit, amount, due) of one ledger transaction, and add
     them to the accounts' balances (`account_balance`): the one place transfers are written."""
     bulk_insert(conn, Transfer.__table__, transfers.with_columns(pl.lit(transaction_id, pl.Int64).alias("transaction_id")))
-    legs = pl.concat([transfers.select(pl.col("credit").alias("account"), "amount"),
-                      transfers.select(pl.col("debit").alias("account"), -pl.col("amount"))])
-    delta = legs.group_by("account").agg(pl.col("amount").sum().alias("balance"))
+    legs = pl.concat([transfers.lazy().select(pl.col("credit").alias("account"), "amount"),
+                      transfers.lazy().select(pl.col("debit").alias("account"), -pl.col("amount"))])
+    delta = run(legs.group_by("account").agg(pl.col("amount").sum().alias("balance")))    # one polars query
     if delta["account"].str.starts_with(_DEDUCTIBLE).any():      # onto the invoice run's work queue
         conn.execute(insert(DeductibleUninvoiced).from_select(["transfer_id"], select(Transfer.id).where(
             (Transfer.transaction_id == transaction_id)

@@ -12,6 +12,7 @@ from sqlalchemy import ARRAY, Engine, String, any_, bindparam, delete, func, ins
 from zorgclaim.domain.schema import DECISION_SCHEMA, LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
+from zorgclaim.engine.frames import run
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, DEDUCTIBLE_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA,
                                     SHARES_SCHEMA, service_key)
 from zorgclaim.store import explanations
@@ -380,15 +381,16 @@ def _save_state(conn, before: State, after: State) -> None:
     member_of = after.history.select("line_id", "member_id")
     for frame, table in ((after.shares, StateShare), (after.effects, StateEffect)):
         old = before.shares if table is StateShare else before.effects
-        new = frame.join(old.select("line_id").unique(), on="line_id", how="anti").join(member_of, on="line_id", how="left")
+        new = run(frame.lazy().join(old.lazy().select("line_id").unique(), on="line_id", how="anti")
+                  .join(member_of.lazy(), on="line_id", how="left"))
         bulk_insert(conn, table.__table__, new)
     # only the counters the batch changed (or started): a counter keeps its key, and the engine
     # returns every counter it was given
-    changed = after.counters.join(before.counters, on=list(COUNTERS_SCHEMA), how="anti", nulls_equal=True)
-    keys = changed["counter_key"].to_list()
+    counters = run(after.counters.lazy().join(before.counters.lazy(), on=list(COUNTERS_SCHEMA), how="anti", nulls_equal=True)
+                   .with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id")))
+    keys = counters["counter_key"].to_list()
     for where in where_in(conn, StateCounter.counter_key, keys):
         conn.execute(delete(StateCounter).where(where))
-    counters = changed.with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id"))
     bulk_insert(conn, StateCounter.__table__, counters)
 
 
