@@ -38,20 +38,26 @@ def due_dates(lines: pl.DataFrame, contracts: pl.DataFrame, library: PolicyLibra
         name = "member_payment_working_days_post" if channel == "post" else "member_payment_working_days_online"
         return add_working_days(day, int(library.param(name, day)), working_days(library, day))
 
-    # one polars query (`run`): a batch in real time is a few lines, where each query's fixed cost
-    # is what it pays most
+    # The dates and terms per distinct day of receipt (a handful) are worked out in Python, not in a
+    # polars query: a Python function called inside a query needs the interpreter lock on polars'
+    # pool thread, and in the server another thread can hold that lock while it waits for the same
+    # pool (pickling a frame for a planner) - a deadlock, seen under load. The rest is one query
+    # (`run`): a batch in real time is a few lines, where each query's fixed cost is what it pays most.
+    by_member = lines.filter(pl.col("submitted_by") == "member").select("received", "channel").unique().rows()
+    member_due = pl.LazyFrame({"received": [r for r, _ in by_member], "channel": [c for _, c in by_member],
+                               "m_due": [working(r, c) for r, c in by_member]},
+                              schema={"received": pl.Date, "channel": lines.schema["channel"], "m_due": pl.Date})
+    days = [d for d in lines["received"].unique().to_list() if d is not None]
+    default = pl.LazyFrame({"received": days, "default_term": [int(library.param("provider_payment_term_days", d))
+                                                               for d in days]},
+                           schema={"received": pl.Date, "default_term": pl.Int64})
     lazy = lines.lazy()
-    by_member = lazy.filter(pl.col("submitted_by") == "member").select("received", "channel").unique()
-    member_due = by_member.with_columns(pl.struct("received", "channel").map_elements(
-        lambda r: working(r["received"], r["channel"]), return_dtype=pl.Date).alias("m_due"))
     terms = contracts.lazy().select("provider", "from", "to", pl.col("payment_term_days").cast(pl.Int64))
     with_term = (lazy.select("line_id", "provider", "service_date")
                  .join(terms.filter(pl.col("payment_term_days").is_not_null()), on="provider", how="inner")
                  .filter((pl.col("service_date") >= pl.col("from"))
                          & (pl.col("to").is_null() | (pl.col("service_date") <= pl.col("to"))))
                  .group_by("line_id").agg(pl.col("payment_term_days").min()))
-    default = lazy.select("received").unique().with_columns(pl.col("received").map_elements(
-        lambda d: int(library.param("provider_payment_term_days", d)), return_dtype=pl.Int64).alias("default_term"))
     out = (lazy.select("line_id", "submitted_by", "channel", "received")
            .join(member_due, on=["received", "channel"], how="left")
            .join(with_term, on="line_id", how="left").join(default, on="received", how="left"))
