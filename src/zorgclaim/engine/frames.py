@@ -107,12 +107,6 @@ def _attached_small(df: pl.DataFrame, right: pl.DataFrame, lk: list[str], rk: li
                          for c in right.columns if c not in rk])
 
 
-def without(df: pl.DataFrame, *names: str) -> pl.DataFrame:
-    """`df.drop(*names)` by picking the other columns (no polars query)."""
-    drop = set(names)
-    return df[[c for c in df.columns if c not in drop]]
-
-
 def key_ids(left: list[pl.Series], right: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:
     """Integer ids for multi-column keys, for joins and look-ups on one Int64 column instead of
     several strings: the right side's distinct key rows are numbered 0..k-1; a left row gets the

@@ -210,8 +210,3 @@ def test_attach_on_a_small_batch_refuses_duplicate_keys_only_when_a_line_meets_t
     with pytest.raises(ValueError, match="not unique"):
         attach(pl.DataFrame({"k": [2, 1]}), right, "k")
 
-
-def test_without_drops_the_named_columns():
-    from zorgclaim.engine.frames import without
-    df = pl.DataFrame({"a": [1], "b": [2], "c": [3]})
-    assert without(df, "b").columns == ["a", "c"] and without(df, "b", "c").equals(df.drop("b", "c"))
