@@ -1,4 +1,4 @@
-"""Keeping a thread and polars' pool threads on one CPU for a stretch of work.
+"""Keeping a process's threads on one CPU for a stretch of work.
 
 polars runs each eager DataFrame operation on its pool's thread while the caller waits. On this
 project's machine (a 2-core virtual machine) waking a thread on the other CPU is costly: a 16-row
@@ -35,15 +35,15 @@ def current_cpu() -> int:
 
 
 @contextlib.contextmanager
-def on_one_cpu(keep: bool = True, allowed: set[int] | None = None, threads: list[int] | None = None):
-    """`threads` (default: every thread of this process) on the CPU this one runs on for the length
-    of the block; after it they may run anywhere in `allowed` (default: where this one may run)."""
+def on_one_cpu(keep: bool = True, allowed: set[int] | None = None):
+    """Every thread of this process on the CPU this one runs on for the length of the block; after
+    it they may run anywhere in `allowed` (default: where this one may run)."""
     cpu = current_cpu() if keep else -1
     if cpu < 0:
         yield
         return
     allowed = allowed or os.sched_getaffinity(0)
-    kept = _set_all(threads if threads is not None else os.listdir("/proc/self/task"), {cpu})
+    kept = _set_all(os.listdir("/proc/self/task"), {cpu})
     try:
         yield
     finally:
