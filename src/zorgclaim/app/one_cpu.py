@@ -35,14 +35,14 @@ def current_cpu() -> int:
 
 
 @contextlib.contextmanager
-def on_one_cpu(keep: bool = True, allowed: set[int] | None = None):
+def on_one_cpu(keep: bool = True):
     """Every thread of this process on the CPU this one runs on for the length of the block; after
-    it they may run anywhere in `allowed` (default: where this one may run)."""
+    it they may run wherever this one could before it."""
     cpu = current_cpu() if keep else -1
     if cpu < 0:
         yield
         return
-    allowed = allowed or os.sched_getaffinity(0)
+    allowed = os.sched_getaffinity(0)
     kept = _set_all(os.listdir("/proc/self/task"), {cpu})
     try:
         yield

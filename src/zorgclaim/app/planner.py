@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from zorgclaim.app.one_cpu import CAN_KEEP, on_one_cpu
+from zorgclaim.app.one_cpu import on_one_cpu
 
 
 def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
@@ -37,7 +37,6 @@ def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
     from zorgclaim.app.context import open_context
     from zorgclaim.store.repository import compute
     ctx = open_context(Path(world_dir) if world_dir else None, url)
-    allowed = os.sched_getaffinity(0) if one_cpu and CAN_KEEP else None
     conn.send(("ready", pl.thread_pool_size()))
     while True:
         try:
@@ -45,7 +44,7 @@ def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
         except (EOFError, OSError):
             os._exit(0)
         try:
-            with on_one_cpu(one_cpu, allowed), ctx.engine.connect() as db:
+            with on_one_cpu(one_cpu), ctx.engine.connect() as db:
                 c = compute(db, lines, ctx.world, explain)
             reply = ("ok", (c.before, c.after, c.decisions))
         except Exception as e:  # noqa: BLE001 - the server raises it for this batch

@@ -45,6 +45,11 @@ def parse_key(key: str) -> CounterKey:
     return CounterKey(parts[0], None, parts[1], parts[2], None, year)   # member|benefit|diagnosis
 
 
+def key_member(key: pl.Expr) -> pl.Expr:
+    """The member of a text key (its first part), as a column expression (see `parse_key`)."""
+    return key.str.split("|").list.first()
+
+
 def successors(dcsph: pl.DataFrame) -> dict[str, str]:
     """A closed diagnosis code -> the code that replaced it, followed to the last one."""
     step = {c: s for c, s in dcsph.select("code", "successor").drop_nulls().iter_rows()}
@@ -70,8 +75,8 @@ def counter_ids(lines: pl.DataFrame, i: np.ndarray, brow: np.ndarray, benefits: 
     if successor:
         lines = lines.with_columns(pl.col("diagnosis").replace(successor))
     # what the benefit decides: product or not, which benefit, per diagnosis, per year
-    condition_b = filled((benefits["counter"] == "condition"), False)
-    code_b = filled((benefits["counter"] == "code"), False)
+    condition_b = filled(benefits["counter"] == "condition", False)
+    code_b = filled(benefits["counter"] == "code", False)
     per_year_b = ((benefits["window"] == "calendar_year").fill_null(False) | benefits["per_year_amount"].is_not_null()
                   | benefits["from_year_amount"].is_not_null()).to_numpy()
     product_b, n_product = value_ids(benefits["product"])

@@ -109,3 +109,12 @@ def test_every_key_reads_back_into_its_parts():
         assert parse_key(k) == want, k
     assert parse_key("M1|p/basis|prothese|mondzorg/P020|2025") == CounterKey(
         "M1", "p/basis", "prothese", None, "mondzorg/P020", 2025)
+
+
+def test_key_member_reads_the_member_of_every_key_as_parse_key_does():
+    from zorgclaim.engine.counters import key_member
+    c = _candidates(7)
+    ids, keys = _counter_ids(c)
+    spelled = keys.gather(ids)
+    members = pl.select(key_member(pl.lit(spelled))).to_series().to_list()
+    assert members == [parse_key(k).member_id for k in spelled.to_list()] == c["member_id"].to_list()

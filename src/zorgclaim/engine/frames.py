@@ -54,14 +54,16 @@ def dated_value(values: pl.DataFrame, day: pl.Expr) -> pl.Expr:
     return out
 
 
-_AS_EAGER = pl.QueryOptFlags._eager()
+# how `run` plans a query: as polars plans an eager operation (no pushdown; on a few rows planning
+# more costs more than it saves)
+AS_EAGER = pl.QueryOptFlags._eager()
 
 
 def run(query: pl.LazyFrame) -> pl.DataFrame:
     """A chain of operations collected as one polars query, planned as an eager operation is (so
     the result is the same as the chain run eagerly): one hand-over to polars' pool thread instead
     of one per operation, each ~50-150 us on a small batch."""
-    return query.collect(optimizations=_AS_EAGER)
+    return query.collect(optimizations=AS_EAGER)
 
 
 def attach(df: pl.DataFrame, right: pl.DataFrame, on: str | list[str] | None = None, *,
@@ -137,14 +139,23 @@ SMALL = 20_000
 def _small_ids(lc: pl.Series, rc: pl.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """`key_ids` for one column by a dict: the same ids (right's distinct values numbered in order
     of first appearance; null and absent -1)."""
-    index: dict = {}
     rv = rc.to_list()
-    for v in rv:
+    index = _first_seen(rv)
+    return _ids_of(lc.to_list(), index), _ids_of(rv, index), len(index)
+
+
+def _first_seen(values: list) -> dict:
+    """The distinct values that are not null, numbered in order of first appearance."""
+    index: dict = {}
+    for v in values:
         if v is not None and v not in index:
             index[v] = len(index)
-    li = np.fromiter((index.get(v, -1) if v is not None else -1 for v in lc.to_list()), np.int64, len(lc))
-    ri = np.fromiter((index.get(v, -1) if v is not None else -1 for v in rv), np.int64, len(rv))
-    return li, ri, len(index)
+    return index
+
+
+def _ids_of(values: list, index: dict) -> np.ndarray:
+    """Each value's number in `index`; -1 for a null or a value not there."""
+    return np.fromiter((index.get(v, -1) if v is not None else -1 for v in values), np.int64, len(values))
 
 
 def int_key_ids(left: list[np.ndarray], right: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,10 +188,9 @@ def value_ids(col: pl.Series, values: pl.Series | None = None) -> tuple[np.ndarr
     of first appearance), -1 for a null or a value not there; and how many ids there are (at
     least 1, so it can size a table)."""
     if values is None and len(col) <= SMALL:      # by a dict: no polars query (see `_small_ids`)
-        index: dict = {}
-        ids = np.fromiter((index.setdefault(v, len(index)) if v is not None else -1 for v in col.to_list()),
-                          np.int64, len(col))
-        return ids, max(len(index), 1)
+        listed = col.to_list()
+        index = _first_seen(listed)
+        return _ids_of(listed, index), max(len(index), 1)
     if values is None:
         values = col.drop_nulls().unique(maintain_order=True)
     if values.len() == 0:

@@ -91,11 +91,11 @@ def price(c: pl.DataFrame, df: pl.DataFrame, bt: pl.DataFrame, world: World) -> 
     code_no = np.where(no_day, -1, df["code_no"].to_numpy())[i[need]]
     found = _rates(code_no, days[i[need]], bt["insurer"][b[need]], world)
     rates = {k: take(v, _scatter(need, len(i))) for k, v in found.items()}
-    in_kind_line = filled((df["policy_type"] == "in_kind"), False)
+    in_kind_line = filled(df["policy_type"] == "in_kind", False)
     x = c.select("contracted", "contract_tariff").with_columns(
         df["quantity"][i], df["declared"][i],
         *(bt[k][b] for k in ("price_method", "per_day", "percentage", "nc_pct", "co_payment", "co_payment_percentage")),
-        pl.Series("in_kind", filled((bt["product_kind"] == "basic"), False)[b] & in_kind_line[i]),
+        pl.Series("in_kind", filled(bt["product_kind"] == "basic", False)[b] & in_kind_line[i]),
         rates["avg_contracted"].alias("avg_rate"), rates["market"].alias("market_rate"),
         rates["reimbursement_limit"].alias("limit_rate"), pl.Series("limited", filled(bt["reimbursement_limit"], False)[b]),
         pl.Series("person_cap", filled(df["reviewed_action"] == "change", False)[i]), df["cap"][i],

@@ -105,7 +105,7 @@ def _selects(rule: ReviewRule, df: pl.DataFrame, cands: pl.DataFrame, world: Wor
     if rule.kind == "amount":
         default = rule.thresholds.get("default")
         threshold = df["care_kind"].replace_strict(rule.thresholds, default=default, return_dtype=pl.Int64)
-        return filled((df["declared"] >= threshold), False)
+        return filled(df["declared"] >= threshold, False)
     if rule.kind == "sample":
         basis = stable_hash(df["line_id"], rule.seed) % np.uint64(10_000)
         return basis < np.uint64(int(rule.percent * 100))

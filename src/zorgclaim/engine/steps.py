@@ -13,7 +13,7 @@ from zorgclaim.engine import catalogue, kernel
 from zorgclaim.engine.codes import LIMIT_CHECK
 from zorgclaim.engine.coverage import REQUIREMENTS
 from zorgclaim.engine.formal import formal_steps
-from zorgclaim.engine.frames import attach, named_value, packed_key
+from zorgclaim.engine.frames import AS_EAGER, attach, named_value, packed_key
 from zorgclaim.engine.pricing import BASES
 
 STAGES = {name: k for k, name in enumerate(catalogue.STAGES)}
@@ -84,12 +84,11 @@ def _pick(frame: pl.DataFrame, cond: pl.Expr, *columns) -> pl.LazyFrame | None:
 # (planning the pushdown through some twenty parts costs a batch of a few lines ~9 ms, more than
 # it saves). Measured in one process, alternating (docs/performance.md).
 PUSHDOWN_FROM_LINES = 20_000
-_SMALL_QUERY = pl.QueryOptFlags._eager()
 _LARGE_QUERY = pl.QueryOptFlags.none(projection_pushdown=True, simplify_expression=True)
 
 
 def _query_flags(lines: int) -> pl.QueryOptFlags:
-    return _LARGE_QUERY if lines >= PUSHDOWN_FROM_LINES else _SMALL_QUERY
+    return _LARGE_QUERY if lines >= PUSHDOWN_FROM_LINES else AS_EAGER
 
 
 # each requirement's pass/fail flag, out of the candidate's bit set

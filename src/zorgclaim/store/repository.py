@@ -12,6 +12,7 @@ from sqlalchemy import ARRAY, Engine, String, any_, bindparam, delete, func, ins
 from zorgclaim.domain.schema import DECISION_SCHEMA, LINE_SCHEMA
 from zorgclaim.domain.world import World
 from zorgclaim.engine import State, adjudicate
+from zorgclaim.engine.counters import key_member
 from zorgclaim.engine.frames import run
 from zorgclaim.engine.state import (COUNTERS_SCHEMA, DEDUCTIBLE_SCHEMA, EFFECTS_SCHEMA, HELD_SCHEMA, HISTORY_SCHEMA,
                                     SHARES_SCHEMA, service_key)
@@ -387,7 +388,7 @@ def _save_state(conn, before: State, after: State) -> None:
     # only the counters the batch changed (or started): a counter keeps its key, and the engine
     # returns every counter it was given
     counters = run(after.counters.lazy().join(before.counters.lazy(), on=list(COUNTERS_SCHEMA), how="anti", nulls_equal=True)
-                   .with_columns(pl.col("counter_key").str.split("|").list.first().alias("member_id")))
+                   .with_columns(key_member(pl.col("counter_key")).alias("member_id")))
     keys = counters["counter_key"].to_list()
     for where in where_in(conn, StateCounter.counter_key, keys):
         conn.execute(delete(StateCounter).where(where))
