@@ -87,9 +87,11 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                         h_svc),
         _candidate_arrays(cands, benefits), counters, books,
         kernel.GivenBack(value_ids(heff["counter_key"], keys["counter_key"])[0], heff["count"].to_numpy(),
-                         heff["pcount"].to_numpy(), heff["amount"].to_numpy(), _days(heff["period"])),
+                         heff["pcount"].to_numpy(), heff["amount"].to_numpy(), _days(heff["period"]),
+                         _days(heff["prev_period"]), filled(heff["prev_pcount"], 0)),
     )
-    line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period = out
+    (line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period,
+     e_prev_period, e_prev_pcount) = out
     cands = cands.with_columns(
         pl.Series("amount", c_amount), pl.Series("c_ded", c_ded), pl.Series("outcome", c_out),
         pl.Series("units", c_units), pl.Series("nth", c_nth))
@@ -108,7 +110,8 @@ def adjudicate(lines: pl.DataFrame, world: World, state: State | None = None,
                              "pstart": _dates(counters.pstart), "pcount": counters.pcount, "yamount": counters.yamount},
                             schema=COUNTERS_SCHEMA)
     cands = cands.with_columns(pl.Series("e_count", e_count), pl.Series("e_pcount", e_pcount),
-                               pl.Series("e_amount", e_amount), pl.Series("e_period", _dates(e_period)))
+                               pl.Series("e_amount", e_amount), pl.Series("e_period", _dates(e_period)),
+                               pl.Series("e_prev_period", _dates(e_prev_period)), pl.Series("e_prev_pcount", e_prev_pcount))
     new_state = _next_state(state, df, cands, decisions, counters)
     return decisions.select(list(DECISION_SCHEMA)), new_state
 
@@ -287,12 +290,14 @@ def _next_state(state: State, df: pl.DataFrame, cands: pl.DataFrame, d: pl.DataF
     shares = run(taken.lazy().select("line_id", "shares").explode("shares").drop_nulls("shares")
                  .unnest("shares").select(list(SHARES_SCHEMA)).cast(SHARES_SCHEMA))
     # counters lists the batch's counters by number (the candidates' first), so a number is its row
-    effects = run(cands.lazy().select("i", "counter_no", "e_count", "e_pcount", "e_amount", "e_period").filter(
+    effects = run(cands.lazy().select("i", "counter_no", "e_count", "e_pcount", "e_amount", "e_period", "e_prev_period",
+                                      "e_prev_pcount").filter(
         (pl.col("e_count") != 0) | (pl.col("e_amount") != 0) | (pl.col("e_pcount") != 0)))
     effects = run(effects.lazy().with_columns(counters["counter_key"][effects["counter_no"].to_numpy()])
                   .join(df.lazy().select("i", "line_id"), on="i")
                   .select("line_id", "counter_key", pl.col("e_count").alias("count"), pl.col("e_pcount").alias("pcount"),
-                          pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period"))
+                          pl.col("e_amount").alias("amount"), pl.col("e_period").alias("period"),
+                          pl.col("e_prev_period").alias("prev_period"), pl.col("e_prev_pcount").alias("prev_pcount"))
                   .cast(EFFECTS_SCHEMA))
     kept = run(state.counters.lazy().join(counters.lazy().select("counter_key"), on="counter_key", how="anti"))
     # rechunked: a frame of many chunks makes later joins gather slowly (seen: 20x on a list column)

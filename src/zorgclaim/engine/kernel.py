@@ -20,8 +20,10 @@ A count limit an authorization lifts (`count_auth`): a line beyond `max_count` i
 paid whole when a valid authorization covers it (`auth_ok`, decided per candidate in coverage);
 without one it is refused as COUNT_AUTH (0551) rather than COUNT_LIMIT. With NEW_WINDOW the line
 so paid starts a new window from its date (a replacement's own term of use); with SAME_WINDOW it
-counts in the current one. A credit of a line that started a new window gives its count back but
-does not bring the earlier window back.
+counts in the current one. A credit of a line that started a new window, while that window is
+still the counter's current one, brings the earlier window back with its count (the effect keeps
+both: `prev_period`, `prev_pcount`); lines counted in the new window after it then count in the
+earlier one (never more paid than the limit allows).
 
 A line's mode: 0 formal checks failed (skipped), 1 decide, 2 a credit, 3 held for review: decided
 as mode 1 (its proposal), then everything it took is given back, so it consumes no state.
@@ -91,10 +93,13 @@ def window_end(day, months):
 
 
 @njit(cache=True)
-def _release(k, count, pcount, amount, period, k_total, k_pstart, k_pcount, k_yamt):
+def _release(k, count, pcount, amount, period, prev_period, prev_pcount, k_total, k_pstart, k_pcount, k_yamt):
     k_total[k] -= count
     if pcount != 0 and (period == NONE or k_pstart[k] == period):
         k_pcount[k] -= pcount
+        if prev_period != NONE:     # the line started the current window: the earlier one comes back
+            k_pstart[k] = prev_period
+            k_pcount[k] += prev_pcount
     k_yamt[k] -= amount
 
 
@@ -171,13 +176,15 @@ class GivenBack(NamedTuple):
     pcount: np.ndarray
     amount: np.ndarray
     period: np.ndarray
+    prev_period: np.ndarray     # the window before, for a line that started a new one (else NONE)
+    prev_pcount: np.ndarray     # and that window's count
 
 
 def run(lines: Lines, reversed_: Reversed, cand: Candidates, counters: Counters, books: Books,
         back: GivenBack) -> tuple:
     """Walk the lines in order; returns per line its code (587) and deductible used after it, per
     candidate its amount, deductible, outcome, units, n-th treatment and its effects on its counter
-    (count, period count, amount, period)."""
+    (count, period count, amount, period, and the window before for a line that started a new one)."""
     return _run(*lines, *reversed_, *cand, *counters, *books, *back)
 
 
@@ -186,7 +193,7 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
         c_ok, c_price, c_counter, c_from_nth, c_max, c_window, c_months, c_term, c_cap, c_auth_after, c_auth_ok,
         c_ded_flag, c_tops, c_stay, c_stay_break, c_start_by, c_from_amt, c_count_auth,
         k_first, k_total, k_pstart, k_pcount, k_yamt, ded_total, ded_used, svc_paid,
-        he_counter, he_count, he_pcount, he_amount, he_period):
+        he_counter, he_count, he_pcount, he_amount, he_period, he_prev_period, he_prev_pcount):
     n = mode.shape[0]
     m = c_ok.shape[0]
     line_code = np.zeros(n, np.int32)
@@ -200,6 +207,8 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
     e_pcount = np.zeros(m, np.int64)
     e_amount = np.zeros(m, np.int64)
     e_period = np.full(m, NONE, np.int64)
+    e_prev_period = np.full(m, NONE, np.int64)
+    e_prev_pcount = np.zeros(m, np.int64)
     # what a held line's candidates' counters, its deductible year and its service key were before it
     saved = np.zeros((max(m, 1), 5), np.int64)
     for i in range(n):
@@ -209,15 +218,15 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
             j = debit_j[i]
             if j >= 0:
                 for c in range(cs[j], ce[j]):
-                    _release(c_counter[c], e_count[c], e_pcount[c], e_amount[c], e_period[c],
-                             k_total, k_pstart, k_pcount, k_yamt)
+                    _release(c_counter[c], e_count[c], e_pcount[c], e_amount[c], e_period[c], e_prev_period[c],
+                             e_prev_pcount[c], k_total, k_pstart, k_pcount, k_yamt)
                     ded_used[dy[j]] -= c_ded[c]
                 if svc[j] >= 0:
                     svc_paid[svc[j]] = False
             else:
                 for h in range(h_s[i], h_e[i]):
                     _release(he_counter[h], he_count[h], he_pcount[h], he_amount[h], he_period[h],
-                             k_total, k_pstart, k_pcount, k_yamt)
+                             he_prev_period[h], he_prev_pcount[h], k_total, k_pstart, k_pcount, k_yamt)
                 if h_dy[i] >= 0:
                     ded_used[h_dy[i]] -= h_ded[i]
                 if h_svc[i] >= 0:
@@ -277,6 +286,7 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
             outcome = PAID
             ps = k_pstart[k]
             pc = k_pcount[k]
+            prev_ps, prev_pc = NONE, 0      # the window this line ends, if it starts a new one
             if c_stay[c] >= 0:
                 if ps == NONE or d - ps - 1 > c_stay_break[c]:
                     pc = 0  # a new stay: the first, or after a break longer than the limit allows
@@ -297,6 +307,7 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                 if units > avail and c_count_auth[c] != NO_LIFT and c_auth_ok[c]:
                     # beyond the count on a valid authorization: the whole line is paid
                     if c_count_auth[c] == NEW_WINDOW:
+                        prev_ps, prev_pc = ps, pc
                         ps = d
                         pc = 0
                 elif avail <= 0:
@@ -344,6 +355,8 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                 if c_window[c] == 2:
                     k_pstart[k] = ps
                     e_period[c] = ps
+                    e_prev_period[c] = prev_ps
+                    e_prev_pcount[c] = prev_pc
                 k_pcount[k] = pc + units
                 e_pcount[c] = units
             if c_stay[c] >= 0:
@@ -370,7 +383,10 @@ def _run(mode, date, last_day, qty, declared, cap, svc, dy, ded_line, cs, ce, de
                 e_pcount[c] = 0
                 e_amount[c] = 0
                 e_period[c] = NONE
+                e_prev_period[c] = NONE
+                e_prev_pcount[c] = 0
             ded_used[dy[i]] = ded_before
             if svc[i] >= 0:
                 svc_paid[svc[i]] = svc_before
-    return (line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period)
+    return (line_code, ded_after, c_amount, c_ded, c_out, c_units, c_nth, e_count, e_pcount, e_amount, e_period,
+            e_prev_period, e_prev_pcount)

@@ -33,7 +33,7 @@ def _run(days: list[dt.date], auth_ok: list[bool], lift: int, max_count: int = 1
     counters = kernel.Counters(np.array([kernel.NONE]), np.zeros(1, np.int64), np.array([kernel.NONE]),
                                np.zeros(1, np.int64), np.zeros(1, np.int64))
     books = kernel.Books(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_))
-    back = kernel.GivenBack(*(np.zeros(0, np.int64) for _ in range(5)))
+    back = kernel.GivenBack(*(np.zeros(0, np.int64) for _ in range(7)))
     out = kernel.run(lines, reversed_, cand, counters, books, back)
     return out[4].tolist(), out[2].tolist(), counters
 
@@ -74,8 +74,27 @@ def test_after_the_window_no_authorization_is_needed():
     assert outcome == [kernel.PAID, kernel.PAID]
 
 
-def test_a_credit_of_the_authorized_line_gives_its_count_back():
+def test_a_credit_of_the_authorized_line_brings_the_earlier_window_back():
     second = dt.date(2022, 5, 1)
     outcome, amount, counters = _run([D0, second, second], [False, True, False], kernel.NEW_WINDOW, credit_of={2: 1})
     assert outcome[:2] == [kernel.PAID, kernel.PAID]
-    assert counters.pcount[0] == 0 and counters.total[0] == 1
+    # the first denture's window (from D0) with its one, as before the second
+    assert counters.pstart[0] == _day(D0) and counters.pcount[0] == 1 and counters.total[0] == 1
+
+
+def test_after_that_credit_another_within_the_earlier_window_needs_an_authorization_again():
+    second, third, fourth = dt.date(2022, 5, 1), dt.date(2023, 1, 2), dt.date(2025, 3, 1)
+    outcome, amount, _ = _run([D0, second, second, third, fourth], [False, True, False, False, False],
+                              kernel.NEW_WINDOW, credit_of={2: 1})
+    # without the earlier window back the third would be paid: a count of 0 in the credited window
+    assert outcome[3] == kernel.COUNT_AUTH and amount[3] == 0
+    assert outcome[4] == kernel.PAID         # after D0's 60 months
+
+
+def test_a_credit_of_an_authorized_line_whose_window_was_replaced_leaves_the_later_window():
+    second, third = dt.date(2022, 5, 1), dt.date(2027, 6, 1)
+    # the third starts a window of its own (after the second's); the second's credit comes after it
+    outcome, _, counters = _run([D0, second, third, third], [False, True, False, False], kernel.NEW_WINDOW,
+                                credit_of={3: 1})
+    assert outcome[:3] == [kernel.PAID, kernel.PAID, kernel.PAID]
+    assert counters.pstart[0] == _day(third) and counters.pcount[0] == 1

@@ -5,7 +5,9 @@
 - `counters`: per member and benefit (and diagnosis for condition counters): first treatment date,
   total treatments, the current limit period and its count, the amount paid. Counters of
   calendar-year limits carry the year in their key.
-- `effects`: what each line added to which counter, so that a credit can take it back.
+- `effects`: what each line added to which counter, so that a credit can take it back (and, for
+  a line that started a new window on an authorization, the window before it, which its credit
+  brings back).
 - `held`: the lines held for review and not decided by a person yet: they took nothing, but a
   line sent again is a resend of them all the same (8021), in any later batch as in the same one.
 
@@ -30,7 +32,8 @@ HISTORY_SCHEMA = {
 }
 SHARES_SCHEMA = {"line_id": S, "product": S, "benefit": S, "amount": I, "deductible": I}
 COUNTERS_SCHEMA = {"counter_key": S, "first": D, "total": I, "pstart": D, "pcount": I, "yamount": I}
-EFFECTS_SCHEMA = {"line_id": S, "counter_key": S, "count": I, "pcount": I, "amount": I, "period": D}
+EFFECTS_SCHEMA = {"line_id": S, "counter_key": S, "count": I, "pcount": I, "amount": I, "period": D, "prev_period": D,
+                  "prev_pcount": I}
 HELD_SCHEMA = {"line_id": S, "member_id": S}
 DEDUCTIBLE_SCHEMA = {"member_id": S, "year": I, "used": I}
 

@@ -25,11 +25,23 @@ def load_state(folder: Path) -> State:
         if not path.exists():
             frames[name] = pl.DataFrame(schema=schema)
             continue
-        df = pl.read_parquet(path)
+        df = _added_columns(pl.read_parquet(path), schema)
         if dict(df.schema) != schema:
             raise InputError(f"{path}: not a zorgclaim state file (columns {list(df.columns)})")
         frames[name] = df
     return State(**frames)
+
+
+# columns added to a part after state files were first written, with the value an older file means
+ADDED = {"prev_period": pl.lit(None, pl.Date), "prev_pcount": pl.lit(0, pl.Int64)}
+
+
+def _added_columns(df: pl.DataFrame, schema: dict) -> pl.DataFrame:
+    """A part written before a column of ADDED existed, with that column as an older file means it."""
+    missing = [c for c in schema if c not in df.columns and c in ADDED]
+    if not missing or set(df.columns) | set(missing) != set(schema):
+        return df
+    return df.with_columns(ADDED[c].alias(c) for c in missing).select(list(schema))
 
 
 def save_state(state: State, folder: Path) -> None:

@@ -160,6 +160,9 @@ class StateEffect(Base):
     pcount: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     period: Mapped[dt.date | None] = mapped_column(Date)
+    # a line that started a new window on an authorization: the window before it, and its count
+    prev_period: Mapped[dt.date | None] = mapped_column(Date)
+    prev_pcount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class StoreLock(Base):
