@@ -108,6 +108,7 @@ WORDS: dict[str, dict[str, str]] = {
     "fig_paid": {"nl": "Vergoed per maand van de zorg, per soort zorg", "en": "Covered per month of care, per kind of care"},
     "fig_deductible": {"nl": "Eigen risico per maand van de zorg", "en": "Deductible per month of care"},
     "fig_queue": {"nl": "Wachtende regels naar leeftijd", "en": "Waiting lines by age"},
+    "other_kinds": {"nl": "overige soorten", "en": "other kinds"},
     "as_table": {"nl": "Als tabel", "en": "As a table"},
     "month": {"nl": "Maand", "en": "Month"},
     "held": {"nl": "Aangehouden", "en": "Held"},

@@ -118,7 +118,7 @@ def dashboard(request: Request):
         {"title": t("fig_refusals"), "chart": charts.bars([f"{c} {m}" for c, m in zip(f["refusals"]["code"], f["refusals"]["meaning"])],
                                                            f["refusals"]["lines"].to_list(), t("fig_refusals")),
          "head": [t("code"), t("reasons"), t("lines")], "rows": list(f["refusals"].select("code", "meaning", "lines").iter_rows())},
-        {"title": t("fig_paid"), "chart": charts.columns(months, per_kind, t("fig_paid"), euro),
+        {"title": t("fig_paid"), "chart": charts.columns(months, charts.largest(per_kind, t("other_kinds")), t("fig_paid"), euro),
          "head": [t("month")] + kinds, "rows": [(m, *(euro(per_kind[k][i]) for k in kinds)) for i, m in enumerate(months)]},
         {"title": t("fig_deductible"), "chart": charts.columns(months, {"": [ded_cell.get(m, 0) for m in months]},
                                                                t("fig_deductible"), euro),
