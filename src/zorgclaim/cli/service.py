@@ -51,7 +51,7 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo book into an empty store and (re)create demo users"),
     gather_ms: float = typer.Option(4.0, help="How long a real-time submission waits for others to share its engine call"),
     lanes: Optional[int] = typer.Option(None, min=1, help="Engine calls for real-time submissions run at once "
-                                        "(default: 2 with planner processes, one each; 1 without)"),
+                                        "(default 1: one planner process, or the server's own without)"),
     log_level: str = typer.Option("warning", help="uvicorn's log level"),
     workers: int = typer.Option(1, min=1, help="Server processes (each with its own engine calls; the store keeps "
                                 "them consistent)"),
@@ -97,7 +97,10 @@ def serve(
         planner = None
         if plan_process and ctx.engine.url.database not in (None, "", ":memory:"):
             from zorgclaim.app.planner import Planner
-            lanes = lanes or 2      # measured: two planners at once, 11% lower p50 than one lane in-process
+            # one planner by default: measured with a load generator that takes ~1 ms of CPU a
+            # request, two planners decided smaller batches for 35% more CPU, with a higher p99
+            # in 5 of 5 alternating runs and a higher p50 in 4 (docs/performance.md)
+            lanes = lanes or 1
             planner = Planner((HOME / "demo" / "world") if demo else _world_dir(world),
                               ctx.engine.url.render_as_string(hide_password=False), processes=lanes,
                               threads=plan_threads, one_cpu=plan_one_cpu)
