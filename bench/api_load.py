@@ -2,12 +2,12 @@
 persistence on (every answer is a decision written to the store with its ledger transfers).
 
     python api_load.py [--db sqlite|postgresql] [--clients 32] [--seconds 60] [--items 4] [--lines 100000]
-                       [--client httpx|aiohttp]
+                       [--client aiohttp|httpx]
 
 A book is generated and taken through the store first (the demo's size by default), a provider
 user per request's practice is not needed: a claims handler submits for any practice. The load
-client is one asyncio process on loopback (httpx, or with `--client aiohttp` a lighter client:
-it shares the machine's two cores with the server); each client sends its next claim when the
+client is one asyncio process on loopback (aiohttp, about 1 ms of CPU a request; `--client httpx`
+took 3-4 ms: it shares the machine's two cores with the server); each client sends its next claim when the
 previous is answered. Reported: latency percentiles, claims/s and lines/s, errors, and beside
 them the engine alone on a batch of the same shape (no HTTP, no store). Results go to
 results/api-<time>.json. PostgreSQL: ZORGCLAIM_TEST_POSTGRES_URL (scripts/with-postgres.sh sets it).
@@ -74,7 +74,7 @@ def claim(member: str, agb: str, items: int, n: int) -> dict:
 @contextlib.asynccontextmanager
 async def _http_client(kind: str, base: str, clients: int):
     """A `post(path, body, headers) -> (status, body bytes)` over `clients` kept-alive connections:
-    httpx (the default) or aiohttp, which takes about a third of httpx's CPU per request. The load
+    aiohttp (the default) or httpx, which takes three to four times aiohttp's CPU per request. The load
     generator shares the machine's two cores with the server, so what it takes is not the server's."""
     if kind == "aiohttp":
         import aiohttp
