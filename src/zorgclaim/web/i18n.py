@@ -108,7 +108,7 @@ WORDS: dict[str, dict[str, str]] = {
     "fig_paid": {"nl": "Vergoed per maand van de zorg, per soort zorg", "en": "Covered per month of care, per kind of care"},
     "fig_deductible": {"nl": "Eigen risico per maand van de zorg", "en": "Deductible per month of care"},
     "fig_queue": {"nl": "Wachtende regels naar leeftijd", "en": "Waiting lines by age"},
-    "other_kinds": {"nl": "overige soorten", "en": "other kinds"},
+    "other_kinds": {"nl": "Overige soorten", "en": "Other kinds"},
     "as_table": {"nl": "Als tabel", "en": "As a table"},
     "month": {"nl": "Maand", "en": "Month"},
     "held": {"nl": "Aangehouden", "en": "Held"},
@@ -164,6 +164,57 @@ WORDS: dict[str, dict[str, str]] = {
     "sent_before": {"nl": "Deze regel is eerder ingestuurd en niet opnieuw beoordeeld.",
                     "en": "This line was sent before and not decided again."},
 }
+
+
+# the kinds of care (service_codes.csv, care_kind) as staff read them: (Dutch, English)
+CARE_KINDS = {
+    "ambulance": ("Ambulancezorg", "Ambulance care"),
+    "bekken": ("Bekkenfysiotherapie", "Pelvic physiotherapy"),
+    "consumptie": ("Consumpties", "Food and drink"),
+    "dietetiek": ("Dieetadvisering", "Dietetics"),
+    "ergotherapie": ("Ergotherapie", "Occupational therapy"),
+    "farmacie": ("Geneesmiddelen", "Medicines"),
+    "fysio": ("Fysiotherapie", "Physiotherapy"),
+    "gebitsprothese": ("Kunstgebit", "Dentures"),
+    "gebitsprothese_implantaat": ("Klikgebit", "Implant-retained dentures"),
+    "gebitsprothese_reparatie": ("Kunstgebit: reparatie", "Denture repair"),
+    "ggz": ("Geestelijke gezondheidszorg", "Mental health care"),
+    "gr": ("Geriatrische revalidatie", "Geriatric rehabilitation"),
+    "gr_extra": ("Geriatrische revalidatie: extra faciliteiten", "Geriatric rehabilitation: extras"),
+    "gr_extra_excluded": ("Geriatrische revalidatie: persoonlijke uitgaven", "Geriatric rehabilitation: personal spending"),
+    "hoortoestel": ("Hoortoestellen", "Hearing aids"),
+    "huisarts": ("Huisartsenzorg", "GP care"),
+    "hulpmiddel": ("Hulpmiddelen", "Medical aids"),
+    "hulpmiddel_bruikleen": ("Hulpmiddelen in bruikleen", "Medical aids on loan"),
+    "implantaat": ("Tandheelkundige implantaten", "Dental implants"),
+    "kaakchirurgie": ("Kaakchirurgie", "Oral surgery"),
+    "ketenzorg": ("Ketenzorg", "Integrated chronic care"),
+    "kraamzorg": ("Kraamzorg", "Maternity home care"),
+    "kroon_brug": ("Kronen en bruggen", "Crowns and bridges"),
+    "logopedie": ("Logopedie", "Speech therapy"),
+    "mondzorg": ("Mondzorg", "Dental care"),
+    "msr": ("Medisch-specialistische revalidatie", "Medical specialist rehabilitation"),
+    "msr_stay": ("Medisch-specialistische revalidatie: verblijf", "Medical specialist rehabilitation: stay"),
+    "msz": ("Ziekenhuiszorg", "Hospital care"),
+    "oefen": ("Oefentherapie", "Exercise therapy"),
+    "orthodontie": ("Orthodontie", "Orthodontics"),
+    "orthopedische_schoenen": ("Orthopedische schoenen", "Orthopaedic shoes"),
+    "stoppen_met_roken": ("Stoppen met roken", "Stop smoking"),
+    "valpreventie": ("Valpreventie", "Fall prevention"),
+    "valpreventie_intake": ("Valpreventie: intake", "Fall prevention: intake"),
+    "verblijf": ("Verblijf zonder zorg", "Stay without care"),
+    "verloskunde": ("Verloskunde", "Midwifery"),
+    "vervoer": ("Vervoer zonder zorg", "Transport not for care"),
+    "wijkverpleging": ("Wijkverpleging", "District nursing"),
+    "zittend_vervoer": ("Zittend ziekenvervoer", "Sitting patient transport"),
+    "zorghotel": ("Zorghotel", "Care hotel"),
+}
+
+
+def care_kind_label(kind: str, lang: str) -> str:
+    """A kind of care as staff read it; a kind without a label, as its key."""
+    names = CARE_KINDS.get(kind)
+    return names[1 if lang == "en" else 0] if names else kind
 
 
 def words(lang: str):

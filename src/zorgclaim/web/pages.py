@@ -14,7 +14,7 @@ from zorgclaim.domain.countries import country_name
 from zorgclaim.engine.explain import render_step
 from zorgclaim.web import session
 from zorgclaim.web.format import day, euro
-from zorgclaim.web.i18n import words
+from zorgclaim.web.i18n import care_kind_label, words
 
 HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
@@ -36,6 +36,7 @@ def render(request: Request, template: str, title_key: str, user: Principal | No
     from urllib.parse import urlencode
     keep = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "lang")])
     env_values = {"request": request, "lang": lang, "t": t, "user": user, "csrf": session.csrf_token(request),
+                  "kind_label": lambda kind: care_kind_label(kind, lang),
                   "title": t(title_key) if title_key else "", "keep_query": keep + "&" if keep else ""}
     html = ENV.get_template(template).render(**env_values, **values)
     response = HTMLResponse(html, status_code=status)

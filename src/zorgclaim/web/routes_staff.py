@@ -14,6 +14,7 @@ from zorgclaim.app import authorizations, review
 from zorgclaim.app.access import Forbidden, Invalid, Principal, is_staff
 from zorgclaim.domain.money import to_cents
 from zorgclaim.web import session
+from zorgclaim.web.i18n import care_kind_label
 from zorgclaim.web.pages import render
 from zorgclaim.web.routes_member import line_page
 
@@ -36,7 +37,9 @@ def queue(request: Request, queue: str | None = None, rule: str | None = None, c
     page = max(page, 1)
     items, total = review.queue(c, p, queue=queue or None, rule=rule or None, care_kind=care_kind or None,
                                 limit=PAGE, offset=(page - 1) * PAGE)
-    kinds = sorted(set(c.reference.service_codes["care_kind"].drop_nulls().to_list()))
+    lang = session.lang(request)       # the kinds by their names in the page's language
+    kinds = sorted(set(c.reference.service_codes["care_kind"].drop_nulls().to_list()),
+                   key=lambda kind: care_kind_label(kind, lang))
     return render(request, "staff_queue.html", "review_queue", p, items=items, queue=queue or "", rule=rule or "",
                   care_kind=care_kind or "", rules=[r.id for r in c.library.review_rules], care_kinds=kinds, page=page,
                   pages=max(1, math.ceil(total / PAGE)))
@@ -107,7 +110,8 @@ def dashboard(request: Request):
     months = sorted(set(paid["month"].to_list()) | set(ded["month"].to_list()))
     kinds = sorted(set(paid["care_kind"].to_list()))
     cell = {(m, k): c for m, k, c in paid.iter_rows()}
-    per_kind = {k: [cell.get((m, k), 0) for m in months] for k in kinds}
+    lang = session.lang(request)
+    per_kind = {care_kind_label(k, lang): [cell.get((m, k), 0) for m in months] for k in kinds}
     ded_cell = dict(ded.iter_rows())
     pct = lambda x: f"{100 * x:.1f}%"  # noqa: E731
     return render(request, "staff_dashboard.html", "dashboard", p, figures=[
@@ -119,7 +123,8 @@ def dashboard(request: Request):
                                                            f["refusals"]["lines"].to_list(), t("fig_refusals")),
          "head": [t("code"), t("reasons"), t("lines")], "rows": list(f["refusals"].select("code", "meaning", "lines").iter_rows())},
         {"title": t("fig_paid"), "chart": charts.columns(months, charts.largest(per_kind, t("other_kinds")), t("fig_paid"), euro),
-         "head": [t("month")] + kinds, "rows": [(m, *(euro(per_kind[k][i]) for k in kinds)) for i, m in enumerate(months)]},
+         "head": [t("month")] + list(per_kind), "rows": [(m, *(euro(v[i]) for v in per_kind.values()))
+                                                         for i, m in enumerate(months)]},
         {"title": t("fig_deductible"), "chart": charts.columns(months, {"": [ded_cell.get(m, 0) for m in months]},
                                                                t("fig_deductible"), euro),
          "head": [t("month"), t("deductible")], "rows": [(m, euro(ded_cell.get(m, 0))) for m in months]},
