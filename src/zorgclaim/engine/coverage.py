@@ -14,8 +14,8 @@ import polars as pl
 
 from zorgclaim.domain.world import World
 from zorgclaim.engine import catalogue
-from zorgclaim.engine.frames import (FAR_DAY, attach, day_numbers, distinct_values, filled, given_mask, int_key_ids, key_ids,
-                                     membership, memo, min_in_period, period_holds, value_ids)
+from zorgclaim.engine.frames import (FAR_DAY, KeyIndex, attach, day_numbers, distinct_values, filled, given_mask, ids_in,
+                                     key_ids, key_index, membership, memo, min_in_period, period_holds, value_ids)
 from zorgclaim.engine.matching import match
 from zorgclaim.engine.prepare import code_rows
 from zorgclaim.policy.library import PolicyLibrary
@@ -180,26 +180,25 @@ def _contracted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     least, if contracts overlap), and whether there is one. The key (provider, insurer, code) is
     one integer id: the line's provider and code encoded once per line, the insurer per benefit row."""
     ct = world.contract_tariffs
-    providers, insurers, sides, t_from, t_to, tariff = memo(
+    providers, insurers, index, t_from, t_to, tariff = memo(
         "contract_tariffs", (ct, world.reference), lambda: _tariff_table(ct, world))
     b_insurer = memo("benefit_insurers", (bt, insurers), lambda: value_ids(bt["insurer"], insurers)[0])
-    q, r = int_key_ids(
-        [value_ids(df["provider"], providers)[0][i], b_insurer[b], df["code_no"].to_numpy()[i]], list(sides),
-        [providers.len(), insurers.len(), world.reference.service_codes.height])
-    return min_in_period(q, day_numbers(df["service_date"])[0][i], r, t_from, t_to, tariff)
+    q = ids_in(index, [value_ids(df["provider"], providers)[0][i], b_insurer[b], df["code_no"].to_numpy()[i]])
+    return min_in_period(q, day_numbers(df["service_date"])[0][i], index.right_ids, t_from, t_to, tariff)
 
 
 def _tariff_table(ct: pl.DataFrame, world: World) -> tuple:
-    """The contracted tariffs encoded once: their distinct providers and insurers, each row's
-    provider, insurer and code as ids (a row without a start gets provider -1: it never holds),
-    its period as day numbers (open-ended: far off) and its tariff."""
+    """The contracted tariffs encoded once: their distinct providers and insurers, the index of
+    each row's provider, insurer and code (a row without a start gets provider -1: it never
+    holds), its period as day numbers (open-ended: far off) and its tariff."""
     providers = ct["provider"].drop_nulls().unique(maintain_order=True)
     insurers = ct["insurer"].drop_nulls().unique(maintain_order=True)
     t_from, no_from = day_numbers(ct["from"])
     t_to, no_to = day_numbers(ct["to"])
-    sides = (np.where(no_from, -1, value_ids(ct["provider"], providers)[0]), value_ids(ct["insurer"], insurers)[0],
-             code_rows(ct["code"], world))
-    return providers, insurers, sides, t_from, np.where(no_to, FAR_DAY, t_to), filled(ct["tariff"], 0)
+    sides = [np.where(no_from, -1, value_ids(ct["provider"], providers)[0]), value_ids(ct["insurer"], insurers)[0],
+             code_rows(ct["code"], world)]
+    index = key_index(sides, [providers.len(), insurers.len(), world.reference.service_codes.height])
+    return providers, insurers, index, t_from, np.where(no_to, FAR_DAY, t_to), filled(ct["tariff"], 0)
 
 
 # an authorization asked for and not (yet) granted is no authorization: the line lacks one (0551)
@@ -280,8 +279,8 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     source = pl.repeat(None, len(i), dtype=pl.String, eager=True).alias("restriction_source")
     if r.height == 0 or len(i) == 0:
         return unlisted, unlisted_kind, unmet, source
-    q, rk = int_key_ids([value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]], r_keys,
-                        [products.len(), world.reference.service_codes.height])
+    q = ids_in(r_keys, [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]])
+    rk = r_keys.right_ids
     sub = np.flatnonzero(q >= 0)
     if len(sub) == 0:
         return unlisted, unlisted_kind, unmet, source
@@ -313,12 +312,13 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     return unlisted, unlisted_kind, unmet, source
 
 
-def _restriction_keys(world: World) -> tuple[pl.DataFrame, pl.Series, list[np.ndarray]]:
-    """The restriction table one row per code, its products, and its key columns as integers
-    (product, the code's row in the reference): what every batch looks the lines up in."""
+def _restriction_keys(world: World) -> tuple[pl.DataFrame, pl.Series, KeyIndex]:
+    """The restriction table one row per code, its products, and the index of its keys (product,
+    the code's row in the reference): what every batch looks the lines up in."""
     r = world.library.restriction_table.explode("codes").rename({"codes": "code"})
     products = r["product"].drop_nulls().unique(maintain_order=True)
-    return r, products, [value_ids(r["product"], products)[0], code_rows(r["code"], world)]
+    return r, products, key_index([value_ids(r["product"], products)[0], code_rows(r["code"], world)],
+                                  [products.len(), world.reference.service_codes.height])
 
 
 def assignment_ban(df: pl.DataFrame, cands: pl.DataFrame, world: World, bt: pl.DataFrame) -> pl.DataFrame:

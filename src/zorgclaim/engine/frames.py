@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -158,29 +159,56 @@ def _ids_of(values: list, index: dict) -> np.ndarray:
     return np.fromiter((index.get(v, -1) if v is not None else -1 for v in values), np.int64, len(values))
 
 
-def int_key_ids(left: list[np.ndarray], right: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """`key_ids` for columns already encoded as integers: column k holds ids 0..sizes[k]-1, or
-    -1 for a null or a value the other side does not have (it never matches)."""
-    n, m = len(left[0]), len(right[0])
-    lk, rk = np.zeros(n, np.int64), np.zeros(m, np.int64)
-    l_bad, r_bad = np.zeros(n, bool), np.zeros(m, bool)
-    for li, ri, size in zip(left, right, sizes):
-        l_bad |= li < 0
-        r_bad |= ri < 0
-        lk = lk * max(size, 1) + np.maximum(li, 0)
-        rk = rk * max(size, 1) + np.maximum(ri, 0)
+class KeyIndex(NamedTuple):
+    """The right side of `int_key_ids` numbered once: each right row's id (-1 for a null part),
+    the distinct packed keys, and for a small key space a look-up table from packed key to id.
+    A reference table's index can be kept (`memo`) and looked up by each batch (`ids_in`)."""
+    sizes: tuple
+    right_ids: np.ndarray
+    distinct: np.ndarray
+    table: np.ndarray | None
+
+
+def _packed(columns: list[np.ndarray], sizes) -> tuple[np.ndarray, np.ndarray]:
+    """Integer id columns packed into one key per row (mixed radix by `sizes`), and which rows
+    have a null part (-1)."""
+    key, bad = np.zeros(len(columns[0]), np.int64), np.zeros(len(columns[0]), bool)
+    for ids, size in zip(columns, sizes):
+        bad |= ids < 0
+        key = key * max(size, 1) + np.maximum(ids, 0)
+    return key, bad
+
+
+def key_index(right: list[np.ndarray], sizes: list[int]) -> KeyIndex:
+    rk, r_bad = _packed(right, sizes)
     distinct, r_ids = np.unique(rk[~r_bad], return_inverse=True)
-    right_ids = np.full(m, -1, np.int64)
+    right_ids = np.full(len(rk), -1, np.int64)
     right_ids[~r_bad] = r_ids
     space = int(distinct[-1]) + 1 if len(distinct) else 0
+    table = None
     if space <= 1 << 24:             # a small key space: a look-up table instead of a binary search
         table = np.full(max(space, 1), -1, np.int64)
         table[distinct] = np.arange(len(distinct))
-        left_ids = table[np.minimum(lk, max(space - 1, 0))]
+    return KeyIndex(tuple(sizes), right_ids, distinct, table)
+
+
+def ids_in(index: KeyIndex, left: list[np.ndarray]) -> np.ndarray:
+    """Each left row's id in `index` (-1: a null part, or no equal right row)."""
+    lk, l_bad = _packed(left, index.sizes)
+    if index.table is not None:      # (a table of one -1 when the right side has no key)
+        space = len(index.table)
+        left_ids = index.table[np.minimum(lk, space - 1)]
         left_ids[l_bad | (lk >= space)] = -1
-        return left_ids, right_ids
-    pos = np.minimum(np.searchsorted(distinct, lk), len(distinct) - 1)
-    return np.where(~l_bad & (distinct[pos] == lk), pos, -1), right_ids
+        return left_ids
+    pos = np.minimum(np.searchsorted(index.distinct, lk), len(index.distinct) - 1)
+    return np.where(~l_bad & (index.distinct[pos] == lk), pos, -1)
+
+
+def int_key_ids(left: list[np.ndarray], right: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """`key_ids` for columns already encoded as integers: column k holds ids 0..sizes[k]-1, or
+    -1 for a null or a value the other side does not have (it never matches)."""
+    index = key_index(right, sizes)
+    return ids_in(index, left), index.right_ids
 
 
 def value_ids(col: pl.Series, values: pl.Series | None = None) -> tuple[np.ndarray, int]:

@@ -76,6 +76,30 @@ def test_int_key_ids_agree_with_key_ids_on_the_encoded_columns():
     assert [x.tolist() for x in ints] == [x.tolist() for x in key_ids(left, right)]
 
 
+@pytest.mark.parametrize("sizes", [[5, 3], [1 << 13, 1 << 13]])     # a look-up table; a key space past it
+def test_a_kept_key_index_finds_what_a_search_of_the_rows_finds(sizes):
+    from zorgclaim.engine.frames import ids_in, key_index
+    rng = np.random.default_rng(5)
+    right = [rng.integers(-1, sizes[0], 40), rng.integers(-1, sizes[1], 40)]
+    index = key_index(right, sizes)
+    assert (index.table is None) == (sizes[0] > 5)
+    for _ in range(3):              # one index, several batches looked up in it
+        left = [rng.integers(-1, sizes[0], 300), rng.integers(-1, sizes[1], 300)]
+        left[0][:40], left[1][:40] = right[0], right[1]          # some rows certainly found
+        got = ids_in(index, left)
+        for a, b, g in zip(*left, got):
+            rows = [r for r in range(40) if a >= 0 and b >= 0 and right[0][r] == a and right[1][r] == b]
+            assert (g == -1) if not rows else all(index.right_ids[r] == g for r in rows)
+        assert (got >= 0).any()
+
+
+def test_a_key_index_of_no_keys_finds_nothing():
+    from zorgclaim.engine.frames import ids_in, key_index
+    index = key_index([np.array([-1, -1])], [4])
+    assert ids_in(index, [np.array([0, 3, -1])]).tolist() == [-1, -1, -1]
+    assert index.right_ids.tolist() == [-1, -1]
+
+
 def test_min_in_period_takes_the_least_value_whose_period_holds_the_day():
     from zorgclaim.engine.frames import min_in_period
     rng = np.random.default_rng(4)

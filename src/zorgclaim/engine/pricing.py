@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from zorgclaim.domain.world import World
-from zorgclaim.engine.frames import asof_lookup, day_numbers, filled, int_key_ids, memo, take, value_ids
+from zorgclaim.engine.frames import asof_lookup, day_numbers, filled, ids_in, key_index, memo, take, value_ids
 from zorgclaim.engine.prepare import code_rows
 
 
@@ -43,9 +43,8 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
     as its row in the service codes, day number, the benefit's insurer): the insurer's own row if
     there is one, else the row for all insurers ('*'); the latest on or before the day."""
     t = world.reference.tariffs
-    t_days, general, t_code, insurers, t_insurer, of_kinds = memo("rates", (world.reference,), lambda: _rate_table(world))
-    own_q, own_r = int_key_ids([code_no, value_ids(insurer, insurers)[0]], [t_code, t_insurer],
-                               [world.reference.service_codes.height, insurers.len()])
+    t_days, general, t_code, insurers, own_index, of_kinds = memo("rates", (world.reference,), lambda: _rate_table(world))
+    own_q, own_r = ids_in(own_index, [code_no, value_ids(insurer, insurers)[0]]), own_index.right_ids
     rates = {}
     for kind in RATE_KINDS:
         of_kind = of_kinds[kind]
@@ -61,11 +60,13 @@ def _rates(code_no: np.ndarray, days: np.ndarray, insurer: pl.Series, world: Wor
 
 def _rate_table(world: World) -> tuple:
     """The reference tariffs encoded once: day numbers, general ('*') or an insurer's own, code
-    rows, insurer ids, and which rows are of each kind."""
+    rows, insurer ids, the index of (code, insurer), and which rows are of each kind."""
     t = world.reference.tariffs
     insurers = t["insurer"].drop_nulls().unique(maintain_order=True)
-    return (day_numbers(t["from_"])[0], (t["insurer"] == "*").to_numpy(), code_rows(t["code"], world), insurers,
-            value_ids(t["insurer"], insurers)[0], {k: (t["kind"] == k).to_numpy() for k in RATE_KINDS})
+    codes = code_rows(t["code"], world)
+    index = key_index([codes, value_ids(t["insurer"], insurers)[0]], [world.reference.service_codes.height, insurers.len()])
+    return (day_numbers(t["from_"])[0], (t["insurer"] == "*").to_numpy(), codes, insurers, index,
+            {k: (t["kind"] == k).to_numpy() for k in RATE_KINDS})
 
 
 
