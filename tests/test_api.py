@@ -571,3 +571,22 @@ def test_a_providers_own_lines_are_care_in_the_netherlands():
     with pytest.raises(Invalid, match="abroad"):
         own_lines(provider, lines)
     own_lines(provider, lines.with_columns(pl.lit("NL").alias("country")))       # in the Netherlands: fine
+
+
+def test_the_demo_patient_printed_at_start_is_the_providers_own_patient(service_book):
+    """`zorgclaim serve --demo` names a patient of the provider user for the README's session: one
+    the API lets that provider see (a line not refused), alive, with the BSN of the world's member."""
+    from sqlalchemy import func, select
+
+    from zorgclaim.app.demo import demo_patient
+    from zorgclaim.app.members import own_patient
+    from zorgclaim.store.models import ClaimLine
+    ctx = service_book.ctx
+    with ctx.engine.connect() as conn:
+        agb = conn.execute(select(ClaimLine.provider).where(ClaimLine.provider.like("04%")).group_by(ClaimLine.provider)
+                           .order_by(func.count().desc(), ClaimLine.provider).limit(1)).scalar_one()
+    member, bsn = demo_patient(ctx, agb)
+    assert own_patient(ctx, agb, member)
+    row = ctx.world.members.filter(pl.col("member_id") == member)
+    assert row["bsn"].to_list() == [bsn] and row["death_date"].null_count() == 1
+    assert demo_patient(ctx, "99999999") is None

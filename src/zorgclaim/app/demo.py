@@ -101,6 +101,22 @@ def demo_users(ctx: Context) -> list[dict]:
     return out
 
 
+def demo_patient(ctx: Context, provider: str) -> tuple[str, str] | None:
+    """A patient of `provider` to try the API with as that provider (the README's session): the
+    living member with the most lines there the engine did not refuse (which makes the member the
+    provider's patient, `members.own_patient`; the first by id on a tie), and the demo book's
+    synthetic BSN the provider names it by. None when the provider has no such patient."""
+    from zorgclaim.store.models import ClaimLine, Decision
+    members = ctx.world.members.filter(pl.col("death_date").is_null() & pl.col("bsn").is_not_null())
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(ClaimLine.member_id, func.count())
+                            .join(Decision, Decision.line_id == ClaimLine.line_id)
+                            .where((ClaimLine.provider == provider) & (Decision.status != "rejected"))
+                            .group_by(ClaimLine.member_id).order_by(func.count().desc(), ClaimLine.member_id)).all()
+    bsn = dict(members.select("member_id", "bsn").iter_rows())
+    return next(((m, bsn[m]) for m, _ in rows if m in bsn), None)
+
+
 def open_demo(data_dir: Path, url: str | None = None, clock=None) -> Context:
     """A context on the demo book's world (generated when missing) and the given or default store."""
     from zorgclaim.store.db import connect

@@ -72,7 +72,7 @@ def serve(
     from zorgclaim.api import create_app
     from zorgclaim.app.context import open_context
     if demo:
-        from zorgclaim.app.demo import demo_users, open_demo, run_book, store_is_empty
+        from zorgclaim.app.demo import demo_patient, demo_users, open_demo, run_book, store_is_empty
         ctx = open_demo(HOME)
         if store_is_empty(ctx):
             t0 = time.perf_counter()
@@ -85,9 +85,14 @@ def serve(
         t = Table(title="Demo users (password from the table)")
         for col in ("user", "role", "password", "acts for"):
             t.add_column(col)
-        for u in demo_users(ctx):
+        users = demo_users(ctx)
+        for u in users:
             t.add_row(u["name"], u["role"], u["password"], u.get("member_id") or u.get("provider") or "")
         console.print(t)
+        agb = next((u["provider"] for u in users if u.get("provider")), None)
+        patient = demo_patient(ctx, agb) if agb else None
+        if patient:         # (its BSN stays out of the console, as out of every log: the README gives it)
+            console.print(f"A patient of {agb} to try the API with: member {patient[0]}", highlight=False)
     else:
         ctx = open_context(_world_dir(world))
     console.print(f"zorgclaim serving on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs); "
