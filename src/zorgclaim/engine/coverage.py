@@ -274,13 +274,13 @@ def _restricted(df: pl.DataFrame, i: np.ndarray, bt: pl.DataFrame, b: np.ndarray
     indication's condition does not hold (the member's age; the years since the onset, which the
     line must then give). The fourth: per candidate, the source of the restriction that applies to
     it (null where none does), which a refusal by it cites."""
-    r, products, r_keys = memo("restrictions", (world.library, world.reference), lambda: _restriction_keys(world))
+    r, products, r_index = memo("restrictions", (world.library, world.reference), lambda: _restriction_keys(world))
     unlisted, unlisted_kind, unmet = (np.zeros(len(i), np.bool_) for _ in range(3))
     source = pl.repeat(None, len(i), dtype=pl.String, eager=True).alias("restriction_source")
     if r.height == 0 or len(i) == 0:
         return unlisted, unlisted_kind, unmet, source
-    q = ids_in(r_keys, [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]])
-    rk = r_keys.right_ids
+    q = ids_in(r_index, [value_ids(bt["product"], products)[0][b], df["code_no"].to_numpy()[i]])
+    rk = r_index.right_ids
     sub = np.flatnonzero(q >= 0)
     if len(sub) == 0:
         return unlisted, unlisted_kind, unmet, source

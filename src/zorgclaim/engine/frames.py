@@ -180,6 +180,7 @@ def _packed(columns: list[np.ndarray], sizes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def key_index(right: list[np.ndarray], sizes: list[int]) -> KeyIndex:
+    """The right side of a look-up by integer-encoded key columns, numbered (see `KeyIndex`)."""
     rk, r_bad = _packed(right, sizes)
     distinct, r_ids = np.unique(rk[~r_bad], return_inverse=True)
     right_ids = np.full(len(rk), -1, np.int64)

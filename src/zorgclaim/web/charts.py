@@ -93,8 +93,7 @@ def bars(labels: list[str], values: list[float], title: str, fmt=str) -> Markup:
     lines (its row grows); the whole label is the bar's tooltip and in the description."""
     line, pad, width = 15, 9, 720
     wrapped = [wrap(label, LABEL_CHARS) for label in labels]
-    left = min(round(max((text_width(t, 12) for w in wrapped for t in w), default=0)) + 12, 340)
-    left = max(left, 80)
+    left = min(max(round(max((text_width(t, 12) for w in wrapped for t in w), default=0)) + 12, 80), 340)
     peak = max(values + [1])
     parts, y = [], 5
     for label, lines, v in zip(labels, wrapped, values):
