@@ -103,7 +103,7 @@ def serve(
         if plan_process and ctx.engine.url.database not in (None, "", ":memory:"):
             from zorgclaim.app.planner import Planner
             # one planner by default: measured with a load generator that takes ~1 ms of CPU a
-            # request, two planners decided smaller batches for 35% more CPU, with a higher p99
+            # request, two planners decided smaller batches for half again as much CPU, with a higher p99
             # in 5 of 5 alternating runs and a higher p50 in 4 (docs/performance.md)
             lanes = lanes or 1
             planner = Planner((HOME / "demo" / "world") if demo else _world_dir(world),
