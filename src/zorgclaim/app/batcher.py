@@ -29,7 +29,7 @@ class Batcher:
     def __init__(self, ctx: Context, gather_ms: float = 4.0, max_lines: int = 2000, explain: bool = True,
                  lanes: int = 1, planner=None):
         self.ctx, self.gather, self.max_lines, self.explain = ctx, gather_ms / 1000, max_lines, explain
-        self.planner = planner            # app.planner.Planner: the engine in a process of its own
+        self.planner = planner            # app.planner.Planner: deciding and writing in a process of its own
         self._q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"zorgclaim-batcher-{k}", daemon=True)
@@ -95,7 +95,8 @@ class Batcher:
     def _run(self, batch: list) -> None:
         subs = [s for s, _ in batch]
         try:
-            answers = submit_many(self.ctx, subs, explain=self.explain, planner=self.planner)
+            answers = (self.planner.submit_many(subs, self.explain, self.ctx.today()) if self.planner
+                       else submit_many(self.ctx, subs, explain=self.explain))
             self.batches += 1
             self.submissions += len(subs)
             for (_, f), a in zip(batch, answers):

@@ -177,7 +177,7 @@ class _Plan:
     versions: dict
 
 
-def _plan(conn, ctx: Context, subs: list[Submission], explain: bool, planner=None) -> _Plan:
+def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
     from zorgclaim.store.jobs import recorded
     today = ctx.today()
     replies, fresh = {}, []
@@ -200,8 +200,8 @@ def _plan(conn, ctx: Context, subs: list[Submission], explain: bool, planner=Non
     members = lines["member_id"].unique().sort().to_list()
     versions = member_versions(conn, members)
     computed = None
-    if lines.height:        # in the planner process if there is one (app/planner.py), else here
-        computed = planner.compute(lines, ctx.world, explain) if planner else compute(conn, lines, ctx.world, explain)
+    if lines.height:
+        computed = compute(conn, lines, ctx.world, explain)
     return _Plan(replies, fresh, lines, known, computed, versions)
 
 
@@ -218,7 +218,18 @@ def _still_holds(conn, subs: list[Submission], plan: _Plan) -> bool:
     return member_versions(conn, plan.lines["member_id"].unique().sort().to_list()) == plan.versions
 
 
-def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, planner=None) -> list[Answer]:
+# renders the answers of submissions with an Idempotency-Key: [(its index, its decisions, the ids sent
+# before)] -> [(HTTP status, body)]; by default each submission's own `render` (a planner process asks
+# the server's, which holds the request: app/planner.py)
+Renderer = Callable[[list[Submission], list[tuple[int, pl.DataFrame, list[str]]]], list[tuple[int, dict]]]
+
+
+def _render_here(subs: list[Submission], items: list) -> list[tuple[int, dict]]:
+    return [subs[k].render(own, sent_before) for k, own, sent_before in items]
+
+
+def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, renderer: Renderer = _render_here
+                ) -> list[Answer]:
     """(Answers of submissions without an Idempotency-Key come unrendered: `Answer.finished`.)
     Decide several submissions now, in one engine call and one transaction: their lines are
     taken in together (one intake record; a line id sent before, or earlier in this batch, is a
@@ -233,7 +244,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, plan
     only their writes wait for each other."""
     from zorgclaim.store.jobs import record
     with ctx.engine.connect() as conn:
-        plan = _plan(conn, ctx, subs, explain, planner)
+        plan = _plan(conn, ctx, subs, explain)
     answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
     today = ctx.today()
     with ctx.engine.begin() as conn:
@@ -242,7 +253,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, plan
         lock_keys(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))
                                | {f"idempotency|{s.principal.name}|{s.key}" for s in subs if s.key}))
         if not _still_holds(conn, subs, plan):
-            plan = _plan(conn, ctx, subs, explain, planner)
+            plan = _plan(conn, ctx, subs, explain)
             answers = [plan.replies.get(k) for k in range(len(subs))]
         lines = plan.lines
         decisions = pl.DataFrame()
@@ -262,16 +273,20 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, plan
             repeats[k] = list(dict.fromkeys(i for n, i in enumerate(ids) if i not in taken or i in ids[:n]
                                             or _taken_earlier(i, k, plan.fresh, subs)))
             owns.append([i for i in ids if i not in repeats[k]])
+        keyed = []
         for k, own in zip(plan.fresh, _each_own(decisions, owns)):
             s, sent_before = subs[k], repeats[k]
             members = s.lines["member_id"].unique().sort().to_list()
-            if s.key:       # the answer is kept under its key in this transaction: rendered now
-                status, body = s.render(own, sent_before)
-                answers[k] = Answer(status, body, members=members)
-                record(conn, s.principal.name, s.key, s.request_hash, status, json.dumps(body, default=str))
-            else:           # rendered by the caller after the commit (Answer.finished)
-                answers[k] = Answer(0, {}, members=members, unrendered=(own, sent_before))
+            # rendered by the caller after the commit (Answer.finished), unless kept under a key
+            answers[k] = Answer(0, {}, members=members, unrendered=(own, sent_before))
+            if s.key:
+                keyed.append((k, own, sent_before))
             log_access(conn, s.principal, "claim-submitted", "member", members)
+        # an answer kept under its Idempotency-Key is rendered now and kept in this transaction
+        for (k, _, _), (status, body) in zip(keyed, renderer(subs, keyed) if keyed else []):
+            s = subs[k]
+            answers[k] = Answer(status, body, members=answers[k].members)
+            record(conn, s.principal.name, s.key, s.request_hash, status, json.dumps(body, default=str))
     return answers
 
 

@@ -1,17 +1,19 @@
-"""Deciding real-time batches in processes of their own.
+"""Deciding and writing real-time batches in processes of their own.
 
-The engine's call on a small batch costs a fixed ~45 ms of Python and polars work. In the server's
-process it competes for the interpreter lock with reading and answering the requests, and under
-load took ~80 ms. A planner process has the world (read from the same world folder) and its own
-connection to the store; the server sends it a batch's lines and gets back the members' state
-before and after and the decisions (`store.repository.compute` there), and writes them itself,
-under its lock, as before. What the plan rests on is checked under that lock as before
-(`claims._still_holds`): a plan made on a state that changed meanwhile is made again.
+The engine's call on a small batch costs a fixed ~40 ms of Python and polars work, and writing it
+~25 ms more. In the server's process both competed for the interpreter lock with reading and
+answering the requests: under load the writing alone took ~40 ms where it takes ~25 ms on its own.
+A planner process has the world (read from the same world folder) and its own connection to the
+store; the server sends it a batch of submissions (their lines, who sent them, their keys) and it
+runs `claims.submit_many` there: the members' state read, the engine, the plan checked under the
+store's write lock and written, one transaction. The server gets the answers back and renders
+them; an answer kept under an Idempotency-Key is rendered inside the transaction, so the planner
+asks the server for it over the same pipe (the server holds the request it answers).
 
 Each planner is one process on one pipe: the lane that takes it sends and waits on the pipe
 itself (no queue or result threads in between, each of which would wait for the interpreter
-lock). A store in memory cannot be shared with another process: there the batch is decided in the
-server's process (`Planner` is not used).
+lock). A store in memory cannot be shared with another process: there the batch is decided and
+written in the server's process (`Planner` is not used).
 """
 
 from __future__ import annotations
@@ -29,30 +31,53 @@ from zorgclaim.app.one_cpu import on_one_cpu
 
 
 def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
-    """The planner process: read the world, then decide what comes down the pipe until it closes
-    (the server stopped or was killed)."""
+    """The planner process: read the world, then decide and write what comes down the pipe until
+    it closes (the server stopped or was killed)."""
     # Ctrl-C reaches the whole process group: the server stops its planners itself, after its
     # requests are answered (a planner ended first would fail the batches still being decided)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from zorgclaim.app.claims import Submission, submit_many
     from zorgclaim.app.context import open_context
-    from zorgclaim.store.repository import compute
     ctx = open_context(Path(world_dir) if world_dir else None, url)
     conn.send(("ready", pl.thread_pool_size()))
+
+    def ask_server(subs, items):
+        conn.send(("render", items))
+        status, value = conn.recv()
+        if status != "rendered":
+            raise RuntimeError(f"the server could not render the answers to keep: {value}")
+        return value
+
     while True:
         try:
-            lines, explain = conn.recv()
+            today, explain, sent = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
         try:
-            with on_one_cpu(one_cpu), ctx.engine.connect() as db:
-                c = compute(db, lines, ctx.world, explain)
-            reply = ("ok", (c.before, c.after, c.decisions))
+            ctx.clock = lambda day=today: day       # the server's processing date
+            subs = [Submission(p, lines, name, None, key, digest, received)
+                    for p, lines, name, key, digest, received in sent]
+            with on_one_cpu(one_cpu):
+                reply = ("ok", submit_many(ctx, subs, explain, renderer=ask_server))
+        except (EOFError, OSError):
+            os._exit(0)
         except Exception as e:  # noqa: BLE001 - the server raises it for this batch
             reply = ("error", e)
         try:
             conn.send(reply)
         except (EOFError, OSError):
             os._exit(0)
+        except Exception:  # noqa: BLE001 - an error that cannot be pickled: its text instead
+            conn.send(("error", RuntimeError(repr(reply[1]))))
+
+
+def _rendered(subs: list, items: list) -> tuple:
+    """The server's side of `ask_server`: the answers to keep under their keys, rendered here."""
+    from zorgclaim.app.claims import _render_here
+    try:
+        return ("rendered", _render_here(subs, items))
+    except Exception as e:  # noqa: BLE001 - the planner fails the batch (rolled back) and says why
+        return ("failed", repr(e))
 
 
 class PlannerDied(RuntimeError):
@@ -86,10 +111,15 @@ class _Process:
         if ready != "ready":
             raise PlannerDied("the planner did not start")
 
-    def compute(self, lines: pl.DataFrame, explain: bool) -> tuple:
+    def submit(self, subs: list, explain: bool, today) -> list:
         try:
-            self.conn.send((lines, explain))
-            status, value = self.conn.recv()
+            self.conn.send((today, explain, [(s.principal, s.lines, s.name, s.key, s.request_hash, s.received)
+                                             for s in subs]))
+            while True:
+                status, value = self.conn.recv()
+                if status != "render":
+                    break
+                self.conn.send(_rendered(subs, value))
         except (EOFError, OSError) as e:
             raise PlannerDied("the planner ended while deciding a batch") from e
         if status == "error":
@@ -117,23 +147,19 @@ class Planner:
             self._idle.put(p)
         self._lock = threading.Lock()
 
-    def compute(self, lines: pl.DataFrame, world, explain: bool = True):
-        """`store.repository.compute`, the engine run in a planner process. `world` (the server's)
-        is what the writing needs: the contracts, the library, the reference and the review rules
-        (none of them per member, so it is not restricted to the batch's members: that filter cost
-        the server ~0.9 ms of CPU a batch on a world of 10,000 members) - not the facts the store adds (authorizations, watch list, a
-        person's review), which the planner read for the engine and `persist` does not use."""
-        from zorgclaim.store.repository import Computed
+    def submit_many(self, subs: list, explain: bool, today) -> list:
+        """`claims.submit_many` run in a planner process: decided, written and committed there;
+        the answers come back as `submit_many` gives them. A planner that dies meanwhile is
+        started again and the batch fails: it may have been written before (the caller tries its
+        submissions again, and a line already in is answered as sent before, 8021)."""
         p = self._idle.get()
         try:
-            before, after, decisions = p.compute(lines, explain)
-        except PlannerDied:             # killed, out of memory: a new one, and this batch once more
+            return p.submit(subs, explain, today)
+        except PlannerDied:             # killed, out of memory: a new one for the next batch
             p = self._replace(p)
-            before, after, decisions = p.compute(lines, explain)
+            raise
         finally:
             self._idle.put(p)
-        members = lines["member_id"].unique().sort().to_list()
-        return Computed(lines, members, world, before, after, decisions)
 
     def _replace(self, dead: _Process) -> _Process:
         with self._lock:
