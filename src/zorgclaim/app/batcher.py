@@ -4,7 +4,7 @@ transaction run wait a moment and then go together, in one engine call and one t
 Deciding a claim costs the engine a fixed ~tens of milliseconds whatever its size (the vectorized
 stages), and SQLite has one writer; deciding concurrent submissions one by one would queue them
 behind each other. Each of `lanes` worker threads takes what is waiting (up to `max_lines`), gives
-stragglers `gather_ms` to join, and runs `claims.submit_many`; the lanes decide at the same time
+stragglers `gather_ms` to join when nothing was waiting, and runs `claims.submit_many`; the lanes decide at the same time
 (the engine runs outside the write lock) and only their writes wait for each other. If a batch
 fails, each of its submissions is tried alone, so one bad submission never sinks the others.
 """
@@ -67,11 +67,15 @@ class Batcher:
             self.planner.close()
 
     def _take(self) -> list:
+        # submissions that came while the last batch ran are the next batch as they are; only a
+        # lane that was idle gives the first one's stragglers `gather` to join (when the planner
+        # is busy all the time, a wait per batch would be time it cannot decide in)
+        backlog = self._q.qsize() > 0
         first = self._q.get()
         if first is None:
             return []
         batch, lines = [first], first[0].lines.height
-        deadline = time.monotonic() + self.gather
+        deadline = time.monotonic() + (0 if backlog else self.gather)
         while lines < self.max_lines:
             wait = deadline - time.monotonic()
             try:

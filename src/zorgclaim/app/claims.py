@@ -224,11 +224,12 @@ def _still_holds(conn, subs: list[Submission], plan: _Plan) -> bool:
 Renderer = Callable[[list[Submission], list[tuple[int, pl.DataFrame, list[str]]]], list[tuple[int, dict]]]
 
 
-def _render_here(subs: list[Submission], items: list) -> list[tuple[int, dict]]:
+def render_answers(subs: list[Submission], items: list) -> list[tuple[int, dict]]:
+    """Each submission's own `render` of (its index, its decisions, the ids sent before)."""
     return [subs[k].render(own, sent_before) for k, own, sent_before in items]
 
 
-def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, renderer: Renderer = _render_here
+def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, renderer: Renderer = render_answers
                 ) -> list[Answer]:
     """(Answers of submissions without an Idempotency-Key come unrendered: `Answer.finished`.)
     Decide several submissions now, in one engine call and one transaction: their lines are

@@ -73,9 +73,9 @@ def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
 
 def _rendered(subs: list, items: list) -> tuple:
     """The server's side of `ask_server`: the answers to keep under their keys, rendered here."""
-    from zorgclaim.app.claims import _render_here
+    from zorgclaim.app.claims import render_answers
     try:
-        return ("rendered", _render_here(subs, items))
+        return ("rendered", render_answers(subs, items))
     except Exception as e:  # noqa: BLE001 - the planner fails the batch (rolled back) and says why
         return ("failed", repr(e))
 
