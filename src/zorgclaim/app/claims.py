@@ -229,8 +229,8 @@ def render_answers(subs: list[Submission], items: list) -> list[tuple[int, dict]
     return [subs[k].render(own, sent_before) for k, own, sent_before in items]
 
 
-def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, renderer: Renderer = render_answers
-                ) -> list[Answer]:
+def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, renderer: Renderer = render_answers,
+                lock_first: bool = False) -> list[Answer]:
     """(Answers of submissions without an Idempotency-Key come unrendered: `Answer.finished`.)
     Decide several submissions now, in one engine call and one transaction: their lines are
     taken in together (one intake record; a line id sent before, or earlier in this batch, is a
@@ -242,20 +242,24 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, rend
     The engine runs before the write lock is taken, on what the store shows then; under the lock
     the plan is checked (the members' versions, the line ids, the keys) and worked out again only
     if something changed meanwhile. So batches of other members are decided at the same time and
-    only their writes wait for each other."""
+    only their writes wait for each other. With `lock_first` (the service decides one batch at a
+    time: one planner process, app/planner.py), the locks are taken first and the plan is made
+    under them: nothing to check again, and no other batch of the service that the check would
+    let be decided alongside."""
     from zorgclaim.store.jobs import record
-    with ctx.engine.connect() as conn:
-        plan = _plan(conn, ctx, subs, explain)
-    answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
+    plan = None
+    if not lock_first:
+        with ctx.engine.connect() as conn:
+            plan = _plan(conn, ctx, subs, explain)
     today = ctx.today()
     with ctx.engine.begin() as conn:
         take_write_lock(conn)
         # the members, and each Idempotency-Key: the same key sent twice at once is answered once
         lock_keys(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))
                                | {f"idempotency|{s.principal.name}|{s.key}" for s in subs if s.key}))
-        if not _still_holds(conn, subs, plan):
+        if plan is None or not _still_holds(conn, subs, plan):
             plan = _plan(conn, ctx, subs, explain)
-            answers = [plan.replies.get(k) for k in range(len(subs))]
+        answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
         lines = plan.lines
         decisions = pl.DataFrame()
         if lines.height:

@@ -30,7 +30,7 @@ import polars as pl
 from zorgclaim.app.one_cpu import on_one_cpu
 
 
-def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
+def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True, lock_first: bool = False) -> None:
     """The planner process: read the world, then decide and write what comes down the pipe until
     it closes (the server stopped or was killed)."""
     # Ctrl-C reaches the whole process group: the server stops its planners itself, after its
@@ -58,7 +58,7 @@ def _serve(conn, world_dir: str | None, url: str, one_cpu: bool = True) -> None:
             subs = [Submission(p, lines, name, None, key, digest, received)
                     for p, lines, name, key, digest, received in sent]
             with on_one_cpu(one_cpu):
-                reply = ("ok", submit_many(ctx, subs, explain, renderer=ask_server))
+                reply = ("ok", submit_many(ctx, subs, explain, renderer=ask_server, lock_first=lock_first))
         except (EOFError, OSError):
             os._exit(0)
         except Exception as e:  # noqa: BLE001 - the server raises it for this batch
@@ -139,7 +139,8 @@ class Planner:
 
     def __init__(self, world_dir: Path | None, url: str, processes: int = 1, threads: int = PLANNER_THREADS,
                  one_cpu: bool = True):
-        self._args = (str(world_dir) if world_dir else None, url, one_cpu)
+        # one planner: the only batch the service decides at a time (claims.submit_many's lock_first)
+        self._args = (str(world_dir) if world_dir else None, url, one_cpu, processes == 1)
         self._threads = threads
         self._idle: queue.Queue = queue.Queue()
         self._all = [_Process(self._args, threads) for _ in range(processes)]
