@@ -177,7 +177,7 @@ class _Plan:
     versions: dict
 
 
-def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
+def _plan(conn, ctx: Context, subs: list[Submission], explain: bool, checked: bool = True) -> _Plan:
     from zorgclaim.store.jobs import recorded
     today = ctx.today()
     replies, fresh = {}, []
@@ -198,7 +198,8 @@ def _plan(conn, ctx: Context, subs: list[Submission], explain: bool) -> _Plan:
         known.update(r[0] for r in conn.execute(select(ClaimLine.line_id).where(where)))
     lines = batch.filter(batch["line_id"].is_first_distinct() & ~batch["line_id"].is_in(list(known)))
     members = lines["member_id"].unique().sort().to_list()
-    versions = member_versions(conn, members)
+    # (what the members' versions were, for a check under the lock: none when made under it)
+    versions = member_versions(conn, members) if checked else {}
     computed = None
     if lines.height:
         computed = compute(conn, lines, ctx.world, explain)
@@ -258,7 +259,7 @@ def submit_many(ctx: Context, subs: list[Submission], explain: bool = True, rend
         lock_keys(conn, sorted(set().union(*(set(s.lines["member_id"].to_list()) for s in subs))
                                | {f"idempotency|{s.principal.name}|{s.key}" for s in subs if s.key}))
         if plan is None or not _still_holds(conn, subs, plan):
-            plan = _plan(conn, ctx, subs, explain)
+            plan = _plan(conn, ctx, subs, explain, checked=False)
         answers: list[Answer | None] = [plan.replies.get(k) for k in range(len(subs))]
         lines = plan.lines
         decisions = pl.DataFrame()
