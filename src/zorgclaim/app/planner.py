@@ -5,8 +5,9 @@ The engine's call on a small batch costs a fixed ~40 ms of Python and polars wor
 answering the requests: under load the writing alone took ~40 ms where it takes ~25 ms on its own.
 A planner process has the world (read from the same world folder) and its own connection to the
 store; the server sends it a batch of submissions (their lines, who sent them, their keys) and it
-runs `claims.submit_many` there: the members' state read, the engine, the plan checked under the
-store's write lock and written, one transaction. The server gets the answers back and renders
+runs `claims.submit_many` there: the members' state read, the engine, the writes, one
+transaction (one planner makes its plan under the store's write lock; two plan first and check
+under it). The server gets the answers back and renders
 them; an answer kept under an Idempotency-Key is rendered inside the transaction, so the planner
 asks the server for it over the same pipe (the server holds the request it answers).
 
