@@ -49,9 +49,10 @@ def serve(
     port: int = typer.Option(8000, help="Port"),
     world: Optional[Path] = typer.Option(None, "--world", "-w", help="World folder (default: the demo book's)"),
     demo: bool = typer.Option(False, "--demo", help="Load the demo book into an empty store and (re)create demo users"),
-    gather_ms: float = typer.Option(4.0, help="How long a real-time submission waits for others to share its engine call"),
-    lanes: Optional[int] = typer.Option(None, min=1, help="Engine calls for real-time submissions run at once "
-                                        "(default 1: one planner process, or the server's own without)"),
+    gather_ms: float = typer.Option(4.0, help="How long an idle lane waits for more real-time submissions to share its "
+                                   "batch (none when some are waiting already)"),
+    lanes: Optional[int] = typer.Option(None, min=1, help="Batches of real-time submissions decided and "
+                                        "written at once (default 1: one planner process, or the server's own without)"),
     log_level: str = typer.Option("warning", help="uvicorn's log level"),
     workers: int = typer.Option(1, min=1, help="Server processes (each with its own engine calls; the store keeps "
                                 "them consistent)"),
