@@ -4,9 +4,11 @@ transaction run wait a moment and then go together, in one engine call and one t
 Deciding a claim costs the engine a fixed ~tens of milliseconds whatever its size (the vectorized
 stages), and SQLite has one writer; deciding concurrent submissions one by one would queue them
 behind each other. Each of `lanes` worker threads takes what is waiting (up to `max_lines`), gives
-stragglers `gather_ms` to join when nothing was waiting, and runs `claims.submit_many`; the lanes decide at the same time
-(the engine runs outside the write lock) and only their writes wait for each other. If a batch
-fails, each of its submissions is tried alone, so one bad submission never sinks the others.
+stragglers `gather_ms` to join when nothing was waiting, and runs `claims.submit_many` (in a
+planner process when there is one, app/planner.py). Two or more lanes decide at the same time (the
+engine runs outside the write lock) and only their writes wait for each other; one planner decides
+under the lock, as the only batch at a time. If a batch fails, each of its submissions is tried
+alone, so one bad submission never sinks the others.
 """
 
 from __future__ import annotations
